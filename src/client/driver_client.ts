@@ -1,0 +1,153 @@
+/**
+ * The client-side base class. A `DriverClient` mirrors one node of the
+ * exporter's driver tree; subclasses add typed methods (`PowerClient.on()`)
+ * and CLI commands. Children are reachable as properties: `dut.power.on()`.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import type { JsonValue } from "../driver/value.ts";
+import type { Duplex } from "../driver/stream.ts";
+import type { DriverReport } from "../driver/tree.ts";
+import { NAME_LABEL } from "../driver/tree.ts";
+import type { ResourceHandle } from "../driver/driver.ts";
+
+/** Progress of an upload, called as bytes leave the client. */
+export type ProgressCallback = (sent: number, total: number | undefined) => void;
+
+/** Options for a resource upload. */
+export interface UploadOptions {
+  /** Total size in bytes, for progress. */
+  size?: number;
+  /** Content encoding the exporter decompresses (`gzip`, later `xz`, `zstd`). */
+  encoding?: "gzip" | "xz" | "bz2" | "zstd" | null;
+  onProgress?: ProgressCallback;
+}
+
+/** A running upload: pass `handle` to a driver method while `done` settles. */
+export interface Upload {
+  handle: ResourceHandle;
+  /** Resolves when every byte was sent and the exporter closed the stream. */
+  done: Promise<number>;
+}
+
+/** What a driver client needs from a connection to an exporter. */
+export interface ClientSession {
+  call(uuid: string, method: string, args: unknown[]): Promise<JsonValue>;
+  streamingCall(
+    uuid: string,
+    method: string,
+    args: unknown[],
+    signal?: AbortSignal,
+  ): AsyncIterable<JsonValue>;
+  openStream(uuid: string, method: string): Promise<Duplex>;
+  upload(
+    uuid: string,
+    source: ReadableStream<Uint8Array>,
+    options?: UploadOptions,
+  ): Promise<Upload>;
+}
+
+/** Where CLI commands write (swappable in tests). */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+  /** True when stdout is a terminal (progress bars, colour). */
+  isTerminal: boolean;
+}
+
+/** A client class as the registry holds it. */
+export interface DriverClientClass {
+  new (session: ClientSession, report: DriverReport): DriverClient;
+}
+
+/** Base client: generic calls plus the child tree. */
+export class DriverClient {
+  readonly children: Map<string, DriverClient> = new Map();
+
+  constructor(readonly session: ClientSession, readonly report: DriverReport) {}
+
+  get uuid(): string {
+    return this.report.uuid;
+  }
+  /** Key of this node under its parent (`power`); empty for the root. */
+  get name(): string {
+    return this.report.labels[NAME_LABEL] ?? "";
+  }
+  get labels(): Record<string, string> {
+    return this.report.labels;
+  }
+  get description(): string | undefined {
+    return this.report.description;
+  }
+
+  /** Calls an exported unary method by name. */
+  call<T = JsonValue>(method: string, ...args: unknown[]): Promise<T> {
+    return this.session.call(this.uuid, method, args) as Promise<T>;
+  }
+
+  /** Calls an exported streaming method; iterate the results. */
+  streamingCall<T = JsonValue>(method: string, ...args: unknown[]): AsyncIterable<T> {
+    return this.session.streamingCall(this.uuid, method, args) as AsyncIterable<T>;
+  }
+
+  /** Opens a byte stream (`connect` unless named otherwise). */
+  stream(method = "connect"): Promise<Duplex> {
+    return this.session.openStream(this.uuid, method);
+  }
+
+  /** Uploads bytes as a resource for this driver and returns its handle. */
+  upload(source: ReadableStream<Uint8Array>, options?: UploadOptions): Promise<Upload> {
+    return this.session.upload(this.uuid, source, options);
+  }
+
+  /** A child by name, checked to be of the expected client class. */
+  child<T extends DriverClient>(name: string, cls?: new (...a: never[]) => T): T {
+    const found = this.children.get(name);
+    if (!found) {
+      const known = [...this.children.keys()].join(", ") || "none";
+      throw new TypeError(`No driver "${name}" under ${this.name || "the root"} (known: ${known})`);
+    }
+    if (cls && !(found instanceof cls)) {
+      throw new TypeError(`Driver "${name}" is a ${found.constructor.name}, not a ${cls.name}`);
+    }
+    return found as T;
+  }
+
+  /**
+   * Adds this driver's CLI subcommands to `command`. The default offers every
+   * reported method as `<method> [ARGS...]` with JSON (or plain string) arguments.
+   */
+  cli(command: Command, output: CliOutput): void {
+    for (const [method, description] of Object.entries(this.report.methodsDescription)) {
+      command
+        .command(method)
+        .description(description)
+        .argument("[args...]", "arguments, each parsed as JSON or taken as a string")
+        .action(async (args: string[]) => {
+          const result = await this.call(method, ...args.map(parseCliArg));
+          if (result !== null && result !== undefined) output.out(formatResult(result));
+        });
+    }
+  }
+}
+
+/** Parses one CLI argument: JSON when it parses, else the plain string. */
+export function parseCliArg(text: string): JsonValue {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Formats a call result for the terminal. */
+export function formatResult(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+}
+
+/** A client for drivers that only group children (upstream's CompositeClient). */
+export class CompositeClient extends DriverClient {
+  // deno-lint-ignore no-explicit-any
+  [child: string]: any;
+}

@@ -1,0 +1,159 @@
+/**
+ * The ExporterConfig file (upstream shape): metadata, controller endpoint and
+ * token for distributed mode, and the `export:` tree of drivers.
+ *
+ * @module
+ */
+import { parse as parseYaml } from "yaml";
+import { ConfigError } from "../driver/config_check.ts";
+
+/** One node of the `export:` tree. */
+export type ExportNode =
+  | {
+    kind: "driver";
+    type: string;
+    config: Record<string, unknown>;
+    description?: string;
+    children: Record<string, ExportNode>;
+  }
+  | { kind: "ref"; ref: string };
+
+/** A parsed and checked ExporterConfig. */
+export interface ExporterConfig {
+  apiVersion: string;
+  metadata: { namespace: string; name: string };
+  endpoint?: string;
+  token?: string;
+  tls: { ca?: string; insecure: boolean };
+  description?: string;
+  export: Record<string, ExportNode>;
+  hooks: Record<string, unknown>;
+  /** Where the file was read from (for relative paths); cwd for inline configs. */
+  baseDir: string;
+  /** The path the config came from, if any. */
+  source?: string;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  return typeof value === "object" ? "a mapping" : JSON.stringify(value);
+}
+
+function parseNode(value: unknown, path: string): ExportNode {
+  if (!isMapping(value)) {
+    throw new ConfigError(
+      `Invalid exporter config at ${path}: expected a mapping with "type" or "ref", got ${
+        describe(value)
+      }`,
+    );
+  }
+  if (value.ref !== undefined) {
+    if (typeof value.ref !== "string" || value.ref === "") {
+      throw new ConfigError(`Invalid exporter config at ${path}.ref: expected a driver name`);
+    }
+    return { kind: "ref", ref: value.ref };
+  }
+  if (typeof value.type !== "string" || value.type === "") {
+    throw new ConfigError(
+      `Invalid exporter config at ${path}: "type" is missing (e.g. type: power.MockPower)`,
+    );
+  }
+  const config = value.config ?? {};
+  if (!isMapping(config)) {
+    throw new ConfigError(
+      `Invalid exporter config at ${path}.config: expected a mapping, got ${describe(config)}`,
+    );
+  }
+  const children: Record<string, ExportNode> = {};
+  if (value.children !== undefined && value.children !== null) {
+    if (!isMapping(value.children)) {
+      throw new ConfigError(`Invalid exporter config at ${path}.children: expected a mapping`);
+    }
+    for (const [name, child] of Object.entries(value.children)) {
+      children[name] = parseNode(child, `${path}.children.${name}`);
+    }
+  }
+  const description = typeof value.description === "string" ? value.description : undefined;
+  return { kind: "driver", type: value.type, config, description, children };
+}
+
+/** Checks a parsed YAML document as an ExporterConfig. */
+export function exporterConfigFrom(doc: unknown, baseDir: string, source?: string): ExporterConfig {
+  const where = source ? ` "${source}"` : "";
+  if (!isMapping(doc)) {
+    throw new ConfigError(`Invalid exporter config${where}: expected a YAML mapping`);
+  }
+  if (doc.kind !== undefined && doc.kind !== "ExporterConfig") {
+    throw new ConfigError(
+      `Invalid exporter config${where}: kind is "${doc.kind}", expected "ExporterConfig"`,
+    );
+  }
+  const exported = doc.export;
+  if (!isMapping(exported) || Object.keys(exported).length === 0) {
+    throw new ConfigError(
+      `Invalid exporter config${where}: "export" must map names to drivers (e.g. power: {type: power.MockPower})`,
+    );
+  }
+  const tree: Record<string, ExportNode> = {};
+  for (const [name, node] of Object.entries(exported)) {
+    tree[name] = parseNode(node, `export.${name}`);
+  }
+  const metadata = isMapping(doc.metadata) ? doc.metadata : {};
+  const tls = isMapping(doc.tls) ? doc.tls : {};
+  return {
+    apiVersion: typeof doc.apiVersion === "string" ? doc.apiVersion : "jumpstarter.dev/v1alpha1",
+    metadata: {
+      namespace: typeof metadata.namespace === "string" ? metadata.namespace : "default",
+      name: typeof metadata.name === "string"
+        ? metadata.name
+        : source
+        ? source.replace(/^.*\//, "").replace(/\.ya?ml$/, "")
+        : "local",
+    },
+    endpoint: typeof doc.endpoint === "string" && doc.endpoint ? doc.endpoint : undefined,
+    token: typeof doc.token === "string" && doc.token ? doc.token : undefined,
+    tls: {
+      ca: typeof tls.ca === "string" && tls.ca ? tls.ca : undefined,
+      insecure: tls.insecure === true,
+    },
+    description: typeof doc.description === "string" ? doc.description : undefined,
+    export: tree,
+    hooks: isMapping(doc.hooks) ? doc.hooks : {},
+    baseDir,
+    source,
+  };
+}
+
+/** Parses ExporterConfig YAML text. */
+export function parseExporterConfig(
+  text: string,
+  baseDir: string,
+  source?: string,
+): ExporterConfig {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new ConfigError(`Cannot parse exporter config${source ? ` "${source}"` : ""}: ${detail}`);
+  }
+  return exporterConfigFrom(doc, baseDir, source);
+}
+
+/** Reads and checks an ExporterConfig file. */
+export async function loadExporterConfig(path: string): Promise<ExporterConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound ? "no such file" : String(error);
+    throw new ConfigError(`Cannot read exporter config "${path}": ${reason}`);
+  }
+  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  return parseExporterConfig(text, abs.replace(/\/[^/]*$/, "") || "/", path);
+}

@@ -1,0 +1,139 @@
+/**
+ * An HTTP/2 server (gRPC, gRPC-Web and Connect on one listener) for Connect
+ * routes, on a unix socket (mode 0600) or a TCP address.
+ *
+ * @module
+ */
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+
+/** A listening server. */
+export interface RpcServer extends AsyncDisposable {
+  /** `unix:///path` or `http://host:port`. */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+/** Thrown when a unix socket path cannot be used. */
+export class SocketInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SocketInUseError";
+  }
+}
+
+function probe(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(path);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Refuses a live socket or a non-socket file at `path`; removes a stale socket. */
+async function claimSocketPath(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (!info.isSocket) {
+    throw new SocketInUseError(
+      `Cannot listen on "${path}": a file that is not a socket is there; choose another --socket path`,
+    );
+  }
+  if (await probe(path)) {
+    throw new SocketInUseError(
+      `Cannot listen on "${path}": another exporter is serving there; stop it or choose another --socket path`,
+    );
+  }
+  await Deno.remove(path);
+}
+
+function createHandler(routes: (router: ConnectRouter) => void) {
+  const adapter = connectNodeAdapter({ routes, readMaxBytes: 16 * 1024 * 1024 });
+  return (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    // grpcio sends the percent-encoded socket path as :authority; connect-node
+    // parses it as a URL host and would throw out of the request handler.
+    if (!URL.canParse(`http://${req.authority}/`)) {
+      Object.defineProperty(req, "authority", { value: "localhost" });
+    }
+    adapter(req, res);
+  };
+}
+
+function track(server: http2.Http2Server): Set<http2.ServerHttp2Session> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    // A peer that vanishes must not take the server down with it.
+    session.on("error", () => {});
+  });
+  return sessions;
+}
+
+function closer(
+  server: http2.Http2Server,
+  sessions: Set<http2.ServerHttp2Session>,
+  after?: () => Promise<void>,
+) {
+  let closing: Promise<void> | undefined;
+  return () =>
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const session of sessions) session.close();
+      setTimeout(() => {
+        for (const session of sessions) session.destroy();
+      }, 500).unref?.();
+    }).then(after);
+}
+
+/** Serves `routes` on a unix socket created with mode 0600. */
+export async function serveUnix(
+  path: string,
+  routes: (router: ConnectRouter) => void,
+): Promise<RpcServer> {
+  await claimSocketPath(path);
+  const server = http2.createServer({}, createHandler(routes));
+  const sessions = track(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  await Deno.chmod(path, 0o600);
+  const close = closer(server, sessions, async () => {
+    await Deno.remove(path).catch(() => {});
+  });
+  return { address: `unix://${path}`, close, [Symbol.asyncDispose]: close };
+}
+
+/** Serves `routes` as h2c on a TCP host and port (0 picks a free port). */
+export async function serveTcp(
+  host: string,
+  port: number,
+  routes: (router: ConnectRouter) => void,
+): Promise<RpcServer & { port: number }> {
+  const server = http2.createServer({}, createHandler(routes));
+  const sessions = track(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as net.AddressInfo).port;
+  const close = closer(server, sessions);
+  return { address: `http://${host}:${actual}`, port: actual, close, [Symbol.asyncDispose]: close };
+}
