@@ -62,8 +62,24 @@ type AnyArgs = any[];
 type Awaitable<T> = T | Promise<T>;
 type NotIterable<T> = T extends AsyncIterable<unknown> ? never : T;
 
+/** The decorator `@unary()` returns. */
+export type UnaryDecorator = <This, Args extends AnyArgs, R>(
+  target: (this: This, ...args: Args) => Awaitable<NotIterable<R>>,
+  context: ClassMethodDecoratorContext<This>,
+) => void;
+/** The decorator `@streaming()` returns. */
+export type StreamingDecorator = <This, Args extends AnyArgs, R>(
+  target: (this: This, ...args: Args) => AsyncIterable<R>,
+  context: ClassMethodDecoratorContext<This>,
+) => void;
+/** The decorator `@byteStream()` returns. */
+export type ByteStreamDecorator = <This>(
+  target: (this: This) => Awaitable<Duplex>,
+  context: ClassMethodDecoratorContext<This>,
+) => void;
+
 /** Exports a method as a unary call: its arguments and result are JSON values. */
-export function unary(options: ExportOptions = {}) {
+export function unary(options: ExportOptions = {}): UnaryDecorator {
   return function <This, Args extends AnyArgs, R>(
     target: (this: This, ...args: Args) => Awaitable<NotIterable<R>>,
     context: ClassMethodDecoratorContext<This>,
@@ -74,7 +90,7 @@ export function unary(options: ExportOptions = {}) {
 }
 
 /** Exports an async generator as a server-streaming call: each yielded value is one response. */
-export function streaming(options: ExportOptions = {}) {
+export function streaming(options: ExportOptions = {}): StreamingDecorator {
   return function <This, Args extends AnyArgs, R>(
     target: (this: This, ...args: Args) => AsyncIterable<R>,
     context: ClassMethodDecoratorContext<This>,
@@ -88,7 +104,7 @@ export function streaming(options: ExportOptions = {}) {
  * Exports a byte stream: the method returns a duplex whose readable side goes to
  * the client and whose writable side receives what the client sends.
  */
-export function byteStream(options: Omit<ExportOptions, "params"> = {}) {
+export function byteStream(options: Omit<ExportOptions, "params"> = {}): ByteStreamDecorator {
   return function <This>(
     target: (this: This) => Awaitable<Duplex>,
     context: ClassMethodDecoratorContext<This>,

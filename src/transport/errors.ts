@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { type Code, ConnectError } from "@connectrpc/connect";
 import {
   DriverError,
   type ErrorCode,

@@ -1,0 +1,53 @@
+/**
+ * The one static driver registry shared by `jumpstarter`, `exporter` and
+ * `controller`: config type names to exporter-side classes, client labels to
+ * client-side classes. Static imports, so `deno compile` embeds every driver.
+ * Adding a driver family touches its folder and this file only.
+ *
+ * @module
+ */
+import { Composite } from "../src/driver/driver.ts";
+import { Registry } from "../src/driver/registry.ts";
+import { CompositeClient } from "../src/client/driver_client.ts";
+import { MockPower } from "./power/mock.ts";
+import { CommandPower } from "./power/command.ts";
+import { PowerClient } from "./power/client.ts";
+import { SerialClient } from "./serial/client.ts";
+import { StorageClient } from "./storage/client.ts";
+import { Board } from "./virtual/board.ts";
+import { VirtualPower } from "./virtual/power.ts";
+import { VirtualConsole } from "./virtual/console.ts";
+import { VirtualStorage } from "./virtual/storage.ts";
+
+/** Every built-in driver and client. */
+export const registry: Registry = new Registry(
+  [
+    {
+      type: "composite.Composite",
+      driver: Composite,
+      aliases: ["jumpstarter_driver_composite.driver.Composite"],
+    },
+    {
+      type: "power.MockPower",
+      driver: MockPower,
+      aliases: ["jumpstarter_driver_power.driver.MockPower"],
+    },
+    { type: "power.CommandPower", driver: CommandPower },
+    { type: "virtual.Board", driver: Board },
+    { type: "virtual.Power", driver: VirtualPower },
+    { type: "virtual.Console", driver: VirtualConsole },
+    { type: "virtual.Storage", driver: VirtualStorage },
+  ],
+  [
+    { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
+    { labels: ["jumpstarter_driver_power.client.PowerClient"], client: PowerClient },
+    { labels: ["jumpstarter_driver_pyserial.client.PySerialClient"], client: SerialClient },
+    {
+      labels: [
+        "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",
+        "jumpstarter_driver_opendal.client.StorageMuxClient",
+      ],
+      client: StorageClient,
+    },
+  ],
+);

@@ -1,0 +1,312 @@
+/**
+ * Automates a byte-stream console the way pexpect and labgrid do: send text,
+ * wait for patterns, run shell commands and read their exit status. Works on
+ * any `Duplex` (a serial driver's `connect` stream, a test's `duplexPair()`).
+ *
+ * @module
+ */
+import type { Duplex } from "../../src/driver/stream.ts";
+import { DriverTimeoutError, UnavailableError } from "../../src/driver/errors.ts";
+import { Transcript } from "./transcript.ts";
+
+/** Options of a `Console`. */
+export interface ConsoleOptions {
+  /** What `sendLine()` appends (default `"\n"`; some bootloaders want `"\r"`). */
+  newline?: string;
+  /** Default timeout of `expect()`, `waitForPrompt()` and `run()` in ms (default 10000). */
+  timeout?: number;
+  /** The shell prompt `run()` waits for after a command, unless given per call. */
+  prompt?: string | RegExp;
+  /** Most unconsumed characters kept; older ones are dropped (default 1 MiB). */
+  maxBuffer?: number;
+}
+
+/** Options of one `expect()`. */
+export interface ExpectOptions {
+  /** Milliseconds to wait (default: the console's, 10000). */
+  timeout?: number;
+}
+
+/** What `expect()` found. */
+export interface ExpectResult {
+  /** The matched text. */
+  match: string;
+  /** Everything received between the previous match and this one. */
+  before: string;
+  /** Numbered capture groups of a RegExp pattern. */
+  captures: string[];
+  /** Named capture groups of a RegExp pattern. */
+  groups?: Record<string, string>;
+}
+
+/** Options of `run()`. */
+export interface RunOptions {
+  /** Milliseconds the whole command may take (default: the console's, 10000). */
+  timeout?: number;
+  /** A prompt to wait for after the command (default: the console's `prompt`, if any). */
+  prompt?: string | RegExp;
+}
+
+/** What a command printed and how it exited. */
+export interface RunResult {
+  /** Its output, line endings as `\n`, without the final newline. */
+  output: string;
+  /** Its exit status (`$?`). */
+  status: number;
+}
+
+/** How much of the latest output a timeout error shows. */
+const TAIL = 2048;
+
+/**
+ * A console session over a byte stream. Received text is decoded as UTF-8
+ * and kept until an `expect()` consumes it.
+ *
+ * @example
+ * ```ts ignore
+ * await using console = await dut.serial.open();
+ * await dut.power.on();
+ * await console.expect(/login: /, { timeout: 30_000 });
+ * await console.sendLine("root");
+ * await console.expect("# ");
+ * const { output, status } = await console.run("uname -r");
+ * ```
+ */
+export class Console implements AsyncDisposable {
+  /** Everything received and sent, line by line with timestamps. */
+  readonly transcript: Transcript = new Transcript();
+  readonly newline: string;
+  readonly timeout: number;
+  readonly prompt?: string | RegExp;
+  readonly maxBuffer: number;
+
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #encoder = new TextEncoder();
+  readonly #pump: Promise<void>;
+  readonly #waiters = new Set<() => void>();
+  #pending = "";
+  #tail = "";
+  #ended = false;
+  #failure?: unknown;
+  #closed = false;
+
+  constructor(duplex: Duplex, options: ConsoleOptions = {}) {
+    this.newline = options.newline ?? "\n";
+    this.timeout = options.timeout ?? 10_000;
+    this.prompt = options.prompt;
+    this.maxBuffer = options.maxBuffer ?? 1024 * 1024;
+    this.#reader = duplex.readable.getReader();
+    this.#writer = duplex.writable.getWriter();
+    this.#pump = this.#receiveAll();
+  }
+
+  /** Received text no `expect()` has consumed yet. */
+  get buffer(): string {
+    return this.#pending;
+  }
+
+  /** Sends text (encoded as UTF-8) or bytes as they are. */
+  async send(data: string | Uint8Array): Promise<void> {
+    if (this.#closed) throw new Error("Cannot send on a closed console");
+    const bytes = typeof data === "string" ? this.#encoder.encode(data) : data;
+    this.transcript.record(
+      "sent",
+      typeof data === "string" ? data : new TextDecoder().decode(data),
+    );
+    await this.#writer.write(bytes);
+  }
+
+  /** Sends `text` followed by the console's newline. */
+  async sendLine(text = ""): Promise<void> {
+    await this.send(text + this.newline);
+  }
+
+  /**
+   * Waits until `pattern` appears in the received text, consumes everything
+   * up to the end of the match and returns it. Times out with a
+   * `DriverTimeoutError` showing the latest output.
+   */
+  async expect(pattern: string | RegExp, options: ExpectOptions = {}): Promise<ExpectResult> {
+    const timeout = options.timeout ?? this.timeout;
+    const regex = typeof pattern === "string"
+      ? undefined
+      : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
+    const deadline = performance.now() + timeout;
+    while (true) {
+      const found = regex ? this.#matchRegex(regex) : this.#matchString(pattern as string);
+      if (found) return found;
+      if (this.#ended) {
+        throw new UnavailableError(
+          `Console stream ended while waiting for ${
+            describe(pattern)
+          }; last output: ${this.#shownTail()}`,
+          { cause: this.#failure },
+        );
+      }
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) throw this.#timeoutError(`waiting for ${describe(pattern)}`, timeout);
+      await this.#nextData(remaining);
+    }
+  }
+
+  /**
+   * Drops unconsumed text, sends a newline and waits for `prompt`, sending
+   * another newline every `interval` ms (default 1000) until `timeout`: a
+   * device still booting ignores the first ones.
+   */
+  async waitForPrompt(
+    prompt: string | RegExp,
+    options: ExpectOptions & { interval?: number } = {},
+  ): Promise<ExpectResult> {
+    const timeout = options.timeout ?? this.timeout;
+    const interval = options.interval ?? 1000;
+    const deadline = performance.now() + timeout;
+    this.#pending = "";
+    while (true) {
+      await this.sendLine();
+      const remaining = deadline - performance.now();
+      try {
+        return await this.expect(prompt, { timeout: Math.max(0, Math.min(interval, remaining)) });
+      } catch (error) {
+        if (!(error instanceof DriverTimeoutError)) throw error;
+        if (performance.now() >= deadline) {
+          throw this.#timeoutError(`waiting for the prompt ${describe(prompt)}`, timeout);
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs a shell command at the prompt and returns its output and exit
+   * status. Markers echoed before and after the command (written split as
+   * `JMP""…` so the echoed command line never matches) delimit the output;
+   * `cmd` must be a complete command for `;` to follow.
+   */
+  async run(cmd: string, options: RunOptions = {}): Promise<RunResult> {
+    if (cmd.trim() === "") throw new TypeError("Cannot run an empty command on the console");
+    const timeout = options.timeout ?? this.timeout;
+    const prompt = options.prompt ?? this.prompt;
+    const deadline = performance.now() + timeout;
+    const id = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
+    const marker = `JMP${id}`;
+    const split = `JMP""${id}`;
+    const left = () => Math.max(0, deadline - performance.now());
+    await this.sendLine(`echo ${split}; ${cmd}; echo ${split}$?`);
+    try {
+      await this.expect(new RegExp(`${marker}\\r?\\n`), { timeout: left() });
+      const end = await this.expect(new RegExp(`${marker}(\\d+)\\r?\\n`), { timeout: left() });
+      if (prompt !== undefined) await this.expect(prompt, { timeout: left() });
+      const output = end.before.replaceAll("\r\n", "\n").replace(/\n$/, "");
+      return { output, status: Number(end.captures[0]) };
+    } catch (error) {
+      if (error instanceof DriverTimeoutError) {
+        throw this.#timeoutError(`waiting for \`${cmd}\` to finish`, timeout);
+      }
+      throw error;
+    }
+  }
+
+  /** Writes `transcript.text()` to a file. */
+  async saveTranscript(path: string | URL): Promise<void> {
+    await Deno.writeTextFile(path, this.transcript.text());
+  }
+
+  /** Stops reading and half-closes the stream; pending `expect()` calls fail. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Not awaited: a peer that stopped reading must not hold the close up.
+    this.#writer.close().catch(() => {});
+    await this.#reader.cancel().catch(() => {});
+    await this.#pump;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #receiveAll(): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      while (true) {
+        const { value, done } = await this.#reader.read();
+        if (done) break;
+        this.#receive(decoder.decode(value, { stream: true }));
+      }
+      this.#receive(decoder.decode());
+    } catch (error) {
+      this.#failure = error;
+    } finally {
+      this.#ended = true;
+      this.#wake();
+    }
+  }
+
+  #receive(text: string): void {
+    if (text === "") return;
+    this.transcript.record("received", text);
+    this.#pending += text;
+    if (this.#pending.length > this.maxBuffer) {
+      this.#pending = this.#pending.slice(-this.maxBuffer);
+    }
+    this.#tail = (this.#tail + text).slice(-TAIL);
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const waiter of this.#waiters) waiter();
+  }
+
+  /** Resolves on new data, the end of the stream, or after `ms`. */
+  #nextData(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiters.add(done);
+    });
+  }
+
+  #matchString(pattern: string): ExpectResult | undefined {
+    const index = this.#pending.indexOf(pattern);
+    if (index < 0) return undefined;
+    return this.#consume(index, pattern, [], undefined);
+  }
+
+  #matchRegex(regex: RegExp): ExpectResult | undefined {
+    const found = regex.exec(this.#pending);
+    if (!found) return undefined;
+    return this.#consume(found.index, found[0], found.slice(1).map((c) => c ?? ""), found.groups);
+  }
+
+  #consume(
+    index: number,
+    match: string,
+    captures: string[],
+    groups: Record<string, string> | undefined,
+  ): ExpectResult {
+    const before = this.#pending.slice(0, index);
+    this.#pending = this.#pending.slice(index + match.length);
+    return groups
+      ? { match, before, captures, groups: { ...groups } }
+      : { match, before, captures };
+  }
+
+  #shownTail(): string {
+    return JSON.stringify(this.#tail);
+  }
+
+  #timeoutError(what: string, timeout: number): DriverTimeoutError {
+    return new DriverTimeoutError(
+      `Timed out after ${timeout} ms ${what} on the console; last output: ${this.#shownTail()}`,
+    );
+  }
+}
+
+function describe(pattern: string | RegExp): string {
+  return typeof pattern === "string" ? JSON.stringify(pattern) : String(pattern);
+}

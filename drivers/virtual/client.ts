@@ -1,0 +1,21 @@
+/**
+ * The client-side shape of the virtual board, for typed access:
+ * `connect<VirtualBoard>(host)` then `dut.power.on()`.
+ *
+ * @module
+ */
+import type { CompositeClient } from "../../src/client/driver_client.ts";
+import type { PowerClient } from "../power/client.ts";
+import type { SerialClient } from "../serial/client.ts";
+import type { StorageClient } from "../storage/client.ts";
+
+/**
+ * A board with `power`, `serial` and `storage` drivers: the virtual board
+ * (`virtual.Board` or the three `virtual.*` parts side by side), or any real
+ * board exported under the same names.
+ */
+export interface VirtualBoard extends CompositeClient {
+  power: PowerClient;
+  serial: SerialClient;
+  storage: StorageClient;
+}

@@ -1,0 +1,76 @@
+/**
+ * The `exporter` command: `exporter serve --local --config F [--socket P]`
+ * serves an exporter config on a unix socket until SIGTERM or SIGINT.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { loadExporterConfig } from "../config/exporter_config.ts";
+import { registry } from "../../drivers/registry.ts";
+import { defaultSocketPath, serveLocal } from "../exporter/local.ts";
+import { Logger, parseLogLevel, stderrSink } from "../log.ts";
+import { VERSION } from "../version.ts";
+import { terminal, UsageError } from "./run.ts";
+
+const serveHelp = `
+Examples:
+  $ exporter serve --local --config examples/virtual-board.yaml
+  $ exporter serve --local --config lab/bench1.yaml --socket /run/jumpstarter/bench1.sock
+  $ JUMPSTARTER_HOST=unix:///run/jumpstarter/bench1.sock jumpstarter power on
+
+With --local and no --socket it listens on ${defaultSocketPath()}, where
+"jumpstarter" finds it when no session is set. The socket is created mode 0600.
+SIGTERM or SIGINT closes the drivers and removes the socket.
+Distributed mode (no --local: register with a controller) arrives with the controller.`;
+
+/** Waits for SIGTERM or SIGINT. */
+function untilSignal(): Promise<Deno.Signal> {
+  return new Promise((resolve) => {
+    const stop = (signal: Deno.Signal) => () => {
+      Deno.removeSignalListener("SIGTERM", onTerm);
+      Deno.removeSignalListener("SIGINT", onInt);
+      resolve(signal);
+    };
+    const onTerm = stop("SIGTERM");
+    const onInt = stop("SIGINT");
+    Deno.addSignalListener("SIGTERM", onTerm);
+    Deno.addSignalListener("SIGINT", onInt);
+  });
+}
+
+/** Runs the `exporter` CLI. */
+export async function exporterMain(argv: string[]): Promise<number> {
+  const program = new Command("exporter")
+    .description("Serve the drivers of an exporter config (local unix socket, or a controller)")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => terminal.err(text.trimEnd()) });
+  program
+    .command("serve")
+    .description("Build the drivers of an exporter config and serve them")
+    .requiredOption("-c, --config <file>", "ExporterConfig YAML")
+    .option("--local", "serve on a local unix socket (no controller)")
+    .option("--socket <path>", "unix socket path for --local")
+    .addOption(new Option("--log-level <level>", "debug, info, warning, error").default("info"))
+    .option("--log-json", "log as JSON lines")
+    .addHelpText("after", serveHelp)
+    .action(async (options) => {
+      if (!options.local) {
+        throw new UsageError(
+          "Distributed mode is not available yet: run with --local to serve on a unix socket",
+        );
+      }
+      const config = await loadExporterConfig(options.config);
+      const log = new Logger("exporter");
+      log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
+      const socketPath = options.socket ?? defaultSocketPath();
+      await Deno.mkdir(socketPath.replace(/\/[^/]*$/, "") || "/", { recursive: true, mode: 0o700 });
+      const local = await serveLocal(config, registry, { socketPath, log });
+      log.info(`serving "${config.metadata.name}" on unix://${socketPath}`);
+      const signal = await untilSignal();
+      log.info(`${signal}: closing drivers and removing ${socketPath}`);
+      await local.close();
+    });
+  await program.parseAsync(argv, { from: "user" });
+  return 0;
+}

@@ -1,0 +1,68 @@
+/**
+ * Which exporter a driver command talks to: the session's `JUMPSTARTER_HOST`,
+ * else (local mode, as the seed describes) a registered daemon's default
+ * socket, else an in-process exporter built from the default config.
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { type ExporterConfig, loadExporterConfig } from "../config/exporter_config.ts";
+import { builtinVirtualBoard, defaultExporterConfigPath } from "../config/builtin.ts";
+import { registry } from "../../drivers/registry.ts";
+import { serveLocal } from "../exporter/local.ts";
+import { defaultSocketPath } from "../exporter/local.ts";
+import { Logger, type LogLevel, stderrSink } from "../log.ts";
+
+/** An exporter address and what to do when the command is done with it. */
+export interface Target {
+  host: string;
+  /** How the target was chosen, for `--verbose` style messages. */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** The exporter config local mode uses when none is given. */
+export async function defaultExporterConfig(path?: string): Promise<ExporterConfig> {
+  if (path) return await loadExporterConfig(path);
+  const userDefault = defaultExporterConfigPath();
+  if (existsSync(userDefault)) return await loadExporterConfig(userDefault);
+  return builtinVirtualBoard();
+}
+
+/** A logger writing driver logs of an in-process exporter to stderr. */
+export function localLogger(level: LogLevel): Logger {
+  const log = new Logger("exporter");
+  log.attach(stderrSink(level));
+  return log;
+}
+
+/** Starts an in-process exporter for `config` on a private socket. */
+export async function startInProcess(config: ExporterConfig, level: LogLevel): Promise<Target> {
+  const local = await serveLocal(config, registry, { log: localLogger(level) });
+  return {
+    host: local.host,
+    origin: `in-process exporter "${config.metadata.name}"`,
+    close: local.close,
+  };
+}
+
+/** Resolves the exporter for a driver command. */
+export async function resolveTarget(options: {
+  exporterConfig?: string;
+  logLevel: LogLevel;
+}): Promise<Target> {
+  if (options.exporterConfig) {
+    return await startInProcess(await loadExporterConfig(options.exporterConfig), options.logLevel);
+  }
+  const host = Deno.env.get("JUMPSTARTER_HOST");
+  if (host) return { host, origin: "JUMPSTARTER_HOST", close: () => Promise.resolve() };
+  const daemon = defaultSocketPath();
+  if (existsSync(daemon)) {
+    return {
+      host: `unix://${daemon}`,
+      origin: `exporter daemon at ${daemon}`,
+      close: () => Promise.resolve(),
+    };
+  }
+  return await startInProcess(await defaultExporterConfig(), options.logLevel);
+}

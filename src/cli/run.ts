@@ -1,0 +1,65 @@
+/**
+ * The edge every executable's `main` runs through: expected failures become
+ * one line on stderr and an exit status, never a stack trace.
+ *
+ * @module
+ */
+import { CommanderError } from "commander";
+import { ConfigError } from "../driver/config_check.ts";
+import { DriverError } from "../driver/errors.ts";
+import { SocketInUseError } from "../transport/server.ts";
+import type { CliOutput } from "../client/driver_client.ts";
+import { UsageError } from "../client/cli_support.ts";
+
+/** Exit status for bad usage or a bad config file. */
+export const EXIT_USAGE = 2;
+
+export { UsageError };
+
+const encoder = new TextEncoder();
+
+/** Terminal output for CLI commands. */
+export const terminal: CliOutput = {
+  out: (text) => Deno.stdout.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+  err: (text) => Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+  isTerminal: Deno.stdout.isTerminal(),
+};
+
+/** The exit status and one-line message for an error that reached the top. */
+export function describeFailure(error: unknown): { status: number; message?: string } {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or help); keep its status, usage errors as 2.
+    const status = error.exitCode === 0
+      ? 0
+      : error.code.startsWith("commander.help")
+      ? 0
+      : EXIT_USAGE;
+    return { status };
+  }
+  if (
+    error instanceof ConfigError || error instanceof UsageError || error instanceof SocketInUseError
+  ) {
+    return { status: EXIT_USAGE, message: error.message };
+  }
+  if (error instanceof DriverError) {
+    return { status: 1, message: error.message };
+  }
+  if (error instanceof Error) {
+    if (Deno.env.get("JUMPSTARTER_DEBUG")) return { status: 1, message: error.stack };
+    return { status: 1, message: error.message };
+  }
+  return { status: 1, message: String(error) };
+}
+
+/** Runs `main`, prints a failure as `Error: ...`, and exits with its status. */
+export async function runMain(main: () => Promise<number | void>): Promise<never> {
+  let status = 0;
+  try {
+    status = (await main()) ?? 0;
+  } catch (error) {
+    const failure = describeFailure(error);
+    if (failure.message) terminal.err(`Error: ${failure.message}`);
+    status = failure.status;
+  }
+  Deno.exit(status);
+}

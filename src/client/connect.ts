@@ -1,0 +1,81 @@
+/**
+ * Opening a client: `connect(host)` for an explicit exporter address and
+ * `env()` for the session the CLI set up (`JUMPSTARTER_HOST`).
+ *
+ * @module
+ */
+import { registry } from "../../drivers/registry.ts";
+import type { DriverReport } from "../driver/tree.ts";
+import { FailedPreconditionError } from "../driver/errors.ts";
+import type { CompositeClient, DriverClient } from "./driver_client.ts";
+import { GrpcSession } from "./session.ts";
+import type { GetReportResponse } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
+import { buildClientTree } from "./tree.ts";
+
+/** A root client that owns its connection: `await using` closes it. */
+export type Connected<T extends DriverClient = CompositeClient> = T & AsyncDisposable & {
+  /** Closes the connection and every open stream. */
+  close(): Promise<void>;
+  /** Exporter-level facts from GetReport. */
+  exporter: { uuid: string; labels: Record<string, string>; motd: string };
+};
+
+/**
+ * Connects to an exporter at `host` (socket path, `unix://` URL or
+ * `http://host:port`) and returns the root of its driver tree.
+ *
+ * @example
+ * ```ts ignore
+ * import { connect } from "@jumpstarter/jumpstarter";
+ * await using dut = await connect("/run/jumpstarter/board.sock");
+ * await dut.power.on();
+ * ```
+ */
+export async function connect<T extends DriverClient = CompositeClient>(
+  host: string,
+): Promise<Connected<T>> {
+  return clientTree<T>(await GrpcSession.open(host));
+}
+
+/** The root client over an opened session (also used by the in-memory harness). */
+export function clientTree<T extends DriverClient = CompositeClient>(
+  { session, report }: { session: GrpcSession; report: GetReportResponse },
+): Connected<T> {
+  const reports: DriverReport[] = report.reports.map((r) => ({
+    uuid: r.uuid,
+    parentUuid: r.parentUuid || undefined,
+    labels: r.labels,
+    description: r.description,
+    methodsDescription: r.methodsDescription,
+  }));
+  const root = buildClientTree(session, reports, registry) as Connected<T>;
+  const close = () => session.close();
+  Object.defineProperties(root, {
+    close: { value: close, configurable: true, writable: true },
+    [Symbol.asyncDispose]: { value: close, configurable: true, writable: true },
+    exporter: { value: { uuid: report.uuid, labels: report.labels, motd: report.motd } },
+  });
+  return root;
+}
+
+/**
+ * Connects to the exporter of the current session: inside `jumpstarter shell`
+ * (or any process given `JUMPSTARTER_HOST`).
+ *
+ * @example
+ * ```ts ignore
+ * import { env } from "@jumpstarter/jumpstarter";
+ * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
+ * await using dut = await env<VirtualBoard>();
+ * await dut.power.cycle();
+ * ```
+ */
+export async function env<T extends DriverClient = CompositeClient>(): Promise<Connected<T>> {
+  const host = Deno.env.get("JUMPSTARTER_HOST");
+  if (!host) {
+    throw new FailedPreconditionError(
+      "JUMPSTARTER_HOST is not set: run inside `jumpstarter shell --exporter-config FILE` or set it to an exporter socket",
+    );
+  }
+  return await connect<T>(host);
+}

@@ -1,0 +1,44 @@
+/**
+ * Rebuilds the exporter's driver tree on the client: one typed client per
+ * reported node (chosen by its `jumpstarter.dev/client` label), children
+ * attached by name so `dut.power.on()` works.
+ *
+ * @module
+ */
+import type { Registry } from "../driver/registry.ts";
+import { CLIENT_LABEL, type DriverReport } from "../driver/tree.ts";
+import {
+  type ClientSession,
+  CompositeClient,
+  DriverClient,
+  type DriverClientClass,
+} from "./driver_client.ts";
+
+/** Builds the client tree from a pre-order report; returns the root. */
+export function buildClientTree(
+  session: ClientSession,
+  reports: DriverReport[],
+  registry: Registry,
+): DriverClient {
+  const byUuid = new Map<string, DriverClient>();
+  const parents = new Set(reports.map((r) => r.parentUuid).filter(Boolean));
+  let root: DriverClient | undefined;
+  for (const report of reports) {
+    const known = registry.client(report.labels[CLIENT_LABEL]);
+    const ClientClass: DriverClientClass = known ??
+      (parents.has(report.uuid) ? CompositeClient : DriverClient);
+    const client = new ClientClass(session, report);
+    byUuid.set(report.uuid, client);
+    const parent = report.parentUuid ? byUuid.get(report.parentUuid) : undefined;
+    if (!parent) {
+      root ??= client;
+      continue;
+    }
+    parent.children.set(client.name, client);
+    if (client.name && !(client.name in parent)) {
+      Object.defineProperty(parent, client.name, { value: client, enumerable: true });
+    }
+  }
+  if (!root) throw new TypeError("The exporter reported an empty driver tree");
+  return root;
+}

@@ -1,0 +1,239 @@
+/**
+ * The exporter and client end to end over a real unix socket, with a test
+ * driver: report, calls, errors, streams, uploads, and hostile clients.
+ */
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import { createHash } from "node:crypto";
+import { assert, assertEquals, assertRejects } from "./_fixtures/assert.ts";
+import { EchoDriver, testRegistry } from "./_fixtures/test_drivers.ts";
+import { parseExporterConfig } from "../src/config/exporter_config.ts";
+import { serveLocal } from "../src/exporter/local.ts";
+import { connect } from "../src/client/connect.ts";
+import { DriverNotFoundError, NotImplementedError } from "../src/driver/errors.ts";
+import { CLIENT_LABEL, NAME_LABEL } from "../src/driver/tree.ts";
+import { SocketInUseError } from "../src/transport/server.ts";
+
+const CONFIG = `
+apiVersion: jumpstarter.dev/v1alpha1
+kind: ExporterConfig
+metadata: {namespace: lab, name: bench}
+export:
+  echo:
+    type: test.Echo
+    description: an echo driver
+  group:
+    type: composite.Composite
+    children:
+      inner: {type: test.Echo}
+  alias: {ref: group.inner}
+`;
+
+async function serve() {
+  return await serveLocal(parseExporterConfig(CONFIG, Deno.cwd()), testRegistry);
+}
+
+Deno.test("exporter serves its tree on a 0600 unix socket and reports it pre-order", async () => {
+  await using local = await serve();
+  assertEquals((await Deno.stat(local.socketPath)).mode! & 0o777, 0o600);
+  await using root = await connect(local.host);
+  const reports = root.children;
+  assertEquals([...reports.keys()], ["echo", "group", "alias"]);
+  assertEquals(root.echo.labels[NAME_LABEL], "echo");
+  assertEquals(root.echo.labels[CLIENT_LABEL], "test.EchoClient");
+  assertEquals(root.echo.description, "an echo driver");
+  assertEquals(root.echo.report.methodsDescription.add, "Add two numbers");
+  assertEquals(root.group.inner.report.parentUuid, root.group.uuid);
+  assertEquals(root.alias.labels[CLIENT_LABEL], "test.EchoClient");
+  assertEquals(root.exporter.labels["jumpstarter.dev/name"], "bench");
+});
+
+Deno.test("driver calls return results and map errors to domain errors", async () => {
+  await using local = await serve();
+  await using root = await connect(local.host);
+  assertEquals(await root.echo.call("add", 2, 3), 5);
+  assertEquals(await root.alias.call("add", 1, 1), 2);
+  assertEquals(await root.echo.call("identity", { a: [1, null] }), { a: [1, null] });
+  await assertRejects(() => root.echo.call("nope"), DriverNotFoundError, 'no method "nope"');
+  await assertRejects(() => root.echo.call("add", 1), Error, "takes 2 arguments, got 1");
+  const wrongType = await assertRejects(
+    () => root.echo.call("add", 1, "x"),
+    Error,
+    "must be a number",
+  );
+  assertEquals((wrongType as { code?: string }).code, "invalid_argument");
+  await assertRejects(() => root.echo.call("unsupported"), NotImplementedError);
+  await assertRejects(() => root.echo.call("count", 2), DriverNotFoundError, "streaming call");
+  const missing = root.echo.session.call("00000000-0000-0000-0000-000000000000", "add", [1, 2]);
+  await assertRejects(() => missing, DriverNotFoundError, "No driver with uuid");
+});
+
+Deno.test("streaming calls yield every result", async () => {
+  await using local = await serve();
+  await using root = await connect(local.host);
+  const seen: number[] = [];
+  for await (const n of root.child("echo").streamingCall<number>("count", 5)) seen.push(n);
+  assertEquals(seen, [1, 2, 3, 4, 5]);
+});
+
+Deno.test("byte streams carry data both ways, and a client vanishing mid-stream harms nothing", async () => {
+  await using local = await serve();
+  {
+    await using root = await connect(local.host);
+    const stream = await root.echo.stream();
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    const chunk = new Uint8Array(100_000).map((_, i) => i % 251);
+    await writer.write(chunk);
+    let got = 0;
+    while (got < chunk.byteLength) got += (await reader.read()).value!.byteLength;
+    assertEquals(got, chunk.byteLength);
+    await writer.close();
+    assert((await reader.read()).done);
+    // Leave a second stream open and drop the whole connection.
+    const dangling = await root.echo.stream();
+    await dangling.writable.getWriter().write(new Uint8Array([1, 2, 3]));
+  }
+  await using again = await connect(local.host);
+  assertEquals(await again.echo.call("add", 40, 2), 42);
+});
+
+Deno.test("a 64 MiB resource upload arrives intact", async () => {
+  await using local = await serve();
+  await using root = await connect(local.host);
+  const size = 64 * 1024 * 1024;
+  const hash = createHash("sha256");
+  let made = 0;
+  const source = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (made >= size) return controller.close();
+      const chunk = new Uint8Array(1024 * 1024);
+      crypto.getRandomValues(chunk.subarray(0, 65536));
+      chunk.fill(made / 1024 / 1024, 65536);
+      hash.update(chunk);
+      made += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  let progress = 0;
+  const upload = await root.echo.upload(source, {
+    size,
+    onProgress: (sent: number) => progress = sent,
+  });
+  const [result, sent] = await Promise.all([root.echo.call("digest", upload.handle), upload.done]);
+  assertEquals(result, { size, sha256: hash.digest("hex") });
+  assertEquals(sent, size);
+  assertEquals(progress, size);
+});
+
+Deno.test("a gzip upload is decompressed on the exporter", async () => {
+  await using local = await serve();
+  await using root = await connect(local.host);
+  const text = new TextEncoder().encode("hello ".repeat(10_000));
+  const gz = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  const upload = await root.echo.upload(gz as ReadableStream<Uint8Array>, { encoding: "gzip" });
+  const [result] = await Promise.all([root.echo.call("digest", upload.handle), upload.done]);
+  assertEquals(result, {
+    size: text.byteLength,
+    sha256: createHash("sha256").update(text).digest("hex"),
+  });
+});
+
+Deno.test("a second exporter cannot take a socket in use; a stale socket is replaced", async () => {
+  await using local = await serve();
+  const config = parseExporterConfig(CONFIG, Deno.cwd());
+  await assertRejects(
+    () => serveLocal(config, testRegistry, { socketPath: local.socketPath }),
+    SocketInUseError,
+    "another exporter is serving there",
+  );
+  const dir = await Deno.makeTempDir();
+  const stale = `${dir}/stale.sock`;
+  const listener = Deno.listen({ transport: "unix", path: stale });
+  listener.close();
+  await using second = await serveLocal(config, testRegistry, { socketPath: stale });
+  await using root = await connect(second.host);
+  assertEquals(await root.echo.call("add", 1, 2), 3);
+  await second.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** Raw HTTP/2 client so the test controls :authority and when it sends. */
+async function rawH2<T>(socketPath: string, fn: (session: http2.ClientHttp2Session) => Promise<T>) {
+  const session = http2.connect("http://localhost", {
+    createConnection: () => net.connect(socketPath),
+  });
+  try {
+    return await fn(session);
+  } finally {
+    session.close();
+  }
+}
+
+function grpcFrame(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + payload.byteLength);
+  new DataView(out.buffer).setUint32(1, payload.byteLength);
+  out.set(payload, 5);
+  return out;
+}
+
+Deno.test("a percent-encoded socket path as :authority (grpcio) does not crash the exporter", async () => {
+  await using local = await serve();
+  const status = await rawH2(
+    local.socketPath,
+    (session) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        const req = session.request({
+          ":method": "POST",
+          ":path": "/jumpstarter.v1.ExporterService/GetReport",
+          ":authority": encodeURIComponent(local.socketPath),
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
+        let grpcStatus: string | undefined;
+        req.on("response", (headers) => grpcStatus = headers["grpc-status"] as string | undefined);
+        req.on("trailers", (trailers) => grpcStatus = trailers["grpc-status"] as string);
+        req.on("data", () => {});
+        req.on("end", () => resolve(grpcStatus));
+        req.on("error", reject);
+        req.end(grpcFrame(new Uint8Array(0)));
+      }),
+  );
+  assertEquals(status, "0");
+  await using root = await connect(local.host);
+  assertEquals(await root.echo.call("add", 1, 2), 3);
+});
+
+Deno.test("Stream answers with headers before the client sends anything (upstream waits for them)", async () => {
+  await using local = await serve();
+  await using root = await connect(local.host);
+  const request = JSON.stringify({ kind: "driver", uuid: root.echo.uuid, method: "connect" });
+  const headers = await rawH2(
+    local.socketPath,
+    (session) =>
+      new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        const req = session.request({
+          ":method": "POST",
+          ":path": "/jumpstarter.v1.RouterService/Stream",
+          "content-type": "application/grpc",
+          te: "trailers",
+          request,
+        });
+        const timer = setTimeout(() => reject(new Error("no response headers within 2 s")), 2000);
+        req.on("response", (h) => {
+          clearTimeout(timer);
+          req.close();
+          resolve(h);
+        });
+        req.on("error", () => {});
+      }),
+  );
+  assertEquals(Number(headers[":status"]), 200);
+  assertEquals(headers["content-type"], "application/grpc+proto");
+});
+
+Deno.test("the driver test harness serves a driver in memory", async () => {
+  const { driverHarness } = await import("../testing.ts");
+  await using root = await driverHarness(EchoDriver);
+  assertEquals(await root.dut.call("add", 2, 2), 4);
+});
