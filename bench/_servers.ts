@@ -33,9 +33,16 @@ function rawServer(path: string, mode: "echo" | "sink"): Deno.UnixListener {
           return;
         }
         let count = 0;
-        for await (const data of conn.readable) count += data.byteLength;
+        const buffer = new Uint8Array(256 * 1024);
+        while (true) {
+          const n = await conn.read(buffer).catch(() => null);
+          if (n === null) break;
+          count += n;
+        }
         await conn.write(new TextEncoder().encode(String(count))).catch(() => {});
-        conn.close();
+        try {
+          conn.close();
+        } catch { /* the client may have closed first */ }
       })();
     }
   })();
