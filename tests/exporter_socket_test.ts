@@ -237,3 +237,45 @@ Deno.test("the driver test harness serves a driver in memory", async () => {
   await using root = await driverHarness(EchoDriver);
   assertEquals(await root.dut.call("add", 2, 2), 4);
 });
+
+Deno.test("LogStream follows driver logs; GetStatus, Reset and EndSession answer", async () => {
+  const { GrpcSession } = await import("../src/client/session.ts");
+  const { ExporterStatus } = await import("../src/gen/jumpstarter/v1/common_pb.ts");
+  await using local = await serve();
+  const { session, report } = await GrpcSession.open(local.host);
+  await using _ = session;
+  const echoUuid = report.reports.find((r) => r.labels[NAME_LABEL] === "echo")!.uuid;
+  const stop = new AbortController();
+  const logs = session.exporter.logStream({}, { signal: stop.signal })[Symbol.asyncIterator]();
+  const first = logs.next();
+  // Give the stream a moment to attach before the driver logs.
+  await new Promise((r) => setTimeout(r, 50));
+  local.exporter.tree.get(echoUuid).log.info("hello from echo");
+  const entry = (await first).value!;
+  assertEquals(entry.message, "hello from echo");
+  assertEquals(entry.severity, "INFO");
+  assertEquals(entry.uuid, echoUuid);
+  stop.abort();
+  await logs.next().catch(() => {});
+  const status = await session.exporter.getStatus({});
+  assertEquals(status.status, ExporterStatus.LEASE_READY);
+  await session.exporter.reset({});
+  assertEquals((await session.exporter.endSession({})).success, true);
+});
+
+Deno.test("generic driver commands call any reported method with JSON arguments", async () => {
+  const { Command } = await import("commander");
+  const { addDriverCommands } = await import("../src/cli/driver_commands.ts");
+  await using local = await serve();
+  await using root = await connect(local.host);
+  const printed: string[] = [];
+  const program = new Command("jumpstarter").exitOverride();
+  addDriverCommands(program, root, {
+    out: (text) => printed.push(text),
+    err: (text) => printed.push(text),
+    isTerminal: false,
+  });
+  await program.parseAsync(["echo", "add", "40", "2"], { from: "user" });
+  await program.parseAsync(["group", "inner", "identity", '{"a":1}'], { from: "user" });
+  assertEquals(printed, ["42", '{\n  "a": 1\n}']);
+});

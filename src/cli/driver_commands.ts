@@ -6,22 +6,26 @@
  */
 import type { Command } from "commander";
 import { connect } from "../client/connect.ts";
-import type { DriverClient } from "../client/driver_client.ts";
+import type { CliOutput, DriverClient } from "../client/driver_client.ts";
 import type { LogLevel } from "../log.ts";
 import { resolveTarget } from "./local_target.ts";
 import { terminal } from "./run.ts";
 
 /** Adds one command per child driver (recursively for composites). */
-export function addDriverCommands(parent: Command, node: DriverClient): void {
+export function addDriverCommands(
+  parent: Command,
+  node: DriverClient,
+  output: CliOutput = terminal,
+): void {
   for (const [name, child] of node.children) {
     const sub = parent
       .command(name)
       .description(child.description ?? `${child.constructor.name} "${name}"`)
       .exitOverride();
-    child.cli(sub, terminal);
-    addDriverCommands(sub, child);
+    child.cli(sub, output);
+    addDriverCommands(sub, child, output);
     if (sub.commands.length === 0) {
-      sub.action(() => terminal.err(`Driver "${name}" exports no commands`));
+      sub.action(() => output.err(`Driver "${name}" exports no commands`));
     }
   }
 }

@@ -10,6 +10,7 @@ import type { JsonValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import type { DriverReport } from "../driver/tree.ts";
 import { NAME_LABEL } from "../driver/tree.ts";
+import { addExamples } from "./cli_support.ts";
 import type { ResourceHandle } from "../driver/driver.ts";
 
 /** Progress of an upload, called as bytes leave the client. */
@@ -120,14 +121,15 @@ export class DriverClient {
    */
   cli(command: Command, output: CliOutput): void {
     for (const [method, description] of Object.entries(this.report.methodsDescription)) {
-      command
+      const sub = command
         .command(method)
-        .description(description)
+        .description(description || `call ${method}() on the driver`)
         .argument("[args...]", "arguments, each parsed as JSON or taken as a string")
         .action(async (args: string[]) => {
           const result = await this.call(method, ...args.map(parseCliArg));
           if (result !== null && result !== undefined) output.out(formatResult(result));
         });
+      addExamples(sub, "", `'"text"' 42 '{"key": "value"}'`);
     }
   }
 }
