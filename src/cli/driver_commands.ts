@@ -34,7 +34,7 @@ export function addDriverCommands(
 export async function runDriverCommand(
   program: Command,
   argv: string[],
-  options: { logLevel: LogLevel; exporterConfig?: string },
+  options: { logLevel: LogLevel; exporterConfig?: string; clientConfig?: string; lease?: string },
 ): Promise<number> {
   const target = await resolveTarget(options);
   try {

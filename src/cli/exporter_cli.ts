@@ -8,6 +8,7 @@ import { Command, Option } from "commander";
 import { loadExporterConfig } from "../config/exporter_config.ts";
 import { registry } from "../../drivers/registry.ts";
 import { defaultSocketPath, serveLocal } from "../exporter/local.ts";
+import { DistributedExporter } from "../exporter/distributed.ts";
 import { Logger, parseLogLevel, stderrSink } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { terminal, UsageError } from "./run.ts";
@@ -21,7 +22,10 @@ Examples:
 With --local and no --socket it listens on ${defaultSocketPath()}, where
 "jumpstarter" finds it when no session is set. The socket is created mode 0600.
 SIGTERM or SIGINT closes the drivers and removes the socket.
-Distributed mode (no --local: register with a controller) arrives with the controller.`;
+Without --local the exporter registers with the controller named in the config (endpoint,
+token: write it with "controller admin create exporter"), waits for leases, runs the
+hooks.beforeLease/afterLease scripts, and reconnects with backoff if the controller restarts:
+  $ exporter serve --config bench-1.yaml`;
 
 /** Waits for SIGTERM or SIGINT. */
 function untilSignal(): Promise<Deno.Signal> {
@@ -55,14 +59,17 @@ export async function exporterMain(argv: string[]): Promise<number> {
     .option("--log-json", "log as JSON lines")
     .addHelpText("after", serveHelp)
     .action(async (options) => {
-      if (!options.local) {
-        throw new UsageError(
-          "Distributed mode is not available yet: run with --local to serve on a unix socket",
-        );
-      }
       const config = await loadExporterConfig(options.config);
       const log = new Logger("exporter");
       log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
+      if (!options.local) {
+        if (options.socket) throw new UsageError("--socket is for --local mode");
+        const exporter = await DistributedExporter.start(config, registry, { log });
+        const why = await Promise.race([untilSignal(), exporter.exitRequested.promise]);
+        log.info(`${why}: unregistering and closing drivers`);
+        await exporter.close();
+        return;
+      }
       const socketPath = options.socket ?? defaultSocketPath();
       await Deno.mkdir(socketPath.replace(/\/[^/]*$/, "") || "/", { recursive: true, mode: 0o700 });
       const local = await serveLocal(config, registry, { socketPath, log });

@@ -9,7 +9,8 @@ import { type LogLevel, parseLogLevel } from "../log.ts";
 import { terminal, UsageError } from "./run.ts";
 import { VERSION } from "../version.ts";
 
-const STATIC = new Set(["shell", "demo", "version", "help"]);
+const STATIC = new Set(["shell", "demo", "version", "help", "lease", "exporters", "config"]);
+const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
 function baseProgram(): Command {
   return new Command("jumpstarter")
@@ -26,6 +27,11 @@ function baseProgram(): Command {
       "--exporter-config <file>",
       "local mode: serve this exporter config in-process for the command",
     )
+    .option(
+      "--client-config <file>",
+      "distributed mode: the ClientConfig to use (or JMP_CLIENT_CONFIG)",
+    )
+    .option("--lease <name>", "driver commands: use this lease of the client (or JMP_LEASE)")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: (text) => terminal.err(text.trimEnd()) });
@@ -36,21 +42,24 @@ Driver commands:
   <driver> <method> [args...]   call a driver of the exporter, e.g. "jumpstarter power on";
                                 "jumpstarter <driver> --help" lists its commands.
   The exporter is the one of the current session (JUMPSTARTER_HOST, set inside
-  "jumpstarter shell"), else a local daemon ("exporter serve --local"), else the
-  default exporter config (~/.config/jumpstarter/exporters/default.yaml, else the
-  built-in virtual board) served in-process.
+  "jumpstarter shell"), else the lease given by --lease/JMP_LEASE (with a client
+  config), else a local daemon ("exporter serve --local"), else, with no client
+  config, the default exporter config (~/.config/jumpstarter/exporters/default.yaml,
+  else the built-in virtual board) served in-process.
 
 Examples:
   $ jumpstarter demo
   $ jumpstarter shell --exporter-config examples/virtual-board.yaml -- jumpstarter power on
   $ jumpstarter power on
-  $ jumpstarter --exporter-config examples/virtual-board.yaml storage flash disk.img`;
+  $ jumpstarter --exporter-config examples/virtual-board.yaml storage flash disk.img
+  $ jumpstarter shell --selector board=virtual --duration 10m -- deno test -A examples/
+  $ jumpstarter lease list -o yaml`;
 
 function firstCommand(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") return undefined;
-    if (arg === "--log-level" || arg === "--exporter-config") {
+    if (VALUED.has(arg)) {
       i++;
       continue;
     }
@@ -60,18 +69,27 @@ function firstCommand(argv: string[]): string | undefined {
   return undefined;
 }
 
-function globalOptions(argv: string[]): { logLevel: LogLevel; exporterConfig?: string } {
-  let logLevel: LogLevel = "warning";
-  let exporterConfig: string | undefined;
+/** Options every driver command honours, read before the driver tree is known. */
+export interface GlobalOptions {
+  logLevel: LogLevel;
+  exporterConfig?: string;
+  clientConfig?: string;
+  lease?: string;
+}
+
+function globalOptions(argv: string[]): GlobalOptions {
+  const options: GlobalOptions = { logLevel: "warning" };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    if (flag !== "--log-level" && flag !== "--exporter-config") continue;
+    if (!VALUED.has(flag)) continue;
     const value = inline ?? argv[i + 1];
     if (value === undefined) throw new UsageError(`Option ${flag} needs a value`);
-    if (flag === "--log-level") logLevel = parseLogLevel(value);
-    else exporterConfig = value;
+    if (flag === "--log-level") options.logLevel = parseLogLevel(value);
+    else if (flag === "--exporter-config") options.exporterConfig = value;
+    else if (flag === "--client-config") options.clientConfig = value;
+    else options.lease = value;
   }
-  return { logLevel, exporterConfig };
+  return options;
 }
 
 /** Runs the `jumpstarter` CLI with `argv` (without the program name). */
@@ -83,8 +101,10 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
   if (command === undefined || STATIC.has(command)) {
     const { addShellCommand } = await import("./shell.ts");
     const { addDemoCommand } = await import("./demo.ts");
+    const { addLeaseCommands } = await import("./lease_commands.ts");
     addShellCommand(program, (code) => status = code);
     addDemoCommand(program);
+    addLeaseCommands(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));
     if (command === undefined && argv.length === 0) {
       program.outputHelp();
@@ -92,6 +112,10 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     }
     await program.parseAsync(argv, { from: "user" });
     return status;
+  }
+  if (command === "ssh") {
+    const { runSshCommand } = await import("../../drivers/network/ssh_command.ts");
+    return await runSshCommand(program, argv, globalOptions(argv));
   }
   const { runDriverCommand } = await import("./driver_commands.ts");
   return await runDriverCommand(program, argv, globalOptions(argv));

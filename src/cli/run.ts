@@ -9,7 +9,7 @@ import { ConfigError } from "../driver/config_check.ts";
 import { DriverError } from "../driver/errors.ts";
 import { SocketInUseError } from "../transport/server.ts";
 import type { CliOutput } from "../client/driver_client.ts";
-import { UsageError } from "../client/cli_support.ts";
+import { ExitStatus, UsageError } from "../client/cli_support.ts";
 
 /** Exit status for bad usage or a bad config file. */
 export const EXIT_USAGE = 2;
@@ -36,8 +36,11 @@ export function describeFailure(error: unknown): { status: number; message?: str
       : EXIT_USAGE;
     return { status };
   }
+  if (error instanceof ExitStatus) return { status: error.status };
   if (
-    error instanceof ConfigError || error instanceof UsageError || error instanceof SocketInUseError
+    error instanceof ConfigError || error instanceof UsageError ||
+    error instanceof SocketInUseError ||
+    error instanceof TypeError || error instanceof RangeError
   ) {
     return { status: EXIT_USAGE, message: error.message };
   }

@@ -9,15 +9,35 @@ import type { Command } from "commander";
 import { parseLogLevel } from "../log.ts";
 import { defaultExporterConfig, startInProcess } from "./local_target.ts";
 import { UsageError } from "./run.ts";
+import { acquire } from "../client/lease.ts";
+import { parseDuration } from "../client/duration.ts";
+import { parseSelector } from "../controller/selector.ts";
+import { waitPrinter } from "./lease_commands.ts";
+
+interface ShellOptions {
+  exporterConfig?: string;
+  selector?: string;
+  exporter?: string;
+  lease?: string;
+  duration: string;
+  timeout?: string;
+  requeue?: boolean;
+}
 
 const example = `
 Examples:
   $ jumpstarter shell --exporter-config examples/virtual-board.yaml
   $ jumpstarter shell --exporter-config examples/virtual-board.yaml -- jumpstarter power on
   $ jumpstarter shell -- deno test -A examples/boot_test.ts
+  $ jumpstarter shell --selector board=virtual --duration 10m -- deno test -A examples/
+  $ jumpstarter shell --lease 0193a8f2-... -- jumpstarter power cycle
 
-Without --exporter-config the session serves ~/.config/jumpstarter/exporters/default.yaml,
-else the built-in virtual board. The command's exit status is the shell's exit status.`;
+Local mode (no --selector/--exporter/--lease): serves --exporter-config, else
+~/.config/jumpstarter/exporters/default.yaml, else the built-in virtual board.
+Distributed mode (--selector, --exporter or --lease, with a client config): leases a
+board from the controller (waiting in the queue with a live position/ETA line), tunnels
+to it, and releases the lease on exit unless it was made separately (--lease).
+The command's exit status is the shell's exit status.`;
 
 const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
@@ -73,13 +93,50 @@ export function addShellCommand(program: Command, setStatus: (code: number) => v
     .description("Start a local session on an exporter config and run a shell or a command in it")
     .argument("[command...]", "command to run instead of $SHELL (put it after --)")
     .option("--exporter-config <file>", "exporter config to serve (default: see below)")
+    .option("-l, --selector <selector>", "lease a board matching this label selector")
+    .option("--exporter <name>", "lease this exporter by name")
+    .option("--lease <name>", "use an existing lease (not released on exit)")
+    .option("-d, --duration <duration>", "lease duration", "30m")
+    .option("--timeout <duration>", "give up waiting in the queue after this long")
+    .option("--requeue", "if the exporter goes offline, re-queue for another matching one")
     .addHelpText("after", example)
-    .action(async (command: string[], options: { exporterConfig?: string }) => {
-      const globals = program.opts<{ logLevel: string; exporterConfig?: string }>();
+    .action(async (command: string[], options: ShellOptions) => {
+      const globals = program.opts<
+        { logLevel: string; exporterConfig?: string; clientConfig?: string; lease?: string }
+      >();
+      const leaseName = options.lease ?? globals.lease;
+      const argv = command.length > 0 ? command : [Deno.env.get("SHELL") ?? "/bin/sh"];
+      if (
+        options.selector !== undefined || options.exporter !== undefined || leaseName !== undefined
+      ) {
+        if (options.exporterConfig) {
+          throw new UsageError("--exporter-config is for local mode; drop it to lease a board");
+        }
+        if (options.selector) parseSelector(options.selector);
+        const wait = waitPrinter();
+        const held = await acquire({
+          clientConfig: globals.clientConfig,
+          selector: options.selector,
+          exporterName: options.exporter,
+          leaseName,
+          duration: options.duration,
+          timeoutMs: options.timeout ? parseDuration(options.timeout) : undefined,
+          requeueOnExporterLoss: options.requeue === true,
+          onWait: wait,
+        });
+        if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+        try {
+          setStatus(
+            await runWithEnv(argv, { JUMPSTARTER_HOST: held.tunnel.host, JMP_LEASE: held.name }),
+          );
+        } finally {
+          await held.close();
+        }
+        return;
+      }
       const config = await defaultExporterConfig(options.exporterConfig ?? globals.exporterConfig);
       const target = await startInProcess(config, parseLogLevel(globals.logLevel));
       try {
-        const argv = command.length > 0 ? command : [Deno.env.get("SHELL") ?? "/bin/sh"];
         setStatus(await runWithEnv(argv, { JUMPSTARTER_HOST: target.host }));
       } finally {
         await target.close();

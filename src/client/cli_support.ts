@@ -37,6 +37,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Ends a CLI command with `status` and no message, for commands whose exit
+ * status is another program's (`jumpstarter shell-driver METHOD`).
+ */
+export class ExitStatus extends Error {
+  constructor(readonly status: number) {
+    super(`exit status ${status}`);
+    this.name = "ExitStatus";
+  }
+}
+
 /** Parses a numeric option value, or throws a UsageError naming the option and the value. */
 export function parseNumberOption(
   option: string,

@@ -1,0 +1,257 @@
+/**
+ * Leasing a board from a controller: create (or reuse) a lease, wait in the
+ * queue until it is Ready, and tunnel ExporterService connections through
+ * the router via a private local socket, so everything that works in local
+ * mode (`env()`, driver commands, tests) works unchanged on a leased board.
+ *
+ * @module
+ */
+
+import type { Lease } from "../gen/jumpstarter/client/v1/client_pb.ts";
+import { type ClientConfig, resolveClientConfig } from "../config/client_config.ts";
+import {
+  DriverError,
+  DriverTimeoutError,
+  FailedPreconditionError,
+  messageOf,
+} from "../driver/errors.ts";
+import { spliceToRouter } from "../transport/router_splice.ts";
+import { connect, type Connected } from "./connect.ts";
+import { ControllerClient, type LeaseSpec } from "./controller_client.ts";
+import type { CompositeClient, DriverClient } from "./driver_client.ts";
+import { parseDuration } from "./duration.ts";
+
+/** Where a pending lease stands, for progress lines. */
+export interface QueueStatus {
+  lease: string;
+  position?: number;
+  estimatedStart?: Date;
+  reason: string;
+  message: string;
+}
+
+/** The short name of a `namespaces/NS/leases/NAME` resource. */
+export function leaseShortName(lease: Lease | string): string {
+  const name = typeof lease === "string" ? lease : lease.name;
+  return name.replace(/^.*\//, "");
+}
+
+/** The condition of `type` on a wire lease. */
+export function leaseCondition(lease: Lease, type: string) {
+  return lease.conditions.find((c) => c.type === type);
+}
+
+/** Queue facts of a pending lease. */
+export function queueStatus(lease: Lease): QueueStatus {
+  const pending = leaseCondition(lease, "Pending");
+  const position = lease.context["jumpstarter.dev/queue-position"];
+  const eta = lease.context["jumpstarter.dev/estimated-start"];
+  return {
+    lease: leaseShortName(lease),
+    position: position ? Number(position) : undefined,
+    estimatedStart: eta ? new Date(eta) : undefined,
+    reason: pending?.reason ?? "",
+    message: pending?.message ?? "",
+  };
+}
+
+/** Waits until the lease is Ready; throws when it ends, cannot be satisfied, or times out. */
+export async function waitForLease(
+  controller: ControllerClient,
+  name: string,
+  options: { timeoutMs?: number; onWait?: (status: QueueStatus) => void; signal?: AbortSignal } =
+    {},
+): Promise<Lease> {
+  const deadline = Date.now() + (options.timeoutMs ?? Infinity);
+  let delay = 100;
+  while (true) {
+    const lease = await controller.getLease(name);
+    if (leaseCondition(lease, "Ready")?.status === "True") return lease;
+    const unsatisfiable = leaseCondition(lease, "Unsatisfiable");
+    if (lease.effectiveEndTime) {
+      const why = unsatisfiable?.status === "True"
+        ? `cannot be satisfied: ${unsatisfiable.message || unsatisfiable.reason}`
+        : `ended (${leaseCondition(lease, "Ready")?.reason ?? "unknown"})`;
+      throw new FailedPreconditionError(`Lease "${name}" ${why}`);
+    }
+    const status = queueStatus(lease);
+    options.onWait?.(status);
+    if (Date.now() >= deadline) {
+      throw new DriverTimeoutError(
+        `Lease "${name}" was not ready within ${Math.round((options.timeoutMs ?? 0) / 1000)} s: ${
+          status.message || status.reason || "pending"
+        }`,
+      );
+    }
+    if (options.signal?.aborted) throw options.signal.reason;
+    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
+    delay = Math.min(delay * 2, 1000);
+  }
+}
+
+/** A private local socket whose every connection is tunneled to the lease's exporter. */
+export interface LeaseTunnel extends AsyncDisposable {
+  /** `unix://` address for `JUMPSTARTER_HOST`. */
+  host: string;
+  close(): Promise<void>;
+}
+
+/** Opens the tunnel of a Ready lease. */
+export async function openTunnel(
+  controller: ControllerClient,
+  leaseName: string,
+): Promise<LeaseTunnel> {
+  const dir = await Deno.makeTempDir({ prefix: "jumpstarter-lease-" });
+  await Deno.chmod(dir, 0o700);
+  const path = `${dir}/exporter.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  await Deno.chmod(path, 0o600);
+  const stop = new AbortController();
+  const running = new Set<Promise<void>>();
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      const task = (async () => {
+        try {
+          const { routerEndpoint, routerToken } = await controller.dial(leaseName);
+          await spliceToRouter(conn, controller.router(routerEndpoint), routerToken, stop.signal);
+        } catch {
+          try {
+            conn.close();
+          } catch { /* closed */ }
+        }
+      })();
+      running.add(task);
+      task.finally(() => running.delete(task));
+    }
+  })().catch(() => {});
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      stop.abort();
+      try {
+        listener.close();
+      } catch { /* closed */ }
+      await accepting;
+      await Promise.allSettled([...running]);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    })();
+  return { host: `unix://${path}`, close, [Symbol.asyncDispose]: close };
+}
+
+/** Options of `lease()`. */
+export interface LeaseOptions {
+  /** Label selector (string form), e.g. `board=virtual`. */
+  selector?: string;
+  /** A specific exporter by name. */
+  exporterName?: string;
+  /** `10m`, `1h`, or milliseconds. */
+  duration?: string | number;
+  /** Reuse an existing lease instead of creating one (it is not released at the end). */
+  leaseName?: string;
+  /** How long to wait in the queue (default: forever). */
+  timeoutMs?: number;
+  /** A ClientConfig file or object; default: JMP_CLIENT_CONFIG, env, or the current client. */
+  clientConfig?: string | ClientConfig;
+  requeueOnExporterLoss?: boolean;
+  onWait?: (status: QueueStatus) => void;
+}
+
+/** A held lease: its controller connection, its tunnel, and how to give it back. */
+export interface HeldLease extends AsyncDisposable {
+  controller: ControllerClient;
+  name: string;
+  tunnel: LeaseTunnel;
+  /** Closes the tunnel, releases the lease if this process created it, closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Creates or reuses a lease, waits until Ready, and opens its tunnel. */
+export async function acquire(options: LeaseOptions): Promise<HeldLease> {
+  const config = typeof options.clientConfig === "object"
+    ? options.clientConfig
+    : await resolveClientConfig(options.clientConfig);
+  if (!config) {
+    throw new FailedPreconditionError(
+      "No client config: pass --client-config FILE, set JMP_CLIENT_CONFIG, or import one (jumpstarter config client import)",
+    );
+  }
+  const controller = new ControllerClient(config);
+  let name = options.leaseName;
+  const created = !name;
+  try {
+    if (!name) {
+      const durationMs = typeof options.duration === "number"
+        ? options.duration
+        : parseDuration(options.duration ?? "30m");
+      const spec: LeaseSpec = {
+        selector: options.selector,
+        exporterName: options.exporterName,
+        durationMs,
+        requeueOnExporterLoss: options.requeueOnExporterLoss,
+      };
+      name = leaseShortName(await controller.createLease(spec));
+    }
+    await waitForLease(controller, name, { timeoutMs: options.timeoutMs, onWait: options.onWait });
+    const tunnel = await openTunnel(controller, name);
+    const leaseName = name;
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      closing ??= (async () => {
+        await tunnel.close();
+        if (created) await controller.releaseLease(leaseName).catch(() => {});
+        await controller.close();
+      })();
+    return { controller, name, tunnel, close, [Symbol.asyncDispose]: close };
+  } catch (error) {
+    if (created && name) await controller.releaseLease(name).catch(() => {});
+    await controller.close();
+    if (error instanceof DriverError) throw error;
+    throw new DriverError("unavailable", `Cannot lease a board: ${messageOf(error)}`);
+  }
+}
+
+/**
+ * Leases a board and returns its driver tree, like `env()`; disposing it
+ * closes the connection and releases the lease.
+ *
+ * @example
+ * ```ts ignore
+ * import { lease, type VirtualBoard } from "@jumpstarter/jumpstarter";
+ * await using dut = await lease<VirtualBoard>({ selector: "board=virtual", duration: "10m" });
+ * await dut.power.on();
+ * ```
+ */
+export async function lease<T extends DriverClient = CompositeClient>(
+  options: LeaseOptions,
+): Promise<Connected<T>> {
+  const held = await acquire(options);
+  let root: Connected<T>;
+  try {
+    root = await connect<T>(held.tunnel.host);
+  } catch (error) {
+    await held.close();
+    throw error;
+  }
+  const closeClient = root.close;
+  const close = async () => {
+    await closeClient();
+    await held.close();
+  };
+  Object.defineProperties(root, {
+    close: { value: close, configurable: true, writable: true },
+    [Symbol.asyncDispose]: { value: close, configurable: true, writable: true },
+    lease: { value: { name: held.name, controller: held.controller } },
+  });
+  return root;
+}
+
+/** Formats an estimated start for a progress line. */
+export function formatEta(date: Date | undefined): string {
+  if (!date) return "unknown";
+  const ms = date.getTime() - Date.now();
+  if (ms <= 1000) return "any moment";
+  const minutes = Math.round(ms / 60000);
+  return minutes < 1
+    ? `in ${Math.round(ms / 1000)}s`
+    : `in ~${minutes} min (${date.toLocaleTimeString()})`;
+}

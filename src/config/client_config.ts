@@ -1,0 +1,155 @@
+/**
+ * The ClientConfig file (upstream shape): how a client reaches a controller
+ * (endpoint, CA, token) and which drivers it may load. Stored under
+ * `~/.config/jumpstarter/clients/<alias>.yaml` (mode 0600); `config.yaml`
+ * beside them names the current client.
+ *
+ * @module
+ */
+import { parse as parseYaml, stringify } from "yaml";
+import { ConfigError } from "../driver/config_check.ts";
+
+/** A parsed ClientConfig. */
+export interface ClientConfig {
+  metadata: { namespace: string; name: string };
+  endpoint: string;
+  tls: { ca?: string; insecure: boolean };
+  token: string;
+  drivers: { allow: string[]; unsafe: boolean };
+  /** Where it was read from. */
+  source?: string;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Checks a parsed YAML document as a ClientConfig. */
+export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
+  const where = source ? ` "${source}"` : "";
+  if (!isMapping(doc)) {
+    throw new ConfigError(`Invalid client config${where}: expected a YAML mapping`);
+  }
+  if (doc.kind !== undefined && doc.kind !== "ClientConfig") {
+    throw new ConfigError(
+      `Invalid client config${where}: kind is "${doc.kind}", expected "ClientConfig"`,
+    );
+  }
+  if (typeof doc.endpoint !== "string" || !doc.endpoint) {
+    throw new ConfigError(`Invalid client config${where}: "endpoint" is missing`);
+  }
+  if (typeof doc.token !== "string" || !doc.token) {
+    throw new ConfigError(`Invalid client config${where}: "token" is missing`);
+  }
+  const metadata = isMapping(doc.metadata) ? doc.metadata : {};
+  const tls = isMapping(doc.tls) ? doc.tls : {};
+  const drivers = isMapping(doc.drivers) ? doc.drivers : {};
+  return {
+    metadata: {
+      namespace: typeof metadata.namespace === "string" ? metadata.namespace : "default",
+      name: typeof metadata.name === "string" ? metadata.name : "client",
+    },
+    endpoint: doc.endpoint,
+    tls: {
+      ca: typeof tls.ca === "string" && tls.ca ? tls.ca : undefined,
+      insecure: tls.insecure === true,
+    },
+    token: doc.token,
+    drivers: {
+      allow: Array.isArray(drivers.allow) ? drivers.allow.map(String) : [],
+      unsafe: drivers.unsafe !== false,
+    },
+    source,
+  };
+}
+
+/** Reads a ClientConfig file. */
+export async function loadClientConfig(path: string): Promise<ClientConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound ? "no such file" : String(error);
+    throw new ConfigError(`Cannot read client config "${path}": ${reason}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot parse client config "${path}": ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
+  return clientConfigFrom(doc, path);
+}
+
+/** `~/.config/jumpstarter` (or `$XDG_CONFIG_HOME/jumpstarter`). */
+export function configDir(): string {
+  const base = Deno.env.get("XDG_CONFIG_HOME") ?? `${Deno.env.get("HOME") ?? "."}/.config`;
+  return `${base}/jumpstarter`;
+}
+
+/** The file of a stored client alias. */
+export function clientConfigPath(alias: string): string {
+  if (!/^[\w.-]+$/.test(alias)) {
+    throw new TypeError(`Invalid client alias "${alias}": use letters, digits, "-", "_", "."`);
+  }
+  return `${configDir()}/clients/${alias}.yaml`;
+}
+
+/** The alias named current in `config.yaml`, if any. */
+export async function currentClientAlias(): Promise<string | undefined> {
+  try {
+    const doc = parseYaml(await Deno.readTextFile(`${configDir()}/config.yaml`));
+    const alias = isMapping(doc) ? doc["current-client"] : undefined;
+    return typeof alias === "string" && alias ? alias : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Makes `alias` the current client. */
+export async function useClientAlias(alias: string): Promise<void> {
+  await Deno.stat(clientConfigPath(alias)).catch(() => {
+    throw new ConfigError(
+      `No stored client "${alias}": import it first (jumpstarter config client import)`,
+    );
+  });
+  await Deno.mkdir(configDir(), { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(`${configDir()}/config.yaml`, stringify({ "current-client": alias }));
+}
+
+/** Stored client aliases. */
+export async function listClientAliases(): Promise<string[]> {
+  const aliases: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(`${configDir()}/clients`)) {
+      if (entry.isFile && entry.name.endsWith(".yaml")) aliases.push(entry.name.slice(0, -5));
+    }
+  } catch { /* no clients yet */ }
+  return aliases.sort();
+}
+
+/**
+ * The client config to use: an explicit file, `JMP_CLIENT_CONFIG`, the
+ * environment (`JMP_ENDPOINT` + `JMP_TOKEN`), else the current stored client.
+ * Returns undefined when none is configured (local mode).
+ */
+export async function resolveClientConfig(explicit?: string): Promise<ClientConfig | undefined> {
+  const file = explicit ?? Deno.env.get("JMP_CLIENT_CONFIG");
+  if (file) return await loadClientConfig(file);
+  const endpoint = Deno.env.get("JMP_ENDPOINT");
+  const token = Deno.env.get("JMP_TOKEN");
+  if (endpoint && token) {
+    return clientConfigFrom({
+      endpoint,
+      token,
+      metadata: {
+        namespace: Deno.env.get("JMP_NAMESPACE") ?? "default",
+        name: Deno.env.get("JMP_NAME") ?? "client",
+      },
+    }, "environment");
+  }
+  const alias = await currentClientAlias();
+  return alias ? await loadClientConfig(clientConfigPath(alias)) : undefined;
+}

@@ -1,0 +1,146 @@
+/**
+ * What the controller stores: identities (clients and exporters), the live
+ * state of exporters, and leases. Plain JSON documents in the KvStore.
+ *
+ * @module
+ */
+import type { DriverReport } from "../driver/tree.ts";
+import type { Selector } from "./selector.ts";
+
+/** Who calls the controller. */
+export type Kind = "Client" | "Exporter";
+
+/** A registered client or exporter; its tokens are valid while `generation` matches. */
+export interface Identity {
+  kind: Kind;
+  namespace: string;
+  name: string;
+  uid: string;
+  labels: Record<string, string>;
+  /** Bumped by rotate; tokens of older generations are refused at once. */
+  generation: number;
+  createdAt: string;
+}
+
+/** Exporter status names (the wire's ExporterStatus without the prefix). */
+export type ExporterStatusName =
+  | "UNSPECIFIED"
+  | "OFFLINE"
+  | "AVAILABLE"
+  | "BEFORE_LEASE_HOOK"
+  | "LEASE_READY"
+  | "AFTER_LEASE_HOOK"
+  | "BEFORE_LEASE_HOOK_FAILED"
+  | "AFTER_LEASE_HOOK_FAILED";
+
+/** The live state of an exporter. */
+export interface ExporterRecord {
+  namespace: string;
+  name: string;
+  /** Labels it was registered with (identity labels win over labels it reports). */
+  labels: Record<string, string>;
+  reports: DriverReport[];
+  status: ExporterStatusName;
+  statusMessage: string;
+  online: boolean;
+  lastSeen: string;
+}
+
+/** A lease condition (the wire's Condition). */
+export interface LeaseCondition {
+  type: "Pending" | "Ready" | "Unsatisfiable" | "Invalid" | "ExporterOffline";
+  status: "True" | "False";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+/** A lease: a client's claim on one exporter for a time. */
+export interface LeaseRecord {
+  namespace: string;
+  name: string;
+  /** Queue order within a priority (assigned at creation). */
+  seq: number;
+  client: string;
+  selector: Selector;
+  /** Lease a specific exporter by name instead of (or besides) the selector. */
+  exporterName?: string;
+  durationMs: number;
+  /** Requested start; the lease stays pending until then. */
+  beginTime?: string;
+  priority: number;
+  /** Re-queue for another matching exporter if the leased one goes offline. */
+  requeueOnExporterLoss: boolean;
+  /** Labels of the lease itself (the selector's match labels, as upstream). */
+  labels: Record<string, string>;
+  tags: Record<string, string>;
+  createdAt: string;
+  exporter?: string;
+  effectiveBeginTime?: string;
+  /** When it ended (released, expired, unsatisfiable). */
+  endTime?: string;
+  released: boolean;
+  ended: boolean;
+  conditions: LeaseCondition[];
+}
+
+/** Store keys, in one place. */
+export const keys = {
+  identity: (kind: Kind, namespace: string, name: string) =>
+    `identities/${kind}/${namespace}/${name}`,
+  identities: "identities/",
+  exporter: (namespace: string, name: string) => `exporters/${namespace}/${name}`,
+  exporters: "exporters/",
+  lease: (namespace: string, name: string) => `leases/${namespace}/${name}`,
+  leases: "leases/",
+  signingKey: "keys/signing",
+  leaseSeq: "meta/lease-seq",
+  policies: "policies/",
+};
+
+/** Sets (or replaces) the condition of `type` on a lease. */
+export function setCondition(
+  lease: LeaseRecord,
+  type: LeaseCondition["type"],
+  status: "True" | "False",
+  reason: string,
+  message = "",
+): void {
+  const now = new Date().toISOString();
+  const existing = lease.conditions.find((c) => c.type === type);
+  if (existing) {
+    if (existing.status !== status) existing.lastTransitionTime = now;
+    existing.status = status;
+    existing.reason = reason;
+    existing.message = message;
+  } else {
+    lease.conditions.push({ type, status, reason, message, lastTransitionTime: now });
+  }
+}
+
+/** The condition of `type` if it is True. */
+export function conditionTrue(
+  lease: LeaseRecord,
+  type: LeaseCondition["type"],
+): LeaseCondition | undefined {
+  return lease.conditions.find((c) => c.type === type && c.status === "True");
+}
+
+/** When an active lease ends if nobody releases or extends it. */
+export function plannedEnd(lease: LeaseRecord): number | undefined {
+  if (!lease.effectiveBeginTime) return undefined;
+  return Date.parse(lease.effectiveBeginTime) + lease.durationMs;
+}
+
+/** Access policy: which clients may lease which exporters, for how long, at what priority. */
+export interface AccessPolicy {
+  name: string;
+  /** Exporters this policy covers (selector string form). */
+  exporterSelector: string;
+  /** Clients it admits (selector string form; empty admits every client). */
+  clientSelector: string;
+  /** Longest lease, in ms; absent means unlimited. */
+  maxDurationMs?: number;
+  /** Priority given to leases it admits (higher first). */
+  priority: number;
+}

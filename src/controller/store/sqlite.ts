@@ -1,0 +1,172 @@
+/**
+ * The embedded store: one SQLite file (`node:sqlite`, WAL) in the
+ * controller's data directory. No server to install; survives restarts.
+ * Writes by another process (the `controller admin` CLI) are noticed through
+ * `PRAGMA data_version` and reported to watchers as external changes.
+ *
+ * @module
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import {
+  type Change,
+  ConflictError,
+  type Entry,
+  type Guard,
+  type KvStore,
+  type Write,
+} from "./kv.ts";
+
+/** Schema version of the file; migrations run forward from older files. */
+const SCHEMA_VERSION = 1;
+
+/** A KvStore in a SQLite file. */
+export class SqliteKv implements KvStore {
+  readonly description: string;
+  readonly #db: DatabaseSync;
+  readonly #watchers = new Set<{ prefix: string; onChange: (c: Change) => void }>();
+  readonly #get: StatementSync;
+  readonly #list: StatementSync;
+  readonly #put: StatementSync;
+  readonly #delete: StatementSync;
+  readonly #version: StatementSync;
+  #dataVersion: number;
+  #poll?: ReturnType<typeof setInterval>;
+
+  constructor(readonly path: string) {
+    this.description = `sqlite:${path}`;
+    this.#db = new DatabaseSync(path);
+    this.#db.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+    );
+    this.#migrate();
+    this.#get = this.#db.prepare("SELECT value, version FROM kv WHERE key = ?");
+    this.#list = this.#db.prepare(
+      "SELECT key, value, version FROM kv WHERE key >= ? AND key < ? ORDER BY key",
+    );
+    this.#put = this.#db.prepare(
+      "INSERT INTO kv (key, value, version) VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = kv.version + 1 RETURNING version",
+    );
+    this.#delete = this.#db.prepare("DELETE FROM kv WHERE key = ?");
+    this.#version = this.#db.prepare("SELECT version FROM kv WHERE key = ?");
+    this.#dataVersion = this.#readDataVersion();
+  }
+
+  #migrate(): void {
+    this.#db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
+    const current = row ? Number(row.value) : 0;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `Store "${this.path}" has schema version ${current}, newer than this controller's ${SCHEMA_VERSION}; upgrade the controller`,
+      );
+    }
+    if (current < 1) {
+      this.#db.exec(
+        "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL)",
+      );
+    }
+    this.#db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    ).run(String(SCHEMA_VERSION));
+  }
+
+  #readDataVersion(): number {
+    return (this.#db.prepare("PRAGMA data_version").get() as { data_version: number }).data_version;
+  }
+
+  get<T>(key: string): Promise<Entry<T> | undefined> {
+    const row = this.#get.get(key) as { value: string; version: number } | undefined;
+    return Promise.resolve(
+      row ? { key, value: JSON.parse(row.value), version: Number(row.version) } : undefined,
+    );
+  }
+
+  list<T>(prefix: string): Promise<Entry<T>[]> {
+    const rows = this.#list.all(prefix, prefix + "\uffff") as {
+      key: string;
+      value: string;
+      version: number;
+    }[];
+    return Promise.resolve(
+      rows.map((r) => ({ key: r.key, value: JSON.parse(r.value), version: Number(r.version) })),
+    );
+  }
+
+  commit(writes: Write[], guards: Guard[] = []): Promise<void> {
+    const changes: Change[] = [];
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const guard of guards) {
+        const row = this.#version.get(guard.key) as { version: number } | undefined;
+        if ((row ? Number(row.version) : 0) !== guard.version) throw new ConflictError();
+      }
+      for (const write of writes) {
+        if ("put" in write) {
+          const row = this.#put.get(write.put, JSON.stringify(write.value)) as { version: number };
+          changes.push({
+            kind: "put",
+            key: write.put,
+            value: write.value,
+            version: Number(row.version),
+          });
+        } else {
+          this.#delete.run(write.delete);
+          changes.push({ kind: "delete", key: write.delete });
+        }
+      }
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      return Promise.reject(error);
+    }
+    this.#dataVersion = this.#readDataVersion();
+    for (const change of changes) this.#notify(change);
+    return Promise.resolve();
+  }
+
+  #notify(change: Change): void {
+    for (const watcher of this.#watchers) {
+      if (change.kind === "external" || change.key.startsWith(watcher.prefix)) {
+        watcher.onChange(change);
+      }
+    }
+  }
+
+  /** Checks for writes by other processes now (also done every 250 ms while watched). */
+  pollExternal(): boolean {
+    const now = this.#readDataVersion();
+    if (now === this.#dataVersion) return false;
+    this.#dataVersion = now;
+    this.#notify({ kind: "external" });
+    return true;
+  }
+
+  watch(prefix: string, onChange: (change: Change) => void): () => void {
+    const watcher = { prefix, onChange };
+    this.#watchers.add(watcher);
+    this.#poll ??= setInterval(() => this.pollExternal(), 250);
+    return () => {
+      this.#watchers.delete(watcher);
+      if (this.#watchers.size === 0 && this.#poll !== undefined) {
+        clearInterval(this.#poll);
+        this.#poll = undefined;
+      }
+    };
+  }
+
+  close(): Promise<void> {
+    if (this.#poll !== undefined) clearInterval(this.#poll);
+    this.#poll = undefined;
+    this.#watchers.clear();
+    this.#db.close();
+    return Promise.resolve();
+  }
+}
+
+/** Opens (creating if needed) the store of a data directory. */
+export async function openDataDir(dir: string): Promise<SqliteKv> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  return new SqliteKv(`${dir}/controller.db`);
+}

@@ -1,0 +1,60 @@
+/**
+ * The gRPC transport to a controller (or its router): h2c or TLS with the
+ * configured CA, identity headers on every call. Tokens travel only in
+ * headers and are never logged.
+ *
+ * @module
+ */
+import { type Interceptor, type Transport } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+
+/** Who is calling, for the `authorization` and `jumpstarter-*` headers. */
+export interface Credentials {
+  token: string;
+  kind: "Client" | "Exporter";
+  namespace: string;
+  name: string;
+}
+
+/** `http://h:p` stays h2c; `https://` and bare `host:port` (upstream's form) use TLS. */
+export function controllerUrl(endpoint: string): string {
+  if (/^https?:\/\//.test(endpoint)) return endpoint.replace(/\/$/, "");
+  return `https://${endpoint}`;
+}
+
+/** A transport plus the connection it owns. */
+export interface ControllerTransport {
+  transport: Transport;
+  close(): void;
+}
+
+/** Creates a transport to `endpoint`; `credentials` add identity headers (omit for router streams). */
+export function controllerTransport(
+  endpoint: string,
+  options: { caBase64?: string; credentials?: Credentials },
+): ControllerTransport {
+  const url = controllerUrl(endpoint);
+  const ca = options.caBase64 ? atob(options.caBase64) : undefined;
+  const manager = new Http2SessionManager(
+    url,
+    { idleConnectionTimeoutMs: 2 ** 31 - 1, pingIntervalMs: 10_000, pingTimeoutMs: 10_000 },
+    ca ? { ca } : {},
+  );
+  const credentials = options.credentials;
+  const identify: Interceptor = (next) => (req) => {
+    if (credentials) {
+      req.header.set("authorization", `Bearer ${credentials.token}`);
+      req.header.set("jumpstarter-kind", credentials.kind);
+      req.header.set("jumpstarter-namespace", credentials.namespace);
+      req.header.set("jumpstarter-name", credentials.name);
+    }
+    return next(req);
+  };
+  const transport = createGrpcTransport({
+    baseUrl: url,
+    sessionManager: manager,
+    interceptors: [identify],
+    readMaxBytes: 16 * 1024 * 1024,
+  });
+  return { transport, close: () => manager.abort() };
+}

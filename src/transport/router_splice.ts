@@ -1,0 +1,59 @@
+/**
+ * Carries one local socket connection through a router stream: the bytes of
+ * the socket become DATA frames, and frames from the peer are written back.
+ * Client tunnels and exporters in distributed mode both use it.
+ *
+ * @module
+ */
+import type { Client } from "@connectrpc/connect";
+import { FrameType, type RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
+import { type Frame, GOAWAY_FRAME } from "./frames.ts";
+
+async function* framesOf(conn: Deno.Conn, stop: AbortSignal): AsyncGenerator<Frame> {
+  const buffer = new Uint8Array(256 * 1024);
+  while (!stop.aborted) {
+    let n: number | null;
+    try {
+      n = await conn.read(buffer);
+    } catch {
+      break;
+    }
+    if (n === null) break;
+    yield { payload: buffer.slice(0, n), frameType: FrameType.DATA };
+  }
+  yield GOAWAY_FRAME;
+}
+
+/** Splices `conn` with a router stream opened with `token`; resolves when both ends are done. */
+export async function spliceToRouter(
+  conn: Deno.Conn,
+  router: Client<typeof RouterService>,
+  token: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const stop = new AbortController();
+  const combined = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  try {
+    const responses = router.stream(framesOf(conn, combined), {
+      headers: { authorization: `Bearer ${token}` },
+      signal: combined,
+    });
+    for await (const frame of responses) {
+      if (frame.frameType === FrameType.DATA) {
+        if (frame.payload.byteLength > 0) await writeAll(conn, frame.payload);
+      } else if (frame.frameType === FrameType.GOAWAY || frame.frameType === FrameType.RST_STREAM) {
+        break;
+      }
+    }
+  } finally {
+    stop.abort();
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.byteLength) offset += await conn.write(data.subarray(offset));
+}
