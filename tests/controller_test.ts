@@ -442,3 +442,173 @@ Deno.test({
     assertStringIncludes(lines[0], " alice");
   },
 });
+
+Deno.test({
+  name: "access policies set priority and maximum duration",
+  ...opts,
+  async fn() {
+    await using lab = await Lab.start();
+    const ci = await lab.client("ci", "team=ci");
+    const dev = await lab.client("dev", "team=dev");
+    await lab.admin(
+      "policy",
+      "set",
+      "ci",
+      "--exporters",
+      "board=virtual",
+      "--clients",
+      "team=ci",
+      "--priority",
+      "10",
+      "--max-duration",
+      "1h",
+    );
+    await lab.admin(
+      "policy",
+      "set",
+      "dev",
+      "--exporters",
+      "board=virtual",
+      "--clients",
+      "team=dev",
+      "--priority",
+      "0",
+      "--max-duration",
+      "10m",
+    );
+    await lab.exporter("bench-1", ["board=virtual"]);
+    await using c = await lab.connect(ci);
+    await using d = await lab.connect(dev);
+    const holding = leaseShortName(
+      await d.createLease({ selector: "board=virtual", durationMs: 60_000 }),
+    );
+    await waitForLease(d, holding, { timeoutMs: 5000 });
+    // dev queues first, ci second; ci has the higher priority and goes first.
+    const devWaiting = leaseShortName(
+      await d.createLease({ selector: "board=virtual", durationMs: 60_000 }),
+    );
+    const ciWaiting = leaseShortName(
+      await c.createLease({ selector: "board=virtual", durationMs: 60_000 }),
+    );
+    assertEquals((await c.getLease(ciWaiting)).context["jumpstarter.dev/queue-position"], "1");
+    assertEquals((await d.getLease(devWaiting)).context["jumpstarter.dev/queue-position"], "2");
+    await d.releaseLease(holding);
+    await waitForLease(c, ciWaiting, { timeoutMs: 5000 });
+    // Longer than dev's policy allows: never admitted, and extending past it is refused.
+    const tooLong = await d.createLease({ selector: "board=virtual", durationMs: 3_600_000 });
+    assertEquals(leaseCondition(tooLong, "Unsatisfiable")?.reason, "NoExporter");
+    const extend = await assertRejects(() => c.extendLease(ciWaiting, 2 * 3_600_000));
+    assertStringIncludes(extend.message, "maximum duration");
+    await c.extendLease(ciWaiting, 30 * 60_000);
+    // A client no policy admits cannot lease at all.
+    const outsider = await lab.client("outsider");
+    await using o = await lab.connect(outsider);
+    assertEquals(
+      (await assertRejects(() =>
+        o.createLease({ selector: "board=virtual", durationMs: 1000 })
+      ) as DriverError).code,
+      "unauthenticated",
+    );
+  },
+});
+
+Deno.test({
+  name: "controller on a non-loopback address serves TLS with a self-signed pair its configs trust",
+  ...opts,
+  async fn() {
+    const { freePort } = await import("./_fixtures/lab.ts");
+    const dir = await Deno.makeTempDir();
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${ROOT}/controller.ts`,
+        "serve",
+        "--data-dir",
+        `${dir}/data`,
+        "--listen",
+        `0.0.0.0:${port}`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    try {
+      let stderr = "";
+      const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      while (!stderr.includes("controller listening")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stderr += value;
+      }
+      assertStringIncludes(stderr, "SHA-256 fingerprint:");
+      reader.releaseLock();
+      void child.stderr.cancel().catch(() => {});
+      const made = await runEntry("controller.ts", [
+        "admin",
+        "--data-dir",
+        `${dir}/data`,
+        "create",
+        "client",
+        "alice",
+        "--endpoint",
+        `127.0.0.1:${port}`,
+        "--out",
+        `${dir}/alice.yaml`,
+      ]);
+      assertEquals(made.code, 0, made.stderr);
+      const text = await Deno.readTextFile(`${dir}/alice.yaml`);
+      assertStringIncludes(text, `endpoint: https://127.0.0.1:${port}`);
+      const list = await runEntry("cli.ts", [
+        "--client-config",
+        `${dir}/alice.yaml`,
+        "exporters",
+        "list",
+      ]);
+      assertEquals(list.code, 0, list.stderr);
+      assertStringIncludes(list.stdout, "No resources found.");
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "config client import/list/use/delete manage stored client configs",
+  ...opts,
+  async fn() {
+    await using lab = await Lab.start();
+    const alice = await lab.client("alice");
+    const home = await Deno.makeTempDir();
+    const env = { HOME: home, XDG_CONFIG_HOME: `${home}/.config` };
+    const imported = await runEntry("cli.ts", [
+      "config",
+      "client",
+      "import",
+      alice,
+      "--alias",
+      "lab",
+    ], env);
+    assertEquals(imported.code, 0, imported.stderr);
+    assertEquals(
+      (await Deno.stat(`${home}/.config/jumpstarter/clients/lab.yaml`)).mode! & 0o777,
+      0o600,
+    );
+    const listed = await runEntry("cli.ts", ["config", "client", "list", "-o", "json"], env);
+    assertEquals(JSON.parse(listed.stdout)[0].current, "*");
+    const leases = await runEntry("cli.ts", ["lease", "list"], env);
+    assertEquals(leases.code, 0, leases.stderr);
+    assertStringIncludes(leases.stdout, "No resources found.");
+    const local = await runEntry("cli.ts", ["power", "on"], env);
+    assertEquals(local.code, 2);
+    assertStringIncludes(local.stderr, "jumpstarter shell --selector");
+    const deleted = await runEntry("cli.ts", ["config", "client", "delete", "lab"], env);
+    assertEquals(deleted.code, 0);
+    const none = await runEntry("cli.ts", ["lease", "list"], env);
+    assertEquals(none.code, 1);
+    assertStringIncludes(none.stderr, "No client config");
+    await Deno.remove(home, { recursive: true });
+  },
+});

@@ -11,6 +11,9 @@ import { builtinVirtualBoard, defaultExporterConfigPath } from "../config/builti
 import { registry } from "../../drivers/registry.ts";
 import { serveLocal } from "../exporter/local.ts";
 import { defaultSocketPath } from "../exporter/local.ts";
+import { resolveClientConfig } from "../config/client_config.ts";
+import { acquire } from "../client/lease.ts";
+import { UsageError } from "../client/cli_support.ts";
 import { Logger, type LogLevel, stderrSink } from "../log.ts";
 
 /** An exporter address and what to do when the command is done with it. */
@@ -49,6 +52,8 @@ export async function startInProcess(config: ExporterConfig, level: LogLevel): P
 /** Resolves the exporter for a driver command. */
 export async function resolveTarget(options: {
   exporterConfig?: string;
+  clientConfig?: string;
+  lease?: string;
   logLevel: LogLevel;
 }): Promise<Target> {
   if (options.exporterConfig) {
@@ -56,6 +61,12 @@ export async function resolveTarget(options: {
   }
   const host = Deno.env.get("JUMPSTARTER_HOST");
   if (host) return { host, origin: "JUMPSTARTER_HOST", close: () => Promise.resolve() };
+  const client = await resolveClientConfig(options.clientConfig);
+  const leaseName = options.lease ?? Deno.env.get("JMP_LEASE");
+  if (client && leaseName) {
+    const held = await acquire({ clientConfig: client, leaseName, timeoutMs: 0 });
+    return { host: held.tunnel.host, origin: `lease ${leaseName}`, close: held.close };
+  }
   const daemon = defaultSocketPath();
   if (existsSync(daemon)) {
     return {
@@ -63,6 +74,11 @@ export async function resolveTarget(options: {
       origin: `exporter daemon at ${daemon}`,
       close: () => Promise.resolve(),
     };
+  }
+  if (client) {
+    throw new UsageError(
+      `A client config is set (${client.source}): run driver commands inside "jumpstarter shell --selector ...", or give --lease NAME (or JMP_LEASE)`,
+    );
   }
   return await startInProcess(await defaultExporterConfig(), options.logLevel);
 }

@@ -16,7 +16,8 @@ export async function runEntry(
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}/${entry}`, ...args],
     cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
+    // Tests that point HOME elsewhere must not send deno to a new, empty cache.
+    env: { NO_COLOR: "1", DENO_DIR: denoDir(), ...env },
     stdin: "null",
   }).output();
   const decoder = new TextDecoder();
@@ -25,6 +26,12 @@ export async function runEntry(
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** Deno's cache directory as this process sees it. */
+export function denoDir(): string {
+  return Deno.env.get("DENO_DIR") ??
+    `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`;
 }
 
 /** The command line that runs `jumpstarter` from inside a session. */
