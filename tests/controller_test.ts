@@ -13,7 +13,7 @@ import {
   waitForLease,
 } from "../src/client/lease.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
-import { DriverError } from "../src/driver/errors.ts";
+import type { DriverError } from "../src/driver/errors.ts";
 import { connect } from "../src/client/connect.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -209,6 +209,7 @@ Deno.test({
       const { routerToken: lonely } = await a.dial(name);
       const started = Date.now();
       const unpaired = router.stream(
+        // deno-lint-ignore require-yield
         (async function* () {
           await new Promise((r) => setTimeout(r, 4000));
         })(),

@@ -17,7 +17,6 @@ import {
   type ExporterStatusName,
   type Identity,
   keys,
-  type Kind,
   type LeaseRecord,
   plannedEnd,
   setCondition,
