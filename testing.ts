@@ -1,101 +1,33 @@
 /**
- * Helpers for testing with devices and for testing drivers.
+ * Helpers for hardware tests and for testing drivers.
  *
- * - `localDevice(config)` serves an exporter config on a private unix socket
- *   and returns the connected driver tree; disposing it stops everything.
- * - `driverHarness(Driver, config)` serves one driver in memory (no socket) so a
- *   new driver can be unit-tested through its real client.
+ * - `device(options)` / `withDevice(options, body)`: the board for a test,
+ *   from the session, a lease, or a local exporter config; given back on
+ *   every exit path; failures carry console transcripts and the exporter log.
+ * - `eventually(fn)` and `withTimeout(work, ms)`: timing for hardware.
+ * - `localDevice(config)`: a local exporter config served and connected.
+ * - `driverHarness(Driver, config)`: one driver served in memory (no socket)
+ *   to unit-test a new driver through its real client.
  *
  * @example
  * ```ts ignore
- * import { localDevice } from "@jumpstarter/jumpstarter/testing";
+ * import { withDevice } from "@jumpstarter/jumpstarter/testing";
  * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
  *
- * Deno.test("board boots", async () => {
- *   await using dut = await localDevice<VirtualBoard>("examples/virtual-board.yaml");
+ * Deno.test("board boots", withDevice<VirtualBoard>({ exporterConfig: "examples/virtual-board.yaml" }, async (t, dut) => {
+ *   await using serial = await dut.serial.open();
  *   await dut.power.on();
- * });
+ *   await t.step("login prompt", () => serial.expect(/login: /));
+ * }));
  * ```
  * @module
  */
-import { clientTree, type Connected } from "./src/client/connect.ts";
-import { connect } from "./src/client/connect.ts";
-import type { CompositeClient, DriverClient } from "./src/client/driver_client.ts";
-import { GrpcSession } from "./src/client/session.ts";
-import {
-  type ExporterConfig,
-  exporterConfigFrom,
-  loadExporterConfig,
-} from "./src/config/exporter_config.ts";
-import type { DriverClass } from "./src/driver/driver.ts";
-import { Registry } from "./src/driver/registry.ts";
-import { Exporter } from "./src/exporter/exporter.ts";
-import { serveLocal } from "./src/exporter/local.ts";
-import { exporterRoutes } from "./src/exporter/service.ts";
-import { registry } from "./drivers/registry.ts";
-
-/** A connected device that also stops its exporter when disposed. */
-export type LocalDevice<T extends DriverClient> = Connected<T>;
-
-/**
- * Serves an exporter config (a path or a parsed config) on a private unix
- * socket and connects to it. `await using` closes client and exporter.
- */
-export async function localDevice<T extends DriverClient = CompositeClient>(
-  config: string | ExporterConfig,
-): Promise<LocalDevice<T>> {
-  const parsed = typeof config === "string" ? await loadExporterConfig(config) : config;
-  const local = await serveLocal(parsed, registry);
-  let root: Connected<T>;
-  try {
-    root = await connect<T>(local.host);
-  } catch (error) {
-    await local.close();
-    throw error;
-  }
-  const closeClient = root.close;
-  const close = async () => {
-    await closeClient();
-    await local.close();
-  };
-  Object.defineProperties(root, {
-    close: { value: close },
-    [Symbol.asyncDispose]: { value: close },
-  });
-  return root;
-}
-
-/**
- * Serves one driver in memory (no socket, no process) under the name `name`
- * and returns the root client; `root.child(name)` is the driver's client.
- */
-export async function driverHarness<T extends DriverClient = CompositeClient>(
-  driver: DriverClass,
-  config: Record<string, unknown> = {},
-  name = "dut",
-): Promise<Connected<T>> {
-  const own = new Registry([{ type: "test.Driver", driver }], []);
-  const merged = {
-    // Look the type up in our one-entry registry, and everything else in the real one.
-    driver: (type: string, path: string) =>
-      type === "test.Driver" ? own.driver(type, path) : registry.driver(type, path),
-    client: (label: string | undefined) => registry.client(label),
-    types: () => registry.types(),
-  } as unknown as Registry;
-  const parsed = exporterConfigFrom(
-    { export: { [name]: { type: "test.Driver", config } } },
-    Deno.cwd(),
-  );
-  const exporter = await Exporter.create(parsed, merged);
-  const session = GrpcSession.inMemory(exporterRoutes(exporter));
-  const root = clientTree<T>(await GrpcSession.attach(session, "in-memory exporter"));
-  const close = async () => {
-    await session.close();
-    await exporter.close();
-  };
-  Object.defineProperties(root, {
-    close: { value: close },
-    [Symbol.asyncDispose]: { value: close },
-  });
-  return root;
-}
+export {
+  type Device,
+  device,
+  type DeviceOptions,
+  withDevice,
+  type WithDeviceOptions,
+} from "./src/testing/device.ts";
+export { eventually, type EventuallyOptions, withTimeout } from "./src/testing/timing.ts";
+export { driverHarness, type LocalDevice, localDevice } from "./src/testing/harness.ts";

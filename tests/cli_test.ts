@@ -159,7 +159,7 @@ Deno.test("the example suite passes inside a shell session", async () => {
     `${ROOT}/examples/boot_test.ts`,
   ]);
   assertEquals(ran.code, 0, ran.stdout + ran.stderr);
-  assertMatch(ran.stdout, /ok \| 1 passed \(3 steps\)/);
+  assertMatch(ran.stdout, /ok \| 1 passed \(4 steps\)/);
 });
 
 Deno.test("the shebang script runs as a file inside a shell session", async () => {

@@ -380,7 +380,7 @@ Deno.test({
       `${ROOT}/examples/boot_test.ts`,
     ]);
     assertEquals(ran.code, 0, ran.stdout + ran.stderr);
-    assertStringIncludes(ran.stdout, "1 passed (3 steps)");
+    assertStringIncludes(ran.stdout, "1 passed (4 steps)");
     const list = await runEntry("cli.ts", [
       "--client-config",
       alice,

@@ -9,7 +9,16 @@ import { type LogLevel, parseLogLevel } from "../log.ts";
 import { terminal, UsageError } from "./run.ts";
 import { VERSION } from "../version.ts";
 
-const STATIC = new Set(["shell", "demo", "version", "help", "lease", "exporters", "config"]);
+const STATIC = new Set([
+  "shell",
+  "run",
+  "demo",
+  "version",
+  "help",
+  "lease",
+  "exporters",
+  "config",
+]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
 function baseProgram(): Command {

@@ -86,60 +86,109 @@ function signalNumber(signal: Deno.Signal): number {
   return numbers[signal] ?? 1;
 }
 
-/** Adds `shell` to the program; `setStatus` receives the command's exit status. */
-export function addShellCommand(program: Command, setStatus: (code: number) => void): void {
-  program
-    .command("shell")
-    .description("Start a local session on an exporter config and run a shell or a command in it")
-    .argument("[command...]", "command to run instead of $SHELL (put it after --)")
-    .option("--exporter-config <file>", "exporter config to serve (default: see below)")
+type Globals = { logLevel: string; exporterConfig?: string; clientConfig?: string; lease?: string };
+
+/**
+ * Runs `argv` in a session: a leased board (selector, exporter or lease name
+ * given) or a local exporter served in-process; returns its exit status and
+ * gives the board back whatever happens.
+ */
+async function runInSession(
+  argv: string[],
+  options: ShellOptions,
+  globals: Globals,
+): Promise<number> {
+  const leaseName = options.lease ?? globals.lease;
+  if (options.selector !== undefined || options.exporter !== undefined || leaseName !== undefined) {
+    if (options.exporterConfig) {
+      throw new UsageError("--exporter-config is for local mode; drop it to lease a board");
+    }
+    if (options.selector) parseSelector(options.selector);
+    const held = await acquire({
+      clientConfig: globals.clientConfig,
+      selector: options.selector,
+      exporterName: options.exporter,
+      leaseName,
+      duration: options.duration,
+      timeoutMs: options.timeout ? parseDuration(options.timeout) : undefined,
+      requeueOnExporterLoss: options.requeue === true,
+      onWait: waitPrinter(),
+    });
+    if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+    try {
+      return await runWithEnv(argv, { JUMPSTARTER_HOST: held.tunnel.host, JMP_LEASE: held.name });
+    } finally {
+      await held.close();
+    }
+  }
+  const config = await defaultExporterConfig(options.exporterConfig ?? globals.exporterConfig);
+  const target = await startInProcess(config, parseLogLevel(globals.logLevel));
+  try {
+    return await runWithEnv(argv, { JUMPSTARTER_HOST: target.host });
+  } finally {
+    await target.close();
+  }
+}
+
+function sessionOptions(command: Command): Command {
+  return command
+    .option("--exporter-config <file>", "local mode: exporter config to serve (default: see below)")
     .option("-l, --selector <selector>", "lease a board matching this label selector")
     .option("--exporter <name>", "lease this exporter by name")
     .option("--lease <name>", "use an existing lease (not released on exit)")
     .option("-d, --duration <duration>", "lease duration", "30m")
     .option("--timeout <duration>", "give up waiting in the queue after this long")
-    .option("--requeue", "if the exporter goes offline, re-queue for another matching one")
+    .option("--requeue", "if the exporter goes offline, re-queue for another matching one");
+}
+
+/** The deno that runs scripts: this one, unless we are a compiled binary. */
+function denoBinary(): string {
+  const exec = Deno.execPath();
+  return /(^|\/)deno(\.exe)?$/.test(exec) ? exec : "deno";
+}
+
+const runExample = `
+Examples:
+  $ jumpstarter run examples/power_cycle.ts
+  $ jumpstarter run --exporter-config examples/virtual-board.yaml examples/capture_console.ts -- console.log
+  $ jumpstarter run --selector board=virtual --duration 10m examples/flash_and_boot.ts
+
+Runs "deno run -A SCRIPT [ARGS...]" inside a session, local or leased (same options as
+"jumpstarter shell"), so the script needs no connection code: env() finds the board.`;
+
+/** Adds `shell` and `run` to the program; `setStatus` receives the command's exit status. */
+export function addShellCommand(program: Command, setStatus: (code: number) => void): void {
+  sessionOptions(
+    program
+      .command("shell")
+      .description("Start a session (local or leased) and run a shell or a command in it")
+      .argument("[command...]", "command to run instead of $SHELL (put it after --)"),
+  )
     .addHelpText("after", example)
     .action(async (command: string[], options: ShellOptions) => {
-      const globals = program.opts<
-        { logLevel: string; exporterConfig?: string; clientConfig?: string; lease?: string }
-      >();
-      const leaseName = options.lease ?? globals.lease;
       const argv = command.length > 0 ? command : [Deno.env.get("SHELL") ?? "/bin/sh"];
-      if (
-        options.selector !== undefined || options.exporter !== undefined || leaseName !== undefined
-      ) {
-        if (options.exporterConfig) {
-          throw new UsageError("--exporter-config is for local mode; drop it to lease a board");
-        }
-        if (options.selector) parseSelector(options.selector);
-        const wait = waitPrinter();
-        const held = await acquire({
-          clientConfig: globals.clientConfig,
-          selector: options.selector,
-          exporterName: options.exporter,
-          leaseName,
-          duration: options.duration,
-          timeoutMs: options.timeout ? parseDuration(options.timeout) : undefined,
-          requeueOnExporterLoss: options.requeue === true,
-          onWait: wait,
-        });
-        if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
-        try {
-          setStatus(
-            await runWithEnv(argv, { JUMPSTARTER_HOST: held.tunnel.host, JMP_LEASE: held.name }),
-          );
-        } finally {
-          await held.close();
-        }
-        return;
-      }
-      const config = await defaultExporterConfig(options.exporterConfig ?? globals.exporterConfig);
-      const target = await startInProcess(config, parseLogLevel(globals.logLevel));
+      setStatus(await runInSession(argv, options, program.opts<Globals>()));
+    });
+  sessionOptions(
+    program
+      .command("run")
+      .description("Run a TypeScript script inside a session (local or leased)")
+      .argument("<script>", "the script (e.g. a shebang script importing @jumpstarter/jumpstarter)")
+      .argument("[args...]", "arguments for the script (after --)"),
+  )
+    .addHelpText("after", runExample)
+    .action(async (script: string, args: string[], options: ShellOptions) => {
       try {
-        setStatus(await runWithEnv(argv, { JUMPSTARTER_HOST: target.host }));
-      } finally {
-        await target.close();
+        await Deno.stat(script);
+      } catch {
+        throw new UsageError(`Cannot run "${script}": no such file`);
       }
+      setStatus(
+        await runInSession(
+          [denoBinary(), "run", "-A", script, ...args],
+          options,
+          program.opts<Globals>(),
+        ),
+      );
     });
 }

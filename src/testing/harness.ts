@@ -1,0 +1,87 @@
+/**
+ * Serving exporters for tests without a session: a local config on a private
+ * socket, or one driver in memory.
+ *
+ * @module
+ */
+import { clientTree, type Connected } from "../client/connect.ts";
+import { connect } from "../client/connect.ts";
+import type { CompositeClient, DriverClient } from "../client/driver_client.ts";
+import { GrpcSession } from "../client/session.ts";
+import {
+  type ExporterConfig,
+  exporterConfigFrom,
+  loadExporterConfig,
+} from "../config/exporter_config.ts";
+import type { DriverClass } from "../driver/driver.ts";
+import { Registry } from "../driver/registry.ts";
+import { Exporter } from "../exporter/exporter.ts";
+import { serveLocal } from "../exporter/local.ts";
+import { exporterRoutes } from "../exporter/service.ts";
+import { registry } from "../../drivers/registry.ts";
+
+/** A connected device that also stops its exporter when disposed. */
+export type LocalDevice<T extends DriverClient> = Connected<T>;
+
+/**
+ * Serves an exporter config (a path or a parsed config) on a private unix
+ * socket and connects to it. `await using` closes client and exporter.
+ */
+export async function localDevice<T extends DriverClient = CompositeClient>(
+  config: string | ExporterConfig,
+): Promise<LocalDevice<T>> {
+  const parsed = typeof config === "string" ? await loadExporterConfig(config) : config;
+  const local = await serveLocal(parsed, registry);
+  let root: Connected<T>;
+  try {
+    root = await connect<T>(local.host);
+  } catch (error) {
+    await local.close();
+    throw error;
+  }
+  const closeClient = root.close;
+  const close = async () => {
+    await closeClient();
+    await local.close();
+  };
+  Object.defineProperties(root, {
+    close: { value: close },
+    [Symbol.asyncDispose]: { value: close },
+  });
+  return root;
+}
+
+/**
+ * Serves one driver in memory (no socket, no process) under the name `name`
+ * and returns the root client; `root.child(name)` is the driver's client.
+ */
+export async function driverHarness<T extends DriverClient = CompositeClient>(
+  driver: DriverClass,
+  config: Record<string, unknown> = {},
+  name = "dut",
+): Promise<Connected<T>> {
+  const own = new Registry([{ type: "test.Driver", driver }], []);
+  const merged = {
+    // Look the type up in our one-entry registry, and everything else in the real one.
+    driver: (type: string, path: string) =>
+      type === "test.Driver" ? own.driver(type, path) : registry.driver(type, path),
+    client: (label: string | undefined) => registry.client(label),
+    types: () => registry.types(),
+  } as unknown as Registry;
+  const parsed = exporterConfigFrom(
+    { export: { [name]: { type: "test.Driver", config } } },
+    Deno.cwd(),
+  );
+  const exporter = await Exporter.create(parsed, merged);
+  const session = GrpcSession.inMemory(exporterRoutes(exporter));
+  const root = clientTree<T>(await GrpcSession.attach(session, "in-memory exporter"));
+  const close = async () => {
+    await session.close();
+    await exporter.close();
+  };
+  Object.defineProperties(root, {
+    close: { value: close },
+    [Symbol.asyncDispose]: { value: close },
+  });
+  return root;
+}
