@@ -47,3 +47,6 @@ export { SerialClient } from "./drivers/serial/client.ts";
 export { Console } from "./drivers/serial/console.ts";
 export { StorageClient } from "./drivers/storage/client.ts";
 export type { VirtualBoard } from "./drivers/virtual/client.ts";
+export { NetworkClient } from "./drivers/network/client.ts";
+export { ShellClient } from "./drivers/shell/client.ts";
+export { lease, type LeaseOptions } from "./src/client/lease.ts";

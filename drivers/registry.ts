@@ -11,13 +11,22 @@ import { Registry } from "../src/driver/registry.ts";
 import { CompositeClient } from "../src/client/driver_client.ts";
 import { MockPower } from "./power/mock.ts";
 import { CommandPower } from "./power/command.ts";
+import { HttpPower } from "./power/http.ts";
 import { PowerClient } from "./power/client.ts";
 import { SerialClient } from "./serial/client.ts";
+import { PySerial } from "./serial/pyserial.ts";
 import { StorageClient } from "./storage/client.ts";
+import { FileStorageMux } from "./storage/file.ts";
+import { CommandStorageMux } from "./storage/command.ts";
+import { Shell } from "./shell/shell.ts";
+import { ShellClient } from "./shell/client.ts";
 import { Board } from "./virtual/board.ts";
 import { VirtualPower } from "./virtual/power.ts";
 import { VirtualConsole } from "./virtual/console.ts";
 import { VirtualStorage } from "./virtual/storage.ts";
+import { TcpNetwork, UdpNetwork, UnixNetwork } from "./network/driver.ts";
+import { NetworkClient } from "./network/client.ts";
+import { Qemu } from "./qemu/qemu.ts";
 
 /** Every built-in driver and client. */
 export const registry: Registry = new Registry(
@@ -33,15 +42,42 @@ export const registry: Registry = new Registry(
       aliases: ["jumpstarter_driver_power.driver.MockPower"],
     },
     { type: "power.CommandPower", driver: CommandPower },
+    { type: "power.HttpPower", driver: HttpPower },
+    {
+      type: "serial.PySerial",
+      driver: PySerial,
+      aliases: ["jumpstarter_driver_pyserial.driver.PySerial"],
+    },
+    { type: "storage.FileStorageMux", driver: FileStorageMux },
+    { type: "storage.CommandStorageMux", driver: CommandStorageMux },
+    { type: "shell.Shell", driver: Shell, aliases: ["jumpstarter_driver_shell.driver.Shell"] },
     { type: "virtual.Board", driver: Board },
     { type: "virtual.Power", driver: VirtualPower },
     { type: "virtual.Console", driver: VirtualConsole },
     { type: "virtual.Storage", driver: VirtualStorage },
+    {
+      type: "network.TcpNetwork",
+      driver: TcpNetwork,
+      aliases: ["jumpstarter_driver_network.driver.TcpNetwork"],
+    },
+    {
+      type: "network.UdpNetwork",
+      driver: UdpNetwork,
+      aliases: ["jumpstarter_driver_network.driver.UdpNetwork"],
+    },
+    {
+      type: "network.UnixNetwork",
+      driver: UnixNetwork,
+      aliases: ["jumpstarter_driver_network.driver.UnixNetwork"],
+    },
+    { type: "qemu.Qemu", driver: Qemu },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
     { labels: ["jumpstarter_driver_power.client.PowerClient"], client: PowerClient },
     { labels: ["jumpstarter_driver_pyserial.client.PySerialClient"], client: SerialClient },
+    { labels: ["jumpstarter_driver_shell.client.ShellClient"], client: ShellClient },
+    { labels: ["jumpstarter_driver_network.client.NetworkClient"], client: NetworkClient },
     {
       labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",

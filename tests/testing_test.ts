@@ -118,7 +118,7 @@ Deno.test("device() with no session, no client config and no exporter config say
 
 async function runInterrupted(env: Record<string, string>, signal: Deno.Signal) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", `${ROOT}/tests/_fixtures/interrupted_test.ts`],
+    args: ["test", "-A", `${ROOT}/tests/_fixtures/interrupted.ts`],
     cwd: ROOT,
     env: { NO_COLOR: "1", DENO_DIR: denoDir(), ...env },
     stdout: "piped",

@@ -6,9 +6,10 @@
  */
 import type { Command } from "commander";
 import { type CliOutput, DriverClient } from "../../src/client/driver_client.ts";
-import { addExamples, parseNumberOption } from "../../src/client/cli_support.ts";
+import { addExamples, parseNumberOption, UsageError } from "../../src/client/cli_support.ts";
 import { Console, type ConsoleOptions } from "./console.ts";
 import { pipeConsole } from "./pipe.ts";
+import { attachTerminal } from "./terminal.ts";
 
 /**
  * Opens a serial console for automation (`expect`, `run`).
@@ -25,8 +26,47 @@ export class SerialClient extends DriverClient {
     return new Console(await this.stream("connect"), options);
   }
 
-  /** Adds `pipe`. */
+  /** Adds `console` and `pipe`. */
   override cli(command: Command, output: CliOutput): void {
+    addExamples(
+      command
+        .command("console")
+        .description(
+          "Interactive terminal on the console (raw keys; press Ctrl-B three times to exit)",
+        )
+        .action(async () => {
+          if (!Deno.stdin.isTerminal()) {
+            throw new UsageError(
+              `serial console needs a terminal on stdin; use "${this.name} pipe" for pipes and files`,
+            );
+          }
+          const duplex = await this.stream("connect");
+          const encoder = new TextEncoder();
+          const note = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+          note(`Connected to "${this.name}". Press Ctrl-B three times to exit.\r\n`);
+          const stop = new AbortController();
+          const signals: Deno.Signal[] = ["SIGTERM", "SIGHUP", "SIGINT"];
+          const onSignal = () => stop.abort();
+          for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+          try {
+            const reason = await attachTerminal(duplex, {
+              input: Deno.stdin.readable,
+              write: async (bytes) => {
+                for (let offset = 0; offset < bytes.byteLength;) {
+                  offset += await Deno.stdout.write(bytes.subarray(offset));
+                }
+              },
+              setRaw: (raw) => Deno.stdin.setRaw(raw),
+              signal: stop.signal,
+            });
+            const why = reason === "console-ended" ? " (the console closed)" : "";
+            note(`\r\nDisconnected from "${this.name}"${why}.\n`);
+          } finally {
+            for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+          }
+        }),
+      "",
+    );
     addExamples(
       command
         .command("pipe")

@@ -19,6 +19,12 @@ export interface ConsoleOptions {
   prompt?: string | RegExp;
   /** Most unconsumed characters kept; older ones are dropped (default 1 MiB). */
   maxBuffer?: number;
+  /**
+   * A file that receives the transcript when the console closes and whenever
+   * an `expect()`, `waitForPrompt()` or `run()` fails (the error names it), so
+   * a failing test leaves the whole session behind.
+   */
+  transcriptFile?: string | URL;
 }
 
 /** Options of one `expect()`. */
@@ -79,6 +85,7 @@ export class Console implements AsyncDisposable {
   readonly timeout: number;
   readonly prompt?: string | RegExp;
   readonly maxBuffer: number;
+  readonly transcriptFile?: string | URL;
 
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -96,6 +103,7 @@ export class Console implements AsyncDisposable {
     this.timeout = options.timeout ?? 10_000;
     this.prompt = options.prompt;
     this.maxBuffer = options.maxBuffer ?? 1024 * 1024;
+    this.transcriptFile = options.transcriptFile;
     this.#reader = duplex.readable.getReader();
     this.#writer = duplex.writable.getWriter();
     this.#pump = this.#receiveAll();
@@ -140,7 +148,7 @@ export class Console implements AsyncDisposable {
         throw new UnavailableError(
           `Console stream ended while waiting for ${
             describe(pattern)
-          }; last output: ${this.#shownTail()}`,
+          }; last output: ${this.#shownTail()}${this.#savedNote()}`,
           { cause: this.#failure },
         );
       }
@@ -212,7 +220,10 @@ export class Console implements AsyncDisposable {
     await Deno.writeTextFile(path, this.transcript.text());
   }
 
-  /** Stops reading and half-closes the stream; pending `expect()` calls fail. Idempotent. */
+  /**
+   * Stops reading and half-closes the stream; pending `expect()` calls fail.
+   * Writes the transcript file, if one was given. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -220,6 +231,7 @@ export class Console implements AsyncDisposable {
     this.#writer.close().catch(() => {});
     await this.#reader.cancel().catch(() => {});
     await this.#pump;
+    if (this.transcriptFile !== undefined) await this.saveTranscript(this.transcriptFile);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -302,8 +314,21 @@ export class Console implements AsyncDisposable {
 
   #timeoutError(what: string, timeout: number): DriverTimeoutError {
     return new DriverTimeoutError(
-      `Timed out after ${timeout} ms ${what} on the console; last output: ${this.#shownTail()}`,
+      `Timed out after ${timeout} ms ${what} on the console; last output: ${this.#shownTail()}${this.#savedNote()}`,
     );
+  }
+
+  /** Saves the transcript file (on a failure) and says where, for the error message. */
+  #savedNote(): string {
+    if (this.transcriptFile === undefined) return "";
+    try {
+      Deno.writeTextFileSync(this.transcriptFile, this.transcript.text());
+      return ` (transcript saved to ${this.transcriptFile})`;
+    } catch (error) {
+      return ` (could not save the transcript to ${this.transcriptFile}: ${
+        error instanceof Error ? error.message : error
+      })`;
+    }
   }
 }
 

@@ -15,16 +15,42 @@ import {
   type UploadOptions,
 } from "../../src/client/driver_client.ts";
 import type { JsonValue } from "../../src/driver/value.ts";
-import { messageOf } from "../../src/driver/errors.ts";
+import { DriverError, messageOf } from "../../src/driver/errors.ts";
 import { ProgressBar } from "../../src/client/progress.ts";
-import { addExamples } from "../../src/client/cli_support.ts";
+import { addExamples, UsageError } from "../../src/client/cli_support.ts";
+import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";
+import { ImageDigest, saveDownload } from "./transfer.ts";
 
 /** Options of `write()`. */
 export interface WriteOptions {
   /** Called as bytes leave, with the file size as total. */
   onProgress?: ProgressCallback;
-  /** The file is compressed this way; the exporter decompresses it. */
+  /**
+   * The file is compressed this way and the exporter expands it. Default: from
+   * the file name (`.gz`, `.xz`, `.zst`, `.bz2`); null sends it as it is.
+   */
   encoding?: UploadOptions["encoding"];
+  /**
+   * Compare the sha256 of the image (expanded, if compressed) with the one the
+   * driver reports, and fail on a mismatch (default true).
+   */
+  verify?: boolean;
+}
+
+/** Options of `dump()`. */
+export interface DumpOptions {
+  /** The flasher's target (partition or device); drivers with one target ignore it. */
+  target?: string;
+  /** Called as bytes arrive (total unknown). */
+  onProgress?: ProgressCallback;
+}
+
+/** A transfer result from a driver that reports `size` and `sha256`, once checked. */
+export interface VerifiedResult {
+  size: number;
+  sha256: string;
+  /** True when the local sha256 was compared and matched. */
+  verified: boolean;
 }
 
 /** Options of `flash()`. */
@@ -34,11 +60,13 @@ export interface FlashOptions extends WriteOptions {
 }
 
 /**
- * Switches a storage device between host and DUT and writes images to it.
+ * Switches a storage device between host and DUT, writes images to it and
+ * reads them back.
  *
  * @example
  * ```ts ignore
- * const { sha256 } = await dut.storage.flash("disk.img") as { sha256: string };
+ * const { sha256, verified } = await dut.storage.flash<VerifiedResult>("disk.img.zst");
+ * await dut.storage.dump("backup.img");
  * ```
  */
 export class StorageClient extends DriverClient {
@@ -90,56 +118,120 @@ export class StorageClient extends DriverClient {
   }
 
   /**
+   * Copies the storage's content to the local file `path` with the driver's
+   * `dump(handle, target)`, or, on a plain mux, host, `read(handle)`, dut.
+   * The file appears only when complete and its sha256 matches the driver's.
+   */
+  async dump<T = JsonValue>(path: string, options: DumpOptions = {}): Promise<T> {
+    const methods = this.report.methodsDescription;
+    if (!("dump" in methods) && options.target !== undefined) {
+      throw new TypeError(
+        `Cannot dump target "${options.target}": storage "${this.name}" is a plain mux with one target`,
+      );
+    }
+    const download = await this.download();
+    const call = "dump" in methods
+      ? this.call<T>("dump", download.handle, options.target ?? null)
+      : (async () => {
+        await this.host();
+        try {
+          return await this.call<T>("read", download.handle);
+        } finally {
+          await this.dut();
+        }
+      })();
+    return await saveDownload(download.readable, call, path, {
+      onProgress: options.onProgress,
+      label: `storage "${this.name}"`,
+    });
+  }
+
+  /**
    * Uploads `path` while `method(handle, ...args)` consumes it. A failed call
    * cancels the upload and is reported; so is a local read error, which is
-   * the real cause when the driver then sees a broken stream.
+   * the real cause when the driver then sees a broken stream. A result with a
+   * `sha256` is checked against the image's own.
    */
   async #send<T>(path: string, method: string, args: unknown[], options: WriteOptions): Promise<T> {
+    const encoding = options.encoding === undefined
+      ? encodingOfPath(path)
+      : options.encoding === null
+      ? null
+      : checkEncoding(options.encoding);
     const local = await LocalImage.open(path);
+    const digest = options.verify === false
+      ? undefined
+      : encoding === null
+      ? new ImageDigest()
+      : await ImageDigest.expanding(path, () => decompressor(encoding));
     let upload: Upload;
     try {
-      upload = await this.upload(local.readable, {
+      const source = digest?.inline ? local.readable.pipeThrough(digest.inline) : local.readable;
+      upload = await this.upload(source, {
         size: local.size,
         onProgress: options.onProgress,
-        encoding: options.encoding,
+        encoding,
       });
     } catch (error) {
       local.cancel();
+      await digest?.cancel();
       throw error;
     }
     const call = this.call<T>(method, upload.handle, ...args);
-    call.catch(() => local.cancel());
+    call.catch(() => {
+      local.cancel();
+      digest?.cancel();
+    });
     const [result, uploaded] = await Promise.allSettled([call, upload.done]);
     if (local.readError !== undefined) {
+      await digest?.cancel();
       throw new Error(`Cannot read image "${path}": ${messageOf(local.readError)}`, {
         cause: local.readError,
       });
     }
     if (result.status === "rejected") throw result.reason;
     if (uploaded.status === "rejected") {
+      await digest?.cancel();
       throw new Error(`Upload of "${path}" failed: ${messageOf(uploaded.reason)}`, {
         cause: uploaded.reason,
       });
     }
-    return result.value;
+    const reported = result.value as { sha256?: unknown } | null;
+    if (!digest || typeof reported?.sha256 !== "string") {
+      await digest?.cancel();
+      return result.value;
+    }
+    const local256 = await digest.result();
+    if (local256 !== reported.sha256) {
+      throw new DriverError(
+        "data_loss",
+        `Checksum mismatch after writing "${path}" to storage "${this.name}": the image's sha256 is ${local256} but the storage reports ${reported.sha256}; do not trust what the storage holds, flash it again`,
+      );
+    }
+    return { ...reported, verified: true } as T;
   }
 
-  /** Adds `flash IMAGE [--target NAME]`, `info`, `host`, `dut` and `off`. */
+  /** Adds `flash IMAGE [--target NAME]`, `dump OUT`, `info`, `host`, `dut` and `off`. */
   override cli(command: Command, output: CliOutput): void {
     addExamples(
       command
         .command("flash")
-        .description("Write an image to the storage (progress on a terminal)")
+        .description(
+          "Write an image to the storage (progress on a terminal, sha256 checked at the end)",
+        )
         .argument("<image>", "local image file")
         .option("--target <name>", "flasher target (partition or device)")
-        .option("--compression <type>", "the image is compressed (gzip); the exporter expands it")
+        .option(
+          "--compression <type>",
+          "gzip, xz, zstd, bz2 or none (default: from the file name); the exporter expands it",
+        )
         .action(async (image: string, options: { target?: string; compression?: string }) => {
           const bar = new ProgressBar("flashing", output.isTerminal);
           const started = performance.now();
           let bytes = 0;
           const result = await this.flash(image, {
             target: options.target,
-            encoding: options.compression as UploadOptions["encoding"],
+            encoding: parseCompression(options.compression),
             onProgress: (sent, total) => {
               bytes = sent;
               bar.update(sent, total);
@@ -147,13 +239,50 @@ export class StorageClient extends DriverClient {
           }).finally(() => bar.done());
           const seconds = (performance.now() - started) / 1000;
           output.out(
-            `Flashed ${image}: ${(bytes / 1024 / 1024).toFixed(1)} MB in ${seconds.toFixed(1)} s`,
+            `Flashed ${image}: ${(bytes / 1024 / 1024).toFixed(1)} MB sent in ${
+              seconds.toFixed(1)
+            } s${(result as Partial<VerifiedResult>)?.verified ? ", sha256 verified" : ""}`,
           );
           if (result !== null && result !== undefined) output.out(formatResult(result));
         }),
       "disk.img",
+      "disk.img.zst",
       "rootfs.img --target rootfs",
     );
+    const methods = this.report.methodsDescription;
+    if (!("dump" in methods) && !("read" in methods)) return this.#muxCommands(command, output);
+    addExamples(
+      command
+        .command("dump")
+        .description("Copy the storage's content to a local file (sha256 checked at the end)")
+        .argument("<out>", "local file to create (replaced only when the copy is complete)")
+        .option("--target <name>", "flasher target (partition or device)")
+        .action(async (out: string, options: { target?: string }) => {
+          const bar = new ProgressBar("dumping", output.isTerminal);
+          const started = performance.now();
+          let bytes = 0;
+          const result = await this.dump(out, {
+            target: options.target,
+            onProgress: (received) => {
+              bytes = received;
+              bar.update(received);
+            },
+          }).finally(() => bar.done());
+          const seconds = (performance.now() - started) / 1000;
+          output.out(
+            `Dumped to ${out}: ${(bytes / 1024 / 1024).toFixed(1)} MB in ${seconds.toFixed(1)} s${
+              (result as Partial<VerifiedResult>)?.verified ? ", sha256 verified" : ""
+            }`,
+          );
+        }),
+      "backup.img",
+      "rootfs.img --target rootfs",
+    );
+    this.#muxCommands(command, output);
+  }
+
+  /** `info`, `host`, `dut` and `off`. */
+  #muxCommands(command: Command, output: CliOutput): void {
     addExamples(
       command.command("info").description("Show what the driver reports about the storage")
         .action(async () => output.out(formatResult(await this.info()))),
@@ -177,37 +306,61 @@ export class StorageClient extends DriverClient {
   }
 }
 
+/** Bytes read from an image at a time: one stream frame (`MAX_FRAME`). */
+const CHUNK = 256 * 1024;
+
+/** The `--compression` option: an encoding, "none" (send as is), or undefined (from the name). */
+function parseCompression(value: string | undefined): UploadOptions["encoding"] | undefined {
+  if (value === undefined) return undefined;
+  if (value === "none") return null;
+  try {
+    return checkEncoding(value);
+  } catch {
+    throw new UsageError(
+      `Invalid --compression "${value}": use gzip, xz, zstd, bz2 or none`,
+    );
+  }
+}
+
 /** A local file as an upload source that can be cancelled and remembers a read error. */
 class LocalImage {
   /** Why reading the file failed, if it did. */
   readError: unknown;
   readonly readable: ReadableStream<Uint8Array>;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #file: Deno.FsFile;
   #controller?: ReadableStreamDefaultController<Uint8Array>;
   #cancelled = false;
+  #closed = false;
 
   private constructor(readonly size: number, file: Deno.FsFile) {
-    const reader = this.#reader = file.readable.getReader();
+    this.#file = file;
     this.readable = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
       },
       pull: async (controller) => {
-        let next: ReadableStreamReadResult<Uint8Array>;
+        // Chunks as large as one stream frame: fewer, larger messages upload faster.
+        const buffer = new Uint8Array(CHUNK);
+        let n: number | null;
         try {
-          next = await reader.read();
+          n = await file.read(buffer);
         } catch (error) {
           if (this.#cancelled) return;
           this.readError = error;
+          this.#close();
           controller.error(error);
           return;
         }
         if (this.#cancelled) return;
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
+        if (n === null) {
+          this.#close();
+          controller.close();
+        } else {
+          controller.enqueue(n === CHUNK ? buffer : buffer.subarray(0, n));
+        }
       },
-      cancel: (reason) => reader.cancel(reason),
-    });
+      cancel: () => this.#close(),
+    }, { highWaterMark: 0 });
   }
 
   /** Opens `path`, failing with a message that names it. */
@@ -226,6 +379,16 @@ class LocalImage {
     }
   }
 
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#file.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
   /** Ends the upload with an error and closes the file. */
   cancel(): void {
     if (this.#cancelled) return;
@@ -235,6 +398,6 @@ class LocalImage {
     } catch {
       // The stream already ended.
     }
-    this.#reader.cancel().catch(() => {});
+    this.#close();
   }
 }

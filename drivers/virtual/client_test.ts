@@ -63,7 +63,7 @@ Deno.test("VirtualBoard clients flash, boot, log in and check the image over the
         progress.push(sent);
       },
     });
-    assert.deepEqual(flashed, { size: 2 * 1024 * 1024, sha256: image.sha256 });
+    assert.deepEqual(flashed, { size: 2 * 1024 * 1024, sha256: image.sha256, verified: true });
     assert.equal(progress.at(-1), 2 * 1024 * 1024);
     assert.deepEqual(await dut.storage.info(), {
       size: 2 * 1024 * 1024,
@@ -124,7 +124,7 @@ Deno.test("StorageClient CLI flashes with a summary and prints info", async () =
     dut.storage.cli(program.command("storage"), output);
     await program.parseAsync(["storage", "flash", image.path], { from: "user" });
     await program.parseAsync(["storage", "info"], { from: "user" });
-    assert.match(lines[0], /^Flashed .*\.img: 0\.1 MB in \d+\.\d s$/);
+    assert.match(lines[0], /^Flashed .*\.img: 0\.1 MB sent in \d+\.\d s, sha256 verified$/);
     assert.match(lines[1], new RegExp(image.sha256));
     assert.deepEqual(JSON.parse(lines[2]), { size: 100_000, sha256: image.sha256, mux: "dut" });
   } finally {

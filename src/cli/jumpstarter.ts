@@ -62,7 +62,8 @@ Examples:
   $ jumpstarter power on
   $ jumpstarter --exporter-config examples/virtual-board.yaml storage flash disk.img
   $ jumpstarter shell --selector board=virtual --duration 10m -- deno test -A examples/
-  $ jumpstarter lease list -o yaml`;
+  $ jumpstarter lease list -o yaml
+  $ jumpstarter ssh -- uname -a        (ssh to the board through its network driver)`;
 
 function firstCommand(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {

@@ -20,7 +20,7 @@ export type ProgressCallback = (sent: number, total: number | undefined) => void
 export interface UploadOptions {
   /** Total size in bytes, for progress. */
   size?: number;
-  /** Content encoding the exporter decompresses (`gzip`, later `xz`, `zstd`). */
+  /** Content encoding the exporter decompresses (`gzip`, `xz`, `bz2`, `zstd`). */
   encoding?: "gzip" | "xz" | "bz2" | "zstd" | null;
   onProgress?: ProgressCallback;
 }
@@ -30,6 +30,13 @@ export interface Upload {
   handle: ResourceHandle;
   /** Resolves when every byte was sent and the exporter closed the stream. */
   done: Promise<number>;
+}
+
+/** A running download: pass `handle` to a driver method and read `readable`. */
+export interface Download {
+  handle: ResourceHandle;
+  /** The bytes the driver writes through the handle; ends when the driver is done. */
+  readable: ReadableStream<Uint8Array>;
 }
 
 /** What a driver client needs from a connection to an exporter. */
@@ -47,6 +54,8 @@ export interface ClientSession {
     source: ReadableStream<Uint8Array>,
     options?: UploadOptions,
   ): Promise<Upload>;
+  /** Opens a resource the driver writes into (sessions without downloads omit it). */
+  download?(uuid: string): Promise<Download>;
 }
 
 /** Where CLI commands write (swappable in tests). */
@@ -100,6 +109,17 @@ export class DriverClient {
   /** Uploads bytes as a resource for this driver and returns its handle. */
   upload(source: ReadableStream<Uint8Array>, options?: UploadOptions): Promise<Upload> {
     return this.session.upload(this.uuid, source, options);
+  }
+
+  /**
+   * Opens a resource for this driver to write into (upstream's `read(dst)`,
+   * `dump(target)`): pass `handle` to the method and read `readable` meanwhile.
+   */
+  download(): Promise<Download> {
+    if (!this.session.download) {
+      return Promise.reject(new TypeError("This connection does not support downloads"));
+    }
+    return this.session.download(this.uuid);
   }
 
   /** A child by name, checked to be of the expected client class. */

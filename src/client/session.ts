@@ -22,7 +22,8 @@ import { UnavailableError } from "../driver/errors.ts";
 import { type Address, parseAddress } from "../transport/address.ts";
 import { fromConnectError } from "../transport/errors.ts";
 import { framesFrom } from "../transport/frames.ts";
-import type { ClientSession, Upload, UploadOptions } from "./driver_client.ts";
+import { readAhead } from "../transport/read_ahead.ts";
+import type { ClientSession, Download, Upload, UploadOptions } from "./driver_client.ts";
 
 /** A live gRPC connection to an exporter. */
 export class GrpcSession implements ClientSession, AsyncDisposable {
@@ -98,24 +99,35 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
     signal?: AbortSignal,
   ): AsyncIterable<JsonValue> {
     const encoded = args.map((a, i) => encodeValue(a, `argument ${i + 1}`));
-    const combined = signal ? AbortSignal.any([signal, this.#calls.signal]) : this.#calls.signal;
+    // Ends the call on the exporter when the consumer stops iterating early.
+    const own = new AbortController();
+    const combined = AbortSignal.any([own.signal, this.#calls.signal, ...(signal ? [signal] : [])]);
+    const responses = this.exporter.streamingDriverCall({ uuid, method, args: encoded }, {
+      signal: combined,
+    });
     try {
-      for await (
-        const response of this.exporter.streamingDriverCall({ uuid, method, args: encoded }, {
-          signal: combined,
-        })
-      ) {
+      for await (const response of readAhead(responses)) {
         yield decodeValue(response.result);
       }
     } catch (error) {
-      if (signal?.aborted) return;
+      if (signal?.aborted || own.signal.aborted) return;
       throw fromConnectError(error);
+    } finally {
+      own.abort();
     }
   }
 
-  openStream(uuid: string, method: string): Promise<Duplex> {
+  /** Resolves once the exporter accepted the stream, so an open failure rejects here. */
+  async openStream(uuid: string, method: string): Promise<Duplex> {
     const request = JSON.stringify({ kind: "driver", uuid, method });
-    return Promise.resolve(this.#bidi(request, undefined).duplex);
+    const { duplex, opened, abort } = this.#bidi(request, undefined);
+    try {
+      await opened;
+    } catch (error) {
+      abort();
+      throw error;
+    }
+    return duplex;
   }
 
   async upload(
@@ -169,29 +181,103 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
     }
   }
 
-  /** One RouterService.Stream call as a Duplex (PING frames skipped, GOAWAY = EOF). */
+  /** Opens a resource the driver writes into; its bytes arrive on `readable`. */
+  async download(uuid: string): Promise<Download> {
+    const request = JSON.stringify({ kind: "resource", uuid, x_jmp_content_encoding: null });
+    let handle: ResourceHandle | undefined;
+    const { duplex, opened, abort } = this.#bidi(request, (headers) => {
+      const value = headers.get("resource");
+      if (value) handle = JSON.parse(value);
+    });
+    // Nothing to send: half-close at once (the exporter keeps its side open for the driver).
+    duplex.writable.close().catch(() => {});
+    try {
+      await opened;
+      if (!handle) throw new UnavailableError("The exporter answered without a resource handle");
+    } catch (error) {
+      abort();
+      throw error;
+    }
+    return { handle, readable: duplex.readable };
+  }
+
+  /**
+   * One RouterService.Stream call as a Duplex (PING frames skipped, GOAWAY = EOF);
+   * `opened` settles when the exporter's first frame arrives or the call fails first.
+   */
   #bidi(request: string, onHeader: ((headers: Headers) => void) | undefined) {
     const cancel = new AbortController();
+    let accepted!: () => void;
+    let refused!: (error: unknown) => void;
+    const opened = new Promise<void>((resolve, reject) => {
+      accepted = resolve;
+      refused = reject;
+    });
+    opened.catch(() => {});
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    // Our exporter sends a PING frame as soon as the driver accepted the stream.
+    const accept = () => {
+      clearTimeout(grace);
+      accepted();
+    };
+    const refuse = (error: unknown) => {
+      clearTimeout(grace);
+      refused(error);
+    };
     const signal = AbortSignal.any([cancel.signal, this.#calls.signal]);
     const outgoing = new TransformStream<Uint8Array, Uint8Array>(
       undefined,
       new CountQueuingStrategy({ highWaterMark: 4 }),
     );
-    const responses = this.router.stream(framesFrom(outgoing.readable), {
+    // Once the exporter has ended the call nobody reads what we send: cancelling our
+    // reader then fails pending writes instead of leaving them blocked forever.
+    const sending = outgoing.readable.getReader();
+    const stopSending = () =>
+      void sending.cancel(new UnavailableError("The exporter ended the stream")).catch(() => {});
+    signal.addEventListener("abort", stopSending, { once: true });
+    const requestSide = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { value, done } = await sending.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => sending.cancel(reason),
+    }, { highWaterMark: 0 });
+    const ended = async () => {
+      try {
+        while (!(await responses.next()).done) { /* drain until the call ends */ }
+      } catch {
+        // Ended with an error: the same outcome for the sending side.
+      }
+      stopSending();
+    };
+    const responses = this.router.stream(framesFrom(requestSide), {
       headers: { request },
       signal,
-      onHeader,
+      onHeader: (headers) => {
+        onHeader?.(headers);
+        // An exporter that sends no first frame is taken as accepted after a short grace.
+        grace ??= setTimeout(accept, 200);
+      },
     })[Symbol.asyncIterator]();
     const readable = new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
           while (true) {
             const next = await responses.next();
-            if (next.done || next.value.frameType === FrameType.GOAWAY) {
+            accept();
+            if (next.done) {
+              stopSending();
               controller.close();
               return;
             }
+            if (next.value.frameType === FrameType.GOAWAY) {
+              controller.close();
+              void ended();
+              return;
+            }
             if (next.value.frameType === FrameType.RST_STREAM) {
+              stopSending();
               controller.error(new UnavailableError("The exporter reset the stream"));
               return;
             }
@@ -201,16 +287,23 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
             }
           }
         } catch (error) {
-          controller.error(
-            signal.aborted ? new UnavailableError("Stream closed") : fromConnectError(error),
-          );
+          const reason = signal.aborted
+            ? new UnavailableError("Stream closed")
+            : fromConnectError(error);
+          refuse(reason);
+          stopSending();
+          controller.error(reason);
         }
       },
       cancel() {
         cancel.abort();
       },
     }, new CountQueuingStrategy({ highWaterMark: 4 }));
-    return { duplex: { readable, writable: outgoing.writable }, abort: () => cancel.abort() };
+    return {
+      duplex: { readable, writable: outgoing.writable },
+      opened,
+      abort: () => cancel.abort(),
+    };
   }
 
   #closed = false;

@@ -11,7 +11,7 @@ import { exportedMethods, type MethodInfo } from "./exports.ts";
 /** A driver's `config:` mapping from the exporter config, still unvalidated. */
 export type DriverConfig = Record<string, unknown>;
 
-/** A reference to a resource uploaded by a client (upstream's handle shape). */
+/** A reference to a resource a client opened (upstream's handle shape). */
 export interface ResourceHandle {
   kind: "client_stream";
   uuid: string;
@@ -30,6 +30,13 @@ export interface DriverContext {
   shared<T>(key: string, make: () => T): T;
   /** The bytes of a resource a client uploaded, passed to a method as a handle. */
   openResource(handle: unknown): ReadableStream<Uint8Array>;
+  /**
+   * Where to write bytes a client downloads through a resource handle (upstream's
+   * `read(dst)`, `dump(target)`); closing it (or the method returning) ends the
+   * download. The exporter always provides it; contexts made by hand for unit
+   * tests may leave it out.
+   */
+  resourceWriter?(handle: unknown): WritableStream<Uint8Array>;
 }
 
 /** A driver class as the registry holds it. */

@@ -114,6 +114,22 @@ export function byteStream(options: Omit<ExportOptions, "params"> = {}): ByteStr
   };
 }
 
+/**
+ * A streaming method may return an async iterable with a function under this
+ * key: the exporter calls it when the client goes away, to stop work that the
+ * iterator's `return()` cannot reach while it waits (an async generator runs
+ * `return()` only after its pending `next()` settles).
+ */
+export const CANCEL: unique symbol = Symbol.for("jumpstarter.cancel");
+
+/** An async iterable the exporter can interrupt through `CANCEL`. */
+export type Cancellable<T> = AsyncIterable<T> & { [CANCEL](): void };
+
+/** Pairs `source` with the function that interrupts it. */
+export function cancellable<T>(source: AsyncIterable<T>, cancel: () => void): Cancellable<T> {
+  return { [Symbol.asyncIterator]: () => source[Symbol.asyncIterator](), [CANCEL]: cancel };
+}
+
 const cache = new WeakMap<object, Map<string, MethodInfo>>();
 
 /** The exported methods of a driver class, own and inherited, by name. */

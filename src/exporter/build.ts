@@ -36,6 +36,7 @@ export async function buildTree(
       return sharedObjects.get(key) as T;
     },
     openResource: (handle) => resources.open(handle),
+    resourceWriter: (handle) => resources.writer(handle),
   });
 
   const build = (name: string, node: ExportNode, path: string, dotted: string): Driver => {

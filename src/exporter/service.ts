@@ -1,6 +1,6 @@
 /**
  * The exporter's gRPC surface: jumpstarter.v1.ExporterService and the inner
- * RouterService.Stream for driver byte streams and resource uploads.
+ * RouterService.Stream for driver byte streams and resources (uploads and downloads).
  *
  * @module
  */
@@ -17,15 +17,11 @@ import { RouterService, type StreamRequest } from "../gen/jumpstarter/v1/router_
 import { decodeValue, encodeValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import type { LogRecord } from "../log.ts";
-import {
-  type Frame,
-  framesFrom,
-  GOAWAY_FRAME,
-  PING_FRAME,
-  pumpFramesInto,
-} from "../transport/frames.ts";
+import { type Frame, framesFrom, PING_FRAME, pumpFramesInto } from "../transport/frames.ts";
 import { toConnectError } from "../transport/errors.ts";
 import type { Exporter } from "./exporter.ts";
+import { decompressor, ENCODINGS } from "../compression.ts";
+import { CANCEL, type Cancellable } from "../driver/exports.ts";
 
 const statusByState = {
   available: ExporterStatus.AVAILABLE,
@@ -74,16 +70,19 @@ function decoderFor(
   encoding: string | null,
 ): ReadableWritablePair<Uint8Array, Uint8Array> | undefined {
   if (encoding === null) return undefined;
-  if (encoding === "gzip") {
-    return new DecompressionStream("gzip") as unknown as ReadableWritablePair<
-      Uint8Array,
-      Uint8Array
-    >;
+  try {
+    return decompressor(encoding);
+  } catch (error) {
+    if (error instanceof TypeError) {
+      throw new ConnectError(
+        `Upload content encoding "${encoding}" is not supported; send it uncompressed or as ${
+          ENCODINGS.join(", ")
+        }`,
+        Code.InvalidArgument,
+      );
+    }
+    throw error;
   }
-  throw new ConnectError(
-    `Upload content encoding "${encoding}" is not supported here; send it uncompressed or as gzip`,
-    Code.InvalidArgument,
-  );
 }
 
 function logResponse(record: LogRecord): MessageInitShape<typeof LogStreamResponseSchema> {
@@ -97,14 +96,20 @@ function logResponse(record: LogRecord): MessageInitShape<typeof LogStreamRespon
   };
 }
 
-/** Ends an iteration when `signal` aborts, even while the source is waiting. */
+/**
+ * Ends an iteration when `signal` aborts, even while the source is waiting;
+ * a source with a `CANCEL` function is told to stop its work.
+ */
 async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
+  const cancel = (source as Partial<Cancellable<T>>)[CANCEL];
   const aborted = new Promise<IteratorResult<T>>((resolve) => {
-    if (signal.aborted) resolve({ done: true, value: undefined });
-    signal.addEventListener("abort", () => resolve({ done: true, value: undefined }), {
-      once: true,
-    });
+    const stop = () => {
+      resolve({ done: true, value: undefined });
+      cancel?.call(source);
+    };
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
   });
   try {
     while (true) {
@@ -128,8 +133,12 @@ async function* serveDuplex(
   yield* untilAborted(framesFrom(duplex.readable), ctx.signal);
 }
 
-/** Receives an upload into the resource table while a driver method reads it. */
-async function* serveUpload(
+/**
+ * Serves a resource: what the client sends is (decompressed and) offered to
+ * the driver method that gets the handle; what that method writes goes back
+ * to the client, ending with GOAWAY once the method is done with it.
+ */
+async function* serveResource(
   exporter: Exporter,
   encoding: string | null,
   requests: AsyncIterable<StreamRequest>,
@@ -140,16 +149,19 @@ async function* serveUpload(
     undefined,
     new CountQueuingStrategy({ highWaterMark: 8 }),
   );
-  const handle = exporter.resources.add(
+  const resource = exporter.resources.add(
     decoder ? pipe.readable.pipeThrough(decoder) : pipe.readable,
   );
-  ctx.responseHeader.set("resource", JSON.stringify(handle));
+  ctx.responseHeader.set("resource", JSON.stringify(resource.handle));
+  const failOnAbort = () => resource.fail(new DOMException("The client left", "AbortError"));
+  ctx.signal.addEventListener("abort", failOnAbort, { once: true });
   try {
     yield PING_FRAME;
-    await pumpFramesInto(requests, pipe.writable);
-    yield GOAWAY_FRAME;
+    pumpFramesInto(requests, pipe.writable).catch((error) => resource.fail(error));
+    yield* framesFrom(resource.outgoing);
   } finally {
-    exporter.resources.delete(handle.uuid);
+    ctx.signal.removeEventListener("abort", failOnAbort);
+    exporter.resources.delete(resource.handle.uuid);
   }
 }
 
@@ -168,37 +180,35 @@ export function exporterRoutes(exporter: Exporter): (router: ConnectRouter) => v
         };
       },
       async driverCall(request) {
+        const args = request.args.map(decodeValue);
         try {
-          const run = tree.method(
-            request.uuid,
-            request.method,
-            "unary",
-            request.args.map(decodeValue),
-          );
+          const run = tree.method(request.uuid, request.method, "unary", args);
           return { uuid: request.uuid, result: encodeValue(await run(), "result") };
         } catch (error) {
           throw toConnectError(error);
+        } finally {
+          exporter.resources.release(args);
         }
       },
       async *streamingDriverCall(request, ctx) {
-        let results: AsyncIterable<unknown>;
+        const args = request.args.map(decodeValue);
         try {
-          const run = tree.method(
-            request.uuid,
-            request.method,
-            "streaming",
-            request.args.map(decodeValue),
-          );
-          results = run() as AsyncIterable<unknown>;
-        } catch (error) {
-          throw toConnectError(error);
-        }
-        try {
-          for await (const result of untilAborted(results, ctx.signal)) {
-            yield { uuid: request.uuid, result: encodeValue(result, "result") };
+          let results: AsyncIterable<unknown>;
+          try {
+            const run = tree.method(request.uuid, request.method, "streaming", args);
+            results = run() as AsyncIterable<unknown>;
+          } catch (error) {
+            throw toConnectError(error);
           }
-        } catch (error) {
-          throw toConnectError(error);
+          try {
+            for await (const result of untilAborted(results, ctx.signal)) {
+              yield { uuid: request.uuid, result: encodeValue(result, "result") };
+            }
+          } catch (error) {
+            throw toConnectError(error);
+          }
+        } finally {
+          exporter.resources.release(args);
         }
       },
       async *logStream(_request, ctx) {
@@ -246,7 +256,7 @@ export function exporterRoutes(exporter: Exporter): (router: ConnectRouter) => v
         try {
           if (target.kind === "resource") {
             tree.get(target.uuid);
-            yield* serveUpload(exporter, target.encoding, requests, ctx);
+            yield* serveResource(exporter, target.encoding, requests, ctx);
             return;
           }
           const duplex = await (tree.method(target.uuid, target.method, "stream", [])() as Promise<

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Interceptor, type Transport } from "@connectrpc/connect";
+import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 
 /** Who is calling, for the `authorization` and `jumpstarter-*` headers. */

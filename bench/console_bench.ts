@@ -1,0 +1,139 @@
+/**
+ * Console and storage figures, each beside its baseline from the same run:
+ *
+ * - console round trip: send one byte to a serial.PySerial console through the
+ *   exporter (client, unix socket, driver, pty) and wait for the device's echo,
+ *   against the same byte written to the pty directly;
+ * - storage flash: a 64 MiB image flashed to a storage.FileStorageMux over the
+ *   local socket (upload, sha256 on both ends, fsync, rename), against `cp` of
+ *   the same file (and `cp` plus an fsync of the copy, the same durability).
+ */
+import { localDevice } from "../testing.ts";
+import { exporterConfigFrom } from "../src/config/exporter_config.ts";
+import { PtyPair } from "../drivers/serial/pty.ts";
+import type { SerialClient } from "../drivers/serial/client.ts";
+import type { StorageClient } from "../drivers/storage/client.ts";
+
+const MiB = 1024 * 1024;
+const IMAGE_SIZE = 64 * MiB;
+
+/** The device: a pty whose master echoes back everything it reads. */
+const device = PtyPair.open();
+const echoing = (async () => {
+  for await (const chunk of device.readable) await device.write(chunk);
+})();
+
+const dir = await Deno.makeTempDir({ prefix: "jumpstarter-bench-" });
+const image = `${dir}/image.img`;
+{
+  using file = await Deno.open(image, { write: true, create: true });
+  const chunk = new Uint8Array(MiB);
+  for (let i = 0; i < IMAGE_SIZE / MiB; i++) {
+    crypto.getRandomValues(chunk.subarray(0, 65536));
+    chunk.fill(i, 65536);
+    for (let offset = 0; offset < chunk.byteLength;) {
+      offset += await file.write(chunk.subarray(offset));
+    }
+  }
+}
+
+const dut = await localDevice(exporterConfigFrom({
+  export: {
+    serial: { type: "serial.PySerial", config: { url: device.path } },
+    storage: { type: "storage.FileStorageMux", config: { path: `${dir}/target.img` } },
+  },
+}, dir));
+
+const one = new Uint8Array([0x61]);
+
+/** Writes one byte to the pty and reads the echo. */
+async function rawRoundTrip(output: Deno.FsFile, input: Deno.FsFile, buffer: Uint8Array) {
+  await output.write(one);
+  if (await input.read(buffer) === null) throw new Error("pty ended");
+}
+
+/** Sends one byte through the console stream and reads the echo. */
+async function streamRoundTrip(
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+) {
+  await writer.write(one);
+  if ((await reader.read()).done) throw new Error("console ended");
+}
+
+// The raw baseline: the pty opened directly, one descriptor per direction as the driver does.
+const rawIn = await Deno.open(device.path, { read: true });
+const rawOut = await Deno.open(device.path, { write: true });
+const rawBuffer = new Uint8Array(64);
+
+Deno.bench({
+  name: "raw pty round trip (1 byte, device echo)",
+  group: "console round trip",
+  baseline: true,
+  async fn() {
+    await rawRoundTrip(rawOut, rawIn, rawBuffer);
+  },
+});
+
+let stream:
+  | {
+    reader: ReadableStreamDefaultReader<Uint8Array>;
+    writer: WritableStreamDefaultWriter<Uint8Array>;
+  }
+  | undefined;
+
+Deno.bench({
+  name: "exporter console round trip (1 byte, device echo)",
+  group: "console round trip",
+  async fn() {
+    if (!stream) {
+      const duplex = await (dut.serial as SerialClient).stream();
+      stream = { reader: duplex.readable.getReader(), writer: duplex.writable.getWriter() };
+    }
+    await streamRoundTrip(stream.writer, stream.reader);
+  },
+});
+
+Deno.bench({
+  name: "cp of the 64 MiB image",
+  group: "flash 64 MiB",
+  baseline: true,
+  n: 10,
+  async fn() {
+    const out = await new Deno.Command("cp", { args: [image, `${dir}/copy.img`] }).output();
+    if (!out.success) throw new Error("cp failed");
+  },
+});
+
+Deno.bench({
+  name: "cp + fsync of the copy",
+  group: "flash 64 MiB",
+  n: 10,
+  async fn() {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", 'cp "$1" "$2" && sync "$2"', "sh", image, `${dir}/synced.img`],
+    }).output();
+    if (!out.success) throw new Error("cp + sync failed");
+  },
+});
+
+Deno.bench({
+  name: "jumpstarter storage flash over the local socket (sha256 verified)",
+  group: "flash 64 MiB",
+  n: 10,
+  async fn() {
+    await (dut.storage as StorageClient).flash(image);
+  },
+});
+
+globalThis.addEventListener("unload", () => {
+  rawIn.close();
+  rawOut.close();
+  void (async () => {
+    await stream?.reader.cancel().catch(() => {});
+    await dut.close();
+    await device.close();
+    await echoing.catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  })();
+});

@@ -1,0 +1,339 @@
+import { eventually } from "../../src/testing/timing.ts";
+/**
+ * The QEMU board against a real qemu-system-x86_64 and the test guest built
+ * by scripts/build_test_guest.sh. Without them the boot tests are skipped
+ * with a message, except under CI=true, where they fail.
+ */
+import { createHash } from "node:crypto";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "../../tests/_fixtures/assert.ts";
+import { ROOT, waitForPath } from "../../tests/_fixtures/run.ts";
+import { localDevice } from "../../testing.ts";
+import { connect } from "../../src/client/connect.ts";
+import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
+import { ConfigError } from "../../src/driver/config_check.ts";
+import { FailedPreconditionError, NotImplementedError } from "../../src/driver/errors.ts";
+import type { VirtualBoard } from "../virtual/client.ts";
+import { testContext } from "../virtual/_test_context.ts";
+import { type QemuMachine, which } from "./machine.ts";
+import { Qemu } from "./qemu.ts";
+import { QemuStorage } from "./storage.ts";
+
+const GUEST = `${ROOT}/.cache/guest`;
+const CI = Deno.env.get("CI") === "true";
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+async function missingParts(): Promise<string | undefined> {
+  if (!await which("qemu-system-x86_64")) {
+    return "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)";
+  }
+  if (!await exists(`${GUEST}/vmlinuz`) || !await exists(`${GUEST}/initrd.img`)) {
+    return `the test guest is not built in ${GUEST} (bash scripts/build_test_guest.sh)`;
+  }
+  return undefined;
+}
+
+const missing = await missingParts();
+if (missing && !CI) console.warn(`Skipping the QEMU boot tests: ${missing}`);
+
+/** Boot tests run when qemu and the guest are there, and always under CI (failing if not). */
+function bootTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: missing !== undefined && !CI,
+    async fn() {
+      assert(missing === undefined, `CI=true and ${missing}`);
+      await fn();
+    },
+  });
+}
+
+/** PIDs of qemu-system processes whose parent is `parent`. */
+async function qemuChildren(parent: number): Promise<number[]> {
+  const found: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => "");
+    const match = stat.match(/^\d+ \((.*)\) (\S) (\d+)/);
+    if (match && match[1].startsWith("qemu-system") && match[2] !== "Z") {
+      if (Number(match[3]) === parent) found.push(Number(entry.name));
+    }
+  }
+  return found;
+}
+
+/** Waits until process `pid` is gone (or a zombie waiting for init to reap it). */
+async function waitGone(pid: number, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+    if (stat === "" || /^\d+ \(.*\) Z/.test(stat)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`process ${pid} still runs after ${timeout} ms`);
+}
+
+function guestConfig(dir: string, extra: Record<string, unknown> = {}) {
+  return exporterConfigFrom({
+    export: {
+      board: {
+        type: "qemu.Qemu",
+        config: {
+          kernel: `${GUEST}/vmlinuz`,
+          initrd: `${GUEST}/initrd.img`,
+          append: "console=ttyS0 quiet panic=-1",
+          ...extra,
+        },
+      },
+      power: { ref: "board.power" },
+      serial: { ref: "board.serial" },
+      storage: { ref: "board.storage" },
+    },
+  }, dir);
+}
+
+Deno.test("Qemu rejects bad config values naming the config path", () => {
+  assertThrows(
+    () => new Qemu({ accel: "hvf" }, testContext("board")),
+    ConfigError,
+    "accel: expected auto, kvm or tcg",
+  );
+  assertThrows(
+    () => new Qemu({ memory: 100.5 }, testContext("board")),
+    ConfigError,
+    "memory: expected a whole number",
+  );
+  assertThrows(
+    () => new Qemu({ extraArgs: "-s" }, testContext("board")),
+    ConfigError,
+    "extraArgs: expected a list of strings",
+  );
+  assertThrows(
+    () => new Qemu({ initrd: "initrd.img" }, testContext("board")),
+    ConfigError,
+    "an initrd needs a kernel",
+  );
+});
+
+Deno.test("Qemu children report upstream's power, serial and storage client labels", () => {
+  const board = new Qemu({ kernel: "vmlinuz" }, testContext("board"));
+  assertEquals([...board.children.keys()], ["power", "serial", "storage"]);
+  assertEquals(
+    [...board.children.values()].map((c) => c.clientLabel()),
+    [
+      "jumpstarter_driver_power.client.PowerClient",
+      "jumpstarter_driver_pyserial.client.PySerialClient",
+      "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",
+    ],
+  );
+});
+
+Deno.test("QemuPower.on() without qemu installed is one clear error naming the apt package", async () => {
+  await using dut = await localDevice<VirtualBoard>(
+    guestConfig(Deno.cwd(), { binary: "qemu-system-x86_64-not-installed" }),
+  );
+  await assertRejects(
+    () => dut.power.on(),
+    FailedPreconditionError,
+    '"qemu-system-x86_64-not-installed" is not installed; install it with "apt-get install qemu-system-x86"',
+  );
+  // The exporter keeps serving.
+  await assertRejects(() =>
+    (async () => {
+      for await (const _ of dut.power.read()) break;
+    })(), NotImplementedError);
+});
+
+Deno.test("QemuPower.on() with a missing kernel names the file and how to get one", async () => {
+  await using dut = await localDevice<VirtualBoard>(exporterConfigFrom({
+    export: {
+      power: { ref: "board.power" },
+      board: { type: "qemu.Qemu", config: { binary: "/bin/true", kernel: "no/vmlinuz" } },
+    },
+  }, "/tmp"));
+  const error = await assertRejects(
+    () => dut.power.on(),
+    FailedPreconditionError,
+    'kernel "/tmp/no/vmlinuz" does not exist',
+  );
+  assertStringIncludes(error.message, "apt-get install linux-image-amd64");
+  assertStringIncludes(error.message, "scripts/build_test_guest.sh");
+});
+
+bootTest(
+  "Qemu boots examples/qemu-board.yaml: login prompt, commands, power off, nothing left running",
+  async () => {
+    const started = performance.now();
+    await using dut = await localDevice<VirtualBoard>(`${ROOT}/examples/qemu-board.yaml`);
+    // Attached before power on: the console must see the whole boot.
+    await using console = await dut.serial.open({ timeout: 30_000 });
+    await dut.power.on();
+    const qemu = await qemuChildren(Deno.pid);
+    assertEquals(qemu.length, 1, "one qemu process runs");
+    await console.expect("Jumpstarter test guest");
+    await console.expect(/login: $/);
+    await console.sendLine("root");
+    await console.expect(/# /);
+    const kernel = (await Deno.readTextFile(`${GUEST}/.kernel`)).trim().replace("linux-image-", "");
+    const uname = await console.run("uname -r");
+    assertEquals(uname, { output: kernel, status: 0 });
+    assertEquals((await console.run("false")).status, 1);
+    assertEquals((await console.run("echo $((6 * 7))")).output, "42");
+    await dut.power.off();
+    assertEquals(await qemuChildren(Deno.pid), [], "no qemu process after power off");
+    await waitGone(qemu[0]);
+    const seconds = (performance.now() - started) / 1000;
+    assert(seconds < 30, `boot, login, commands and power off took ${seconds.toFixed(1)} s`);
+  },
+);
+
+bootTest(
+  "QemuStorage flashes the disk the VM boots with, refuses while it runs; a guest power-off is noticed",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "jumpstarter-qemu-test-" });
+    try {
+      const image = new Uint8Array(1024 * 1024);
+      image.set(new TextEncoder().encode("JUMPSTARTER-DISK-0123456789"));
+      crypto.getRandomValues(image.subarray(4096, 8192));
+      await Deno.writeFile(`${dir}/image.img`, image);
+      await using dut = await localDevice<VirtualBoard>(guestConfig(dir, { disk: "disk.img" }));
+      const flashed = await dut.storage.flash(`${dir}/image.img`) as { sha256: string };
+      assertEquals(flashed.sha256, createHash("sha256").update(image).digest("hex"));
+      assertEquals(await Deno.readFile(`${dir}/disk.img`), image);
+
+      await using console = await dut.serial.open({ timeout: 30_000 });
+      await dut.power.on();
+      await assertRejects(
+        () => dut.storage.flash(`${dir}/image.img`),
+        FailedPreconditionError,
+        "the VM is running: power it off first",
+      );
+      await console.expect(/login: $/);
+      await console.sendLine("root");
+      await console.expect(/# /);
+      const head = await console.run("head -c 27 /dev/vda");
+      assertEquals(head.output, "JUMPSTARTER-DISK-0123456789");
+      // The guest powers itself off: the driver notices and cleans up.
+      await console.sendLine("poweroff -f");
+      const deadline = Date.now() + 10_000;
+      while ((await qemuChildren(Deno.pid)).length > 0) {
+        assert(Date.now() < deadline, "qemu did not exit after the guest powered off");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The driver learns of the exit through the process status, a moment after /proc does.
+      await eventually(
+        async () => (await dut.storage.info() as { running: boolean }).running === false,
+        {
+          timeout: 5000,
+          message: "storage.info().running to turn false",
+        },
+      );
+      // Power on again after a guest power-off.
+      await dut.power.on();
+      await console.expect(/login: $/);
+      await dut.power.off();
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+bootTest("Qemu dies with its exporter even when the exporter is killed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "jumpstarter-qemu-test-" });
+  const socket = `${dir}/exporter.sock`;
+  const exporter = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${ROOT}/exporter.ts`,
+      "serve",
+      "--local",
+      "--config",
+      `${ROOT}/examples/qemu-board.yaml`,
+      "--socket",
+      socket,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await waitForPath(socket, 30_000);
+    {
+      await using dut = await connect<VirtualBoard>(socket);
+      await dut.power.on();
+    }
+    const qemu = await qemuChildren(exporter.pid);
+    assertEquals(qemu.length, 1, "the exporter runs one qemu");
+    exporter.kill("SIGKILL");
+    await exporter.status;
+    await waitGone(qemu[0], 5000);
+  } finally {
+    try {
+      exporter.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await exporter.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Qemu rejects an unknown flash target", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "jumpstarter-qemu-test-" });
+  try {
+    await Deno.writeFile(`${dir}/image.img`, new Uint8Array(4096));
+    await using dut = await localDevice<VirtualBoard>(guestConfig(dir, { disk: "disk.img" }));
+    await assertRejects(
+      () => dut.storage.flash(`${dir}/image.img`, { target: "sdb" }),
+      Error,
+      'Cannot flash target "sdb"',
+    );
+    assertMatch(JSON.stringify(await dut.storage.info()), /"size":0/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("QemuStorage.write() and flash() are refused while the VM runs, and keep the image", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "jumpstarter-qemu-test-" });
+  try {
+    await Deno.writeTextFile(`${dir}/disk.img`, "previous image");
+    const machine = { running: true } as QemuMachine;
+    const context = testContext("storage", dir);
+    const storage = new QemuStorage({ path: "disk.img" }, context, machine);
+    await storage.open();
+    const upload = () =>
+      context.addResource(ReadableStream.from([new TextEncoder().encode("new image")]));
+    await assertRejects(
+      () => storage.write(upload()),
+      FailedPreconditionError,
+      `Cannot write the disk image ${dir}/disk.img: the VM is running: power it off first`,
+    );
+    await assertRejects(
+      () => storage.flash(upload(), null),
+      FailedPreconditionError,
+      "power it off",
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/disk.img`), "previous image");
+    (machine as { running: boolean }).running = false;
+    assertEquals((await storage.flash(upload(), "disk")).size, 9);
+    assertEquals(await Deno.readTextFile(`${dir}/disk.img`), "new image");
+    assertEquals(
+      (await storage.info()).sha256,
+      createHash("sha256").update("new image").digest("hex"),
+    );
+    await storage.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

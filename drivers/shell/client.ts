@@ -1,0 +1,129 @@
+/**
+ * The client of shell drivers (upstream label
+ * `jumpstarter_driver_shell.client.ShellClient`): run configured methods,
+ * stream their output, one CLI subcommand per method.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { type CliOutput, DriverClient } from "../../src/client/driver_client.ts";
+import { addExamples, ExitStatus, UsageError } from "../../src/client/cli_support.ts";
+
+/** One piece of a method's output; the last one has the exit status. */
+export interface ShellOutput {
+  stdout: string;
+  stderr: string;
+  /** Null until the method ended. */
+  code: number | null;
+}
+
+/** What `run()` returns. */
+export interface ShellResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** Options of `output()` and `run()`. */
+export interface ShellRunOptions {
+  /** Variables added to the script's environment. */
+  env?: Record<string, string>;
+}
+
+/** Upstream's two methods, not configured ones. */
+const BUILT_IN = new Set(["get_methods", "call_method"]);
+
+/**
+ * Runs methods of a `shell.Shell` driver.
+ *
+ * @example
+ * ```ts ignore
+ * const { stdout, code } = await dut.shell.run("hello", ["world"]);
+ * for await (const { stdout } of dut.shell.output("flash_fw", ["fw.bin"])) console.log(stdout);
+ * ```
+ */
+export class ShellClient extends DriverClient {
+  /** The configured method names, from the driver's report. */
+  get methodNames(): string[] {
+    return Object.keys(this.report.methodsDescription).filter((name) => !BUILT_IN.has(name));
+  }
+
+  /** Asks the driver for its configured methods (upstream's `get_methods`). */
+  listMethods(): Promise<string[]> {
+    return this.call<string[]>("get_methods");
+  }
+
+  /** Runs `method` with `args` as `$1`...; yields output as it arrives, the exit status last. */
+  async *output(
+    method: string,
+    args: readonly string[] = [],
+    options: ShellRunOptions = {},
+  ): AsyncGenerator<ShellOutput> {
+    for await (
+      const chunk of this.streamingCall<[string, string, number | null]>(
+        "call_method",
+        method,
+        options.env ?? {},
+        ...args,
+      )
+    ) {
+      const [stdout, stderr, code] = chunk;
+      yield { stdout, stderr, code };
+    }
+  }
+
+  /** Runs `method` to the end and returns its whole output and exit status. */
+  async run(
+    method: string,
+    args: readonly string[] = [],
+    options: ShellRunOptions = {},
+  ): Promise<ShellResult> {
+    const result: ShellResult = { stdout: "", stderr: "", code: 0 };
+    for await (const chunk of this.output(method, args, options)) {
+      result.stdout += chunk.stdout;
+      result.stderr += chunk.stderr;
+      if (chunk.code !== null) result.code = chunk.code;
+    }
+    return result;
+  }
+
+  /** Adds one subcommand per configured method: `METHOD [ARGS...] [-e KEY=VALUE]`. */
+  override cli(command: Command, _output: CliOutput): void {
+    const encoder = new TextEncoder();
+    const write = async (file: typeof Deno.stdout, text: string) => {
+      const bytes = encoder.encode(text);
+      for (let offset = 0; offset < bytes.byteLength;) {
+        offset += await file.write(bytes.subarray(offset));
+      }
+    };
+    for (const name of this.methodNames) {
+      const sub = command
+        .command(name)
+        .description(this.report.methodsDescription[name] || `run the "${name}" method`)
+        .argument("[args...]", "arguments, the script's $1, $2...")
+        .option(
+          "-e, --env <KEY=VALUE>",
+          "add a variable to the script's environment (repeatable)",
+          (value: string, previous: string[]) => [...previous, value],
+          [] as string[],
+        )
+        .allowUnknownOption()
+        .action(async (args: string[], options: { env: string[] }) => {
+          const env: Record<string, string> = {};
+          for (const pair of options.env) {
+            const at = pair.indexOf("=");
+            if (at <= 0) throw new UsageError(`Invalid --env "${pair}": use KEY=VALUE`);
+            env[pair.slice(0, at)] = pair.slice(at + 1);
+          }
+          let code = 0;
+          for await (const chunk of this.output(name, args, { env })) {
+            if (chunk.stdout) await write(Deno.stdout, chunk.stdout);
+            if (chunk.stderr) await write(Deno.stderr, chunk.stderr);
+            if (chunk.code !== null) code = chunk.code;
+          }
+          if (code !== 0) throw new ExitStatus(code);
+        });
+      addExamples(sub, "", "arg1 arg2", "-e VERBOSE=1 -- --flag-for-the-script");
+    }
+  }
+}

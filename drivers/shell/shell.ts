@@ -1,0 +1,208 @@
+/**
+ * `shell.Shell`: methods defined in the exporter config, each a shell
+ * script run on the exporter host with its output streamed back (upstream's
+ * `jumpstarter_driver_shell.driver.Shell`).
+ *
+ * @module
+ */
+import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
+import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
+import { type Cancellable, cancellable, streaming, unary } from "../../src/driver/exports.ts";
+import type { MethodInfo, ParamType } from "../../src/driver/exports.ts";
+import { DriverNotFoundError } from "../../src/driver/errors.ts";
+import { streamScript } from "./process.ts";
+
+/** One configured method. */
+export interface ShellMethod {
+  command: string;
+  description?: string;
+  /** Seconds before the script's process group is killed (0: no limit). */
+  timeout: number;
+}
+
+/** One streamed piece of output as upstream sends it: `[stdout, stderr, exit status or null]`. */
+export type ShellChunk = [stdout: string, stderr: string, code: number | null];
+
+/** Most positional arguments a method call takes. */
+const MAX_ARGS = 64;
+const VARIADIC: ParamType[] = Array(MAX_ARGS).fill("any?");
+
+/**
+ * Runs configured scripts.
+ *
+ * Config:
+ * - `methods` (required): `name: "script"` or `name: {command, description, timeout}`.
+ *   Arguments of a call are the script's `$1`, `$2`...; `$0` is the method name.
+ * - `shell`: the shell and its flag as a list (default `["bash", "-c"]`, as upstream).
+ * - `timeout`: default seconds per method (300, as upstream); the whole process group
+ *   is killed at the limit and the call ends with status 124.
+ * - `cwd`: working directory (default: the config file's directory).
+ * - `env`: variables added to every script's environment.
+ *
+ * Exports upstream's `get_methods()` and streaming `call_method(name, env, ...args)`,
+ * plus each configured method under its own name (streaming, same output).
+ */
+export class Shell extends Driver {
+  static override client = "jumpstarter_driver_shell.client.ShellClient";
+
+  readonly scripts: ReadonlyMap<string, ShellMethod>;
+  readonly shell: string[];
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  #methods?: Map<string, MethodInfo>;
+
+  constructor(config: DriverConfig, context: DriverContext) {
+    super(config, context);
+    const reader = new ConfigReader(config, context.path);
+    const fail = (key: string, expected: string, value: unknown): never => {
+      throw new ConfigError(
+        `Invalid config ${context.path}.config.${key}: expected ${expected}, got ${
+          JSON.stringify(value)
+        }`,
+      );
+    };
+    const timeout = reader.number("timeout", 300, 0);
+    const shell = config.shell ?? ["bash", "-c"];
+    if (
+      !Array.isArray(shell) || shell.length === 0 || !shell.every((s) => typeof s === "string")
+    ) {
+      fail("shell", 'a list of strings such as ["bash", "-c"]', shell);
+    }
+    this.shell = shell as string[];
+    this.cwd = reader.string("cwd", context.baseDir);
+    const env = config.env ?? {};
+    if (typeof env !== "object" || env === null || Array.isArray(env)) {
+      fail("env", "a mapping of names to values", env);
+    }
+    this.env = Object.fromEntries(
+      Object.entries(env as Record<string, unknown>).map(([key, value]) => [key, String(value)]),
+    );
+    const methods = config.methods;
+    if (typeof methods !== "object" || methods === null || Array.isArray(methods)) {
+      fail("methods", 'a mapping such as {reboot: {command: "..."}}', methods);
+    }
+    const scripts = new Map<string, ShellMethod>();
+    for (const [name, value] of Object.entries(methods as Record<string, unknown>)) {
+      const key = `methods.${name}`;
+      if (!/^[A-Za-z_][\w-]*$/.test(name)) fail(key, "a name of letters, digits, _ and -", name);
+      if (name in this) {
+        fail(key, "a name that is not a built-in property of the driver", name);
+      }
+      if (typeof value === "string") {
+        scripts.set(name, { command: value, timeout });
+        continue;
+      }
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        fail(key, "a script or {command, description, timeout}", value);
+      }
+      const entry = value as Record<string, unknown>;
+      if (typeof entry.command !== "string" || entry.command.trim() === "") {
+        fail(`${key}.command`, "a script (this key is required)", entry.command);
+      }
+      if (entry.description !== undefined && typeof entry.description !== "string") {
+        fail(`${key}.description`, "a string", entry.description);
+      }
+      const own = entry.timeout ?? timeout;
+      if (typeof own !== "number" || !Number.isFinite(own) || own < 0) {
+        fail(`${key}.timeout`, "a number of seconds >= 0", own);
+      }
+      scripts.set(name, {
+        command: entry.command as string,
+        description: entry.description as string | undefined,
+        timeout: own as number,
+      });
+    }
+    this.scripts = scripts;
+    for (const name of scripts.keys()) {
+      Object.defineProperty(this, name, {
+        value: (...args: unknown[]) => this.#start(name, {}, args),
+      });
+    }
+  }
+
+  /** The exported methods: the two upstream ones and one per configured script. */
+  override methods(): Map<string, MethodInfo> {
+    if (this.#methods) return this.#methods;
+    const methods = new Map(super.methods());
+    for (const [name, script] of this.scripts) {
+      methods.set(name, {
+        name,
+        kind: "streaming",
+        description: script.description ?? `Run \`${script.command}\``,
+        params: VARIADIC,
+      });
+    }
+    return this.#methods = methods;
+  }
+
+  /** The configured method names. */
+  @unary({ description: "List the configured methods" })
+  get_methods(): string[] {
+    return [...this.scripts.keys()];
+  }
+
+  /**
+   * Runs method `name` with `env` added to its environment and `args` as
+   * `$1`...; yields `[stdout, stderr, null]` as output arrives, then
+   * `["", "", status]`.
+   */
+  @streaming({
+    description: "Run a configured method: (name, env, ...args), streaming [stdout, stderr, code]",
+    params: ["string", "object?", ...VARIADIC.slice(2)],
+  })
+  call_method(
+    name: string,
+    env?: Record<string, unknown> | null,
+    ...args: unknown[]
+  ): Cancellable<ShellChunk> {
+    return this.#start(name, env ?? {}, args);
+  }
+
+  /** Runs a method; the exporter cancels it (killing its process group) when the client leaves. */
+  #start(name: string, env: Record<string, unknown>, args: unknown[]): Cancellable<ShellChunk> {
+    const stop = new AbortController();
+    return cancellable(this.#run(name, env, args, stop.signal), () => stop.abort());
+  }
+
+  async *#run(
+    name: string,
+    env: Record<string, unknown>,
+    args: unknown[],
+    signal: AbortSignal,
+  ): AsyncGenerator<ShellChunk> {
+    const script = this.scripts.get(name);
+    if (!script) {
+      throw new DriverNotFoundError(
+        `No shell method "${name}" (configured: ${[...this.scripts.keys()].join(", ") || "none"})`,
+      );
+    }
+    for (const key of Object.keys(env)) {
+      if (!/^[A-Za-z_]\w*$/.test(key)) {
+        throw new TypeError(`Invalid environment variable name ${JSON.stringify(key)}`);
+      }
+    }
+    const text = args.map((arg, i) => {
+      if (typeof arg === "string") return arg;
+      if (typeof arg === "number" || typeof arg === "boolean") return String(arg);
+      throw new TypeError(`Argument ${i + 1} of ${name} must be a string, got ${typeof arg}`);
+    });
+    this.log.info(`${name}: running with ${text.length} argument(s)`);
+    const extra = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+    for await (
+      const chunk of streamScript(script.command, {
+        shell: this.shell,
+        name,
+        args: text,
+        cwd: this.cwd,
+        env: { ...this.env, ...extra },
+        timeout: script.timeout,
+        signal,
+      })
+    ) {
+      if (chunk.code !== null && chunk.code !== 0) {
+        this.log.info(`${name}: exit status ${chunk.code}${chunk.timedOut ? " (timed out)" : ""}`);
+      }
+      yield [chunk.stdout, chunk.stderr, chunk.code];
+    }
+  }
+}

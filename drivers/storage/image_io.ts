@@ -1,0 +1,208 @@
+/**
+ * Writing an image to a storage target and reading one back, for the
+ * storage drivers. A regular file target is written to a temporary file
+ * beside it and renamed only when complete, so a failed or interrupted
+ * write keeps the previous image. A block (or character) device is written
+ * in place; a failure then says the device holds a partial image.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { basename, dirname } from "node:path";
+import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
+
+/** What a write or a read reports: bytes moved and their SHA-256. */
+export interface TransferResult {
+  size: number;
+  sha256: string;
+}
+
+/** What kind of target a path is. */
+export type TargetKind = "file" | "device" | "missing";
+
+/** The kind of `path` (a missing path is written as a new file). */
+export async function targetKind(path: string): Promise<TargetKind> {
+  try {
+    const info = await Deno.stat(path);
+    if (info.isBlockDevice || info.isCharDevice) return "device";
+    if (info.isFile) return "file";
+    throw new FailedPreconditionError(`Storage target "${path}" is neither a file nor a device`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "missing";
+    throw error;
+  }
+}
+
+/** Bytes a device holds (stat reports 0 for block devices, so seek to the end). */
+export async function deviceSize(path: string): Promise<number> {
+  using file = await Deno.open(path, { read: true });
+  return await file.seek(0, Deno.SeekMode.End);
+}
+
+/** Formats bytes as `256 MiB` / `1.5 GiB` for messages. */
+export function formatBytes(bytes: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`;
+}
+
+/** Options of `writeImage()`. */
+export interface WriteImageOptions {
+  /** Most bytes the target takes; a larger image fails without replacing a file target. */
+  limit?: number;
+  /** Stops the write (the exporter is closing). */
+  signal?: AbortSignal;
+  /** Shown in messages instead of the path (the export name). */
+  label?: string;
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.byteLength;) {
+    offset += await file.write(bytes.subarray(offset));
+  }
+}
+
+/** The error for an image that does not fit. */
+function tooLarge(label: string, limit: number): DriverError {
+  return new DriverError(
+    "out_of_range",
+    `Image is larger than ${label} (${formatBytes(limit)}, ${limit} bytes)`,
+  );
+}
+
+/**
+ * Streams `source` into `path`, hashing as it goes. A file target is
+ * replaced atomically on success; a device is written in place and synced.
+ */
+export async function writeImage(
+  source: ReadableStream<Uint8Array>,
+  path: string,
+  options: WriteImageOptions = {},
+): Promise<TransferResult> {
+  const label = options.label ?? `"${path}"`;
+  const kind = await targetKind(path);
+  let limit = options.limit ?? Infinity;
+  // A character device reports no size (0): only a block device's own size limits the image.
+  const ownSize = kind === "device" ? await deviceSize(path) : 0;
+  if (ownSize > 0) limit = Math.min(limit, ownSize);
+  const hash = createHash("sha256");
+  /** Bytes accepted from the source; `written` of them have reached the target. */
+  let size = 0;
+  let written = 0;
+  let temp: string | undefined;
+  let file: Deno.FsFile | undefined;
+  const reader = source.getReader();
+  try {
+    if (kind === "device") {
+      file = await Deno.open(path, { write: true });
+    } else {
+      temp = await Deno.makeTempFile({
+        dir: dirname(path),
+        prefix: `.${basename(path)}.`,
+        suffix: ".partial",
+      });
+      file = await Deno.open(temp, { write: true, truncate: true });
+    }
+    // One write in flight while the next chunk is hashed and read: the disk, the
+    // hash and the network overlap instead of taking turns.
+    let writing: Promise<void> = Promise.resolve();
+    while (true) {
+      options.signal?.throwIfAborted();
+      const { value, done } = await reader.read();
+      await writing;
+      if (done) break;
+      if (size + value.byteLength > limit) throw tooLarge(label, limit);
+      writing = writeAll(file, value).then(() => void (written += value.byteLength));
+      writing.catch(() => {});
+      hash.update(value);
+      size += value.byteLength;
+    }
+    await writing;
+    // fsync: a file or block device keeps the image across a power cut; a character
+    // device (no cache of its own) refuses it.
+    if (kind !== "device" || (await Deno.stat(path)).isBlockDevice) await file.syncData();
+    file.close();
+    file = undefined;
+    if (temp !== undefined) {
+      const mode = kind === "file" ? (await Deno.stat(path)).mode ?? 0o644 : 0o644;
+      await Deno.chmod(temp, mode & 0o7777);
+      await Deno.rename(temp, path);
+      temp = undefined;
+    }
+  } catch (error) {
+    file?.close();
+    if (temp !== undefined) await Deno.remove(temp).catch(() => {});
+    await reader.cancel(error).catch(() => {});
+    const reason = messageOf(error);
+    const outcome = kind === "device"
+      ? `${label} now holds a partial image (${written} bytes written): flash it again`
+      : kind === "file"
+      ? "the previous image was kept"
+      : "nothing was written";
+    const code = error instanceof DriverError ? error.code : "aborted";
+    throw new DriverError(
+      code,
+      `Flashing ${label} failed after ${formatBytes(written)}: ${reason}; ${outcome}`,
+      { cause: error },
+    );
+  } finally {
+    reader.releaseLock();
+  }
+  return { size, sha256: hash.digest("hex") };
+}
+
+/**
+ * Streams the content of `path` (a whole file, or a device up to `limit`)
+ * into `sink`, hashing as it goes; closes `sink` at the end.
+ */
+export async function readImage(
+  path: string,
+  sink: WritableStream<Uint8Array>,
+  options: { limit?: number; signal?: AbortSignal; label?: string } = {},
+): Promise<TransferResult> {
+  const label = options.label ?? `"${path}"`;
+  const writer = sink.getWriter();
+  const hash = createHash("sha256");
+  let size = 0;
+  try {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new FailedPreconditionError(`Cannot read ${label}: nothing was written to it yet`);
+      }
+      throw error;
+    }
+    using _file = file;
+    const limit = options.limit ?? Infinity;
+    const buffer = new Uint8Array(256 * 1024);
+    while (size < limit) {
+      options.signal?.throwIfAborted();
+      const want = Math.min(buffer.byteLength, limit - size);
+      const n = await file.read(buffer.subarray(0, want));
+      if (n === null) break;
+      const chunk = buffer.slice(0, n);
+      hash.update(chunk);
+      size += n;
+      await writer.write(chunk);
+    }
+    await writer.close();
+  } catch (error) {
+    await writer.abort(error).catch(() => {});
+    if (error instanceof DriverError) throw error;
+    throw new DriverError(
+      "aborted",
+      `Reading ${label} failed after ${formatBytes(size)}: ${messageOf(error)}`,
+      { cause: error },
+    );
+  } finally {
+    writer.releaseLock();
+  }
+  return { size, sha256: hash.digest("hex") };
+}

@@ -1,0 +1,455 @@
+/**
+ * storage.FileStorageMux and storage.CommandStorageMux through a real
+ * exporter on a unix socket: flashing (plain and compressed), dumping,
+ * interrupted and refused transfers, checksum checks.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { driverHarness, localDevice } from "../../testing.ts";
+import { connect } from "../../src/client/connect.ts";
+import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
+import { serveLocal } from "../../src/exporter/local.ts";
+import { registry } from "../registry.ts";
+import { decompressor } from "../../src/compression.ts";
+import {
+  DriverError,
+  FailedPreconditionError,
+  NotImplementedError,
+  UnavailableError,
+} from "../../src/driver/errors.ts";
+import { ROOT } from "../../tests/_fixtures/run.ts";
+import type { StorageClient, VerifiedResult } from "./client.ts";
+import { FileStorageMux, parseSize } from "./file.ts";
+import type { TransferResult } from "./image_io.ts";
+
+const MiB = 1024 * 1024;
+
+/** Writes `size` bytes of varied but compressible data; returns its sha256. */
+async function makeImage(path: string, size: number, seed = 0): Promise<string> {
+  const hash = createHash("sha256");
+  using file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const chunk = new Uint8Array(Math.min(MiB, size));
+  for (let done = 0; done < size; done += chunk.byteLength) {
+    crypto.getRandomValues(chunk.subarray(0, Math.min(16384, chunk.byteLength)));
+    chunk.fill((done / MiB + seed) % 251, 16384);
+    hash.update(chunk);
+    for (let offset = 0; offset < chunk.byteLength;) {
+      offset += await file.write(chunk.subarray(offset));
+    }
+  }
+  return hash.digest("hex");
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of (await Deno.open(path)).readable) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+async function run(command: string, ...args: string[]): Promise<void> {
+  const out = await new Deno.Command(command, { args, stderr: "piped" }).output();
+  if (!out.success) throw new Error(`${command} failed: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+function storageConfig(dir: string, config: Record<string, unknown>, type = "FileStorageMux") {
+  return exporterConfigFrom({ export: { storage: { type: `storage.${type}`, config } } }, dir);
+}
+
+async function partials(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.endsWith(".partial")) names.push(entry.name);
+  }
+  return names;
+}
+
+Deno.test("FileStorageMux flash() takes a 256 MiB image plain, gzip, zstd and xz, sha256 verified", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const image = `${dir}/disk.img`;
+    const sha256 = await makeImage(image, 256 * MiB);
+    await run("gzip", "-1", "-k", image);
+    await run("zstd", "-q", "-1", "-T0", image, "-o", `${image}.zst`);
+    await run("xz", "-0", "-T0", "-k", image);
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    const storage = dut.storage as StorageClient;
+    for (const file of [image, `${image}.gz`, `${image}.zst`, `${image}.xz`]) {
+      await Deno.remove(`${dir}/target.img`).catch(() => {});
+      let progress = 0;
+      const result = await storage.flash<VerifiedResult>(file, {
+        onProgress: (sent) => progress = sent,
+      });
+      assert.deepEqual(result, { size: 256 * MiB, sha256, verified: true }, file);
+      assert.equal(progress, (await Deno.stat(file)).size, `${file}: progress counts sent bytes`);
+      assert.equal(await sha256Of(`${dir}/target.img`), sha256, file);
+    }
+    assert.deepEqual(await partials(dir), []);
+    const info = await storage.info<Record<string, unknown>>();
+    assert.equal(info.size, 256 * MiB);
+    assert.equal(info.mux, "dut", "flash switches back to the device");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileStorageMux expands bz2 uploads and reports corrupt compressed data", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const image = `${dir}/small.img`;
+    const sha256 = await makeImage(image, 2 * MiB);
+    await run("bzip2", "-k", image);
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    const storage = dut.storage as StorageClient;
+    assert.equal((await storage.flash<VerifiedResult>(`${image}.bz2`)).sha256, sha256);
+
+    await run("zstd", "-q", image, "-o", `${image}.zst`);
+    const whole = await Deno.readFile(`${image}.zst`);
+    await Deno.writeFile(`${dir}/truncated.img.zst`, whole.subarray(0, whole.byteLength / 2));
+    await assert.rejects(storage.flash(`${dir}/truncated.img.zst`), (error: Error) => {
+      assert.match(
+        error.message,
+        /^Flashing storage "storage" failed after [\d.]+ \w+: Cannot expand the zstd data: .+; the previous image was kept$/,
+      );
+      return true;
+    });
+    assert.equal(await sha256Of(`${dir}/target.img`), sha256);
+    assert.deepEqual(await partials(dir), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("decompressor() without the system tool names the package to install", () => {
+  assert.throws(
+    () => decompressor("zstd", { zstd: "zstd-not-installed-here" }),
+    new FailedPreconditionError(
+      "Cannot expand zstd data: `zstd-not-installed-here` is not installed on this host (apt-get install zstd)",
+    ),
+  );
+  assert.throws(() => decompressor("lz4"), /Unsupported content encoding "lz4"/);
+});
+
+Deno.test("FileStorageMux keeps the previous image when an upload is interrupted", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const previous = await makeImage(`${dir}/target.img`, MiB, 7);
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    const storage = dut.storage as StorageClient;
+    let sent = 0;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 8 * MiB) {
+          controller.error(new Error("network cable pulled"));
+          return;
+        }
+        sent += MiB;
+        controller.enqueue(new Uint8Array(MiB).fill(1));
+      },
+    });
+    const upload = await storage.upload(failing);
+    const [flashed, uploaded] = await Promise.allSettled([
+      storage.call("flash", upload.handle, null),
+      upload.done,
+    ]);
+    assert.equal(uploaded.status, "rejected");
+    assert.equal(flashed.status, "rejected");
+    assert.match(
+      (flashed as PromiseRejectedResult).reason.message,
+      /^Flashing storage "storage" failed after [\d.]+ MiB: .+; the previous image was kept$/,
+    );
+    assert.equal(await sha256Of(`${dir}/target.img`), previous);
+    assert.deepEqual(await partials(dir), []);
+    assert.equal((await storage.info<{ mux: string }>()).mux, "dut");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileStorageMux survives a client that leaves mid-flash and keeps serving", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const previous = await makeImage(`${dir}/target.img`, MiB, 3);
+    await makeImage(`${dir}/big.img`, 128 * MiB);
+    await using local = await serveLocal(
+      storageConfig(dir, { path: "target.img" }),
+      registry,
+    );
+    const leaving = await connect(local.host);
+    const flashing = (leaving.storage as StorageClient).flash(`${dir}/big.img`, {
+      onProgress: (sent) => {
+        if (sent >= 16 * MiB) leaving.close();
+      },
+    });
+    await assert.rejects(flashing);
+    await using again = await connect(local.host);
+    const storage = again.storage as StorageClient;
+    // The exporter notices the departure and cleans up its partial file.
+    const deadline = Date.now() + 10_000;
+    while ((await partials(dir)).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(await partials(dir), []);
+    assert.equal(await sha256Of(`${dir}/target.img`), previous);
+    const small = await makeImage(`${dir}/small.img`, MiB, 9);
+    assert.equal((await storage.flash<VerifiedResult>(`${dir}/small.img`)).sha256, small);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileStorageMux refuses an image larger than the target and keeps the old one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const previous = await makeImage(`${dir}/target.img`, MiB / 2, 5);
+    await makeImage(`${dir}/big.img`, 3 * MiB);
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img", size: "2MiB" }));
+    const storage = dut.storage as StorageClient;
+    await assert.rejects(storage.flash(`${dir}/big.img`), (error: Error) => {
+      assert.ok(error instanceof DriverError);
+      assert.equal(error.code, "out_of_range");
+      assert.equal(
+        error.message,
+        'Flashing storage "storage" failed after 2 MiB: Image is larger than storage "storage" (2 MiB, 2097152 bytes); the previous image was kept',
+      );
+      return true;
+    });
+    assert.equal(await sha256Of(`${dir}/target.img`), previous);
+    assert.deepEqual(await partials(dir), []);
+    const fits = await makeImage(`${dir}/fits.img`, 2 * MiB, 1);
+    assert.equal((await storage.flash<VerifiedResult>(`${dir}/fits.img`)).sha256, fits);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StorageClient.flash() reports a checksum mismatch", async () => {
+  /** A flasher whose device ends up holding something else than what was sent. */
+  class CorruptingStorage extends FileStorageMux {
+    override async flash(handle: unknown, target?: string | null): Promise<TransferResult> {
+      const result = await super.flash(handle, target);
+      return { ...result, sha256: "0".repeat(64) };
+    }
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    const sha256 = await makeImage(`${dir}/disk.img`, MiB);
+    await using root = await driverHarness(CorruptingStorage, { path: `${dir}/target.img` });
+    const storage = root.dut as StorageClient;
+    await assert.rejects(storage.flash(`${dir}/disk.img`), (error: Error) => {
+      assert.ok(error instanceof DriverError);
+      assert.equal(error.code, "data_loss");
+      assert.equal(
+        error.message,
+        `Checksum mismatch after writing "${dir}/disk.img" to storage "dut": the image's sha256 is ${sha256} but the storage reports ${
+          "0".repeat(64)
+        }; do not trust what the storage holds, flash it again`,
+      );
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StorageClient.dump() round-trips what flash() wrote, file replaced only when complete", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sha256 = await makeImage(`${dir}/disk.img`, 24 * MiB);
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    const storage = dut.storage as StorageClient;
+    await assert.rejects(
+      storage.dump(`${dir}/early.img`),
+      /Cannot read storage "storage": nothing was written to it yet/,
+    );
+    assert.deepEqual(await partials(dir), []);
+    await assert.rejects(Deno.stat(`${dir}/early.img`), Deno.errors.NotFound);
+    await storage.flash(`${dir}/disk.img`);
+    let received = 0;
+    const dumped = await storage.dump<VerifiedResult>(`${dir}/back.img`, {
+      onProgress: (bytes) => received = bytes,
+    });
+    assert.deepEqual(dumped, { size: 24 * MiB, sha256, verified: true });
+    assert.equal(received, 24 * MiB);
+    assert.equal(await sha256Of(`${dir}/back.img`), sha256);
+    assert.equal((await storage.info<{ mux: string }>()).mux, "dut");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileStorageMux write() and read() need the storage on the host, as upstream", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sha256 = await makeImage(`${dir}/disk.img`, MiB);
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    const storage = dut.storage as StorageClient;
+    await assert.rejects(storage.write(`${dir}/disk.img`), (error: Error) => {
+      assert.ok(error instanceof FailedPreconditionError);
+      assert.equal(
+        error.message,
+        'Cannot write to storage "storage" while it is connected to the device: switch it to the host first (jumpstarter storage host)',
+      );
+      return true;
+    });
+    await storage.host();
+    assert.equal((await storage.write<VerifiedResult>(`${dir}/disk.img`)).sha256, sha256);
+    const download = await storage.download();
+    const [result, bytes] = await Promise.all([
+      storage.call<TransferResult>("read", download.handle),
+      new Response(download.readable).arrayBuffer(),
+    ]);
+    assert.equal(result.sha256, sha256);
+    assert.equal(createHash("sha256").update(new Uint8Array(bytes)).digest("hex"), sha256);
+    await storage.off();
+    await assert.rejects(
+      storage.call("read", (await storage.download()).handle),
+      /connected to nothing/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CommandStorageMux runs the mux commands around a flash and waits for the device", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sha256 = await makeImage(`${dir}/disk.img`, MiB);
+    const config = {
+      host: 'echo host >> mux.log && touch "$JUMPSTARTER_STORAGE_PATH"',
+      dut: "echo dut >> mux.log",
+      path: "sdcard.img",
+      wait: 0.3,
+    };
+    await using dut = await localDevice(storageConfig(dir, config, "CommandStorageMux"));
+    const storage = dut.storage as StorageClient;
+    assert.equal((await storage.flash<VerifiedResult>(`${dir}/disk.img`)).sha256, sha256);
+    assert.equal(await Deno.readTextFile(`${dir}/mux.log`), "host\ndut\n");
+    await assert.rejects(storage.off(), NotImplementedError);
+    await storage.dump(`${dir}/back.img`);
+    assert.equal(await sha256Of(`${dir}/back.img`), sha256);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CommandStorageMux reports a failing command and a device that never appears", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await makeImage(`${dir}/disk.img`, MiB);
+    const config = {
+      host: "true",
+      dut: "echo 'sd-mux-ctrl: no device sdw-001' >&2; exit 3",
+      path: "never.img",
+      wait: 0.2,
+    };
+    await using dut = await localDevice(storageConfig(dir, config, "CommandStorageMux"));
+    const storage = dut.storage as StorageClient;
+    await assert.rejects(
+      storage.dut(),
+      new DriverError(
+        "unknown",
+        `Storage mux command "dut" (\`${config.dut}\`) exited with status 3: sd-mux-ctrl: no device sdw-001`,
+      ),
+    );
+    await storage.host();
+    await assert.rejects(storage.write(`${dir}/disk.img`), (error: Error) => {
+      assert.ok(error instanceof UnavailableError);
+      assert.equal(
+        error.message,
+        `storage "storage": "${dir}/never.img" did not appear within 0.2 s after switching to the host`,
+      );
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileStorageMux writes a device in place and says when it holds a partial image", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sha256 = await makeImage(`${dir}/disk.img`, MiB);
+    // Character devices stand in for a card: /dev/null takes everything, /dev/full nothing.
+    await using sink = await localDevice(storageConfig(dir, { path: "/dev/null" }));
+    assert.equal(
+      (await (sink.storage as StorageClient).flash<VerifiedResult>(`${dir}/disk.img`)).sha256,
+      sha256,
+    );
+    await using full = await localDevice(storageConfig(dir, { path: "/dev/full" }));
+    await assert.rejects(
+      (full.storage as StorageClient).flash(`${dir}/disk.img`),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /^Flashing storage "storage" failed after 0 bytes: .+; storage "storage" now holds a partial image \(0 bytes written\): flash it again$/,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(await partials(dir), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseSize() reads bytes and unit suffixes", () => {
+  assert.equal(parseSize(512), 512);
+  assert.equal(parseSize("256MiB"), 256 * MiB);
+  assert.equal(parseSize("4 GB"), 4e9);
+  assert.equal(parseSize("1.5k"), 1536);
+  assert.equal(parseSize("lots"), undefined);
+  assert.equal(parseSize(-1), undefined);
+});
+
+Deno.test("jumpstarter storage flash and dump from the CLI", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sha256 = await makeImage(`${dir}/disk.img`, 4 * MiB);
+    await run("zstd", "-q", `${dir}/disk.img`, "-o", `${dir}/disk.img.zst`);
+    await Deno.writeTextFile(
+      `${dir}/storage.yaml`,
+      "export:\n  storage:\n    type: storage.FileStorageMux\n    config: {path: target.img, size: 8MiB}\n",
+    );
+    const cli = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${ROOT}/cli.ts`, "--exporter-config", `${dir}/storage.yaml`, ...args],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decoder = new TextDecoder();
+      return {
+        code: out.code,
+        stdout: decoder.decode(out.stdout),
+        stderr: decoder.decode(out.stderr),
+      };
+    };
+    const flashed = await cli("storage", "flash", `${dir}/disk.img.zst`);
+    assert.equal(flashed.code, 0, flashed.stderr);
+    assert.match(
+      flashed.stdout,
+      /^Flashed .*disk\.img\.zst: [\d.]+ MB sent in [\d.]+ s, sha256 verified\n/,
+    );
+    const dumped = await cli("storage", "dump", `${dir}/back.img`);
+    assert.equal(dumped.code, 0, dumped.stderr);
+    assert.match(dumped.stdout, /sha256 verified/);
+    assert.equal(await sha256Of(`${dir}/back.img`), sha256);
+    await makeImage(`${dir}/huge.img`, 9 * MiB);
+    const refused = await cli("storage", "flash", `${dir}/huge.img`);
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      'Error: Flashing storage "storage" failed after 8 MiB: Image is larger than storage "storage" (8 MiB, 8388608 bytes); the previous image was kept\n',
+    );
+    const help = await cli("storage", "dump", "--help");
+    assert.ok(help.stdout.includes("Examples:\n  $ jumpstarter storage dump backup.img\n"));
+    const bad = await cli("storage", "flash", `${dir}/disk.img`, "--compression", "lzma");
+    assert.equal(bad.code, 2);
+    assert.equal(
+      bad.stderr,
+      'Error: Invalid --compression "lzma": use gzip, xz, zstd, bz2 or none\n',
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
