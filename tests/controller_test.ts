@@ -537,7 +537,9 @@ Deno.test({
     try {
       let stderr = "";
       const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-      while (!stderr.includes("controller listening")) {
+      const deadline = Date.now() + 20_000;
+      while (!/controller \S+ listening/.test(stderr)) {
+        if (Date.now() > deadline) throw new Error(`the controller did not start: ${stderr}`);
         const { value, done } = await reader.read();
         if (done) break;
         stderr += value;

@@ -25,7 +25,11 @@ import {
 } from "../controller/admin.ts";
 import type { Identity, Kind } from "../controller/model.ts";
 import { parseLabels } from "../controller/selector.ts";
-import { openDataDir } from "../controller/store/sqlite.ts";
+import { openStore, type StoreOptions } from "../controller/store/open.ts";
+import type { KvStore } from "../controller/store/kv.ts";
+import { SqliteKv } from "../controller/store/sqlite.ts";
+import type { EtcdKv } from "../controller/store/etcd.ts";
+import { SoloCoordination } from "../controller/coordination.ts";
 import { startController } from "../controller/server.ts";
 import { parseDuration } from "../client/duration.ts";
 import { ensureTlsPair } from "../controller/tls.ts";
@@ -33,6 +37,30 @@ import { outputOption, printList } from "./output.ts";
 import { terminal, UsageError } from "./run.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface StoreFlags {
+  dataDir?: string;
+  store?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
+}
+
+/** The store the flags name: `--store` (etcd or sqlite), else the data dir. */
+async function openConfiguredStore(flags: StoreFlags): Promise<SqliteKv | EtcdKv> {
+  const spec = flags.store ?? flags.dataDir;
+  if (!spec) {
+    throw new UsageError("Give --data-dir DIR (embedded store) or --store etcd://HOST:PORT");
+  }
+  const tls = flags.etcdCa || flags.etcdCert || flags.etcdKey
+    ? { ca: flags.etcdCa, cert: flags.etcdCert, key: flags.etcdKey }
+    : undefined;
+  const auth = flags.etcdUser
+    ? { username: flags.etcdUser, password: Deno.env.get("JUMPSTARTER_ETCD_PASSWORD") ?? "" }
+    : undefined;
+  return await openStore(spec, { etcd: { tls, auth } as StoreOptions["etcd"] });
+}
 
 function parseListen(text: string): { host: string; port: number } {
   const m = text.match(/^(\[[^\]]+\]|[^:]+):(\d+)$/);
@@ -58,10 +86,11 @@ async function endpointInfo(
   let caPem: string | undefined;
   if (caFile) caPem = await Deno.readTextFile(caFile);
   else caPem = await Deno.readTextFile(`${dataDir}/tls/cert.pem`).catch(() => undefined);
-  const url = /^https?:\/\//.test(endpoint)
-    ? endpoint
-    : `${caPem ? "https" : "http"}://${endpoint}`;
-  return { endpoint: url, caPem: url.startsWith("https") ? caPem : undefined };
+  // Several replicas: a comma-separated list, each given a scheme.
+  const url = endpoint.split(",").map((e) => e.trim()).map((e) =>
+    /^https?:\/\//.test(e) ? e : `${caPem ? "https" : "http"}://${e}`
+  ).join(",");
+  return { endpoint: url, caPem: url.includes("https://") ? caPem : undefined };
 }
 
 const serveHelp = `
@@ -94,7 +123,19 @@ export async function controllerMain(argv: string[]): Promise<number> {
   program
     .command("serve")
     .description("Serve the controller and router on one HTTP/2 port")
-    .requiredOption("--data-dir <dir>", "where the embedded store (SQLite) and TLS files live")
+    .option("--data-dir <dir>", "where the embedded store (SQLite) and TLS files live")
+    .option(
+      "--store <spec>",
+      "etcd://HOST:PORT[,HOST:PORT...] to share state between replicas (default: the data dir)",
+    )
+    .option(
+      "--replica-id <id>",
+      "this replica's name in health, metrics and leader election (default: HOST:PORT)",
+    )
+    .option("--etcd-ca <file>", "CA of the etcd cluster (PEM)")
+    .option("--etcd-cert <file>", "client certificate for etcd (PEM)")
+    .option("--etcd-key <file>", "client key for etcd (PEM)")
+    .option("--etcd-user <name>", "etcd user (password from JUMPSTARTER_ETCD_PASSWORD)")
     .option("--listen <host:port>", "address to listen on", "127.0.0.1:8082")
     .option("--tls-cert <file>", "TLS certificate (PEM)")
     .option("--tls-key <file>", "TLS private key (PEM)")
@@ -120,6 +161,11 @@ export async function controllerMain(argv: string[]): Promise<number> {
           key: await Deno.readTextFile(options.tlsKey),
         };
       } else if (!isLoopback(host)) {
+        if (!options.dataDir) {
+          throw new UsageError(
+            "A non-loopback --listen without --tls-cert/--tls-key needs --data-dir for its self-signed pair",
+          );
+        }
         const pair = await ensureTlsPair(`${options.dataDir}/tls`, host);
         tls = { cert: pair.cert, key: pair.key };
         terminal.err(
@@ -127,7 +173,22 @@ export async function controllerMain(argv: string[]): Promise<number> {
         );
         terminal.err(`SHA-256 fingerprint: ${pair.fingerprint}`);
       }
-      const store = await openDataDir(options.dataDir);
+      // A server keeps serving: a stray rejection (an etcd client's background
+      // call failing while etcd has no quorum) is logged, not fatal.
+      globalThis.addEventListener("unhandledrejection", (event) => {
+        event.preventDefault();
+        log.error(
+          `unexpected: ${event.reason instanceof Error ? event.reason.message : event.reason}`,
+        );
+      });
+      const store = await openConfiguredStore(options);
+      const replicaId = options.replicaId ?? `${Deno.hostname()}:${port}`;
+      const coordination = store instanceof SqliteKv
+        ? new SoloCoordination(store, replicaId)
+        : new (await import("../controller/etcd_coordination.ts")).EtcdCoordination(
+          store as EtcdKv,
+          replicaId,
+        );
       const server = await startController({
         store,
         host,
@@ -135,9 +196,10 @@ export async function controllerMain(argv: string[]): Promise<number> {
         tls,
         advertise: options.advertise,
         pairingTimeoutMs: parseDuration(options.pairingTimeout),
+        coordination,
         log,
       });
-      log.info(`controller listening on ${server.url} (store ${store.description})`);
+      log.info(`controller ${replicaId} listening on ${server.url} (store ${store.description})`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           Deno.removeSignalListener("SIGTERM", stop);
@@ -153,15 +215,19 @@ export async function controllerMain(argv: string[]): Promise<number> {
 
   const admin = program
     .command("admin")
-    .description("Manage clients, exporters and access policies in a data directory")
-    .requiredOption("--data-dir <dir>", "the controller's data directory")
+    .description("Manage clients, exporters and access policies in a data directory or etcd store")
+    .option("--data-dir <dir>", "the controller's data directory")
+    .option("--store <spec>", "etcd://HOST:PORT[,...] when the controllers share etcd")
+    .option("--etcd-ca <file>", "CA of the etcd cluster (PEM)")
+    .option("--etcd-cert <file>", "client certificate for etcd (PEM)")
+    .option("--etcd-key <file>", "client key for etcd (PEM)")
+    .option("--etcd-user <name>", "etcd user (password from JUMPSTARTER_ETCD_PASSWORD)")
     .option("--namespace <ns>", "namespace", "default")
     .addHelpText("after", adminHelp);
   const withStore = async <T>(
-    fn: (store: Awaited<ReturnType<typeof openDataDir>>, authority: TokenAuthority) => Promise<T>,
+    fn: (store: KvStore, authority: TokenAuthority) => Promise<T>,
   ) => {
-    const { dataDir } = admin.opts<{ dataDir: string }>();
-    const store = await openDataDir(dataDir);
+    const store = await openConfiguredStore(admin.opts<StoreFlags>());
     try {
       return await fn(store, await TokenAuthority.open(store));
     } finally {

@@ -118,7 +118,7 @@ export function controllerRoutes(
           "exporter",
         );
         const clientToken = await controller.authority.issueStreamToken(streamId, lease, "client");
-        controller.dial(lease, { routerEndpoint: endpoint.url, routerToken: exporterToken });
+        await controller.dial(lease, { routerEndpoint: endpoint.url, routerToken: exporterToken });
         return { routerEndpoint: endpoint.url, routerToken: clientToken };
       },
       getLease(request, ctx) {

@@ -27,7 +27,7 @@ Deno.test("Controller.prune() keeps ended leases only up to the retention limit"
   await controller.prune();
   assertEquals(controller.listLeases("default").length, 2);
   assertEquals((await store.list("leases/")).length, 2);
-  controller.close();
+  await controller.close();
   await store.close();
   await Deno.remove(dir, { recursive: true });
 });

@@ -27,6 +27,11 @@ export function renderMetrics(
 ): string {
   const leases = [...controller.leases.values()];
   const lines = [
+    "# HELP jumpstarter_controller_leader 1 while this replica runs the lease scheduler.",
+    "# TYPE jumpstarter_controller_leader gauge",
+    `jumpstarter_controller_leader{replica="${controller.coordination.replicaId}"} ${
+      controller.isLeader ? 1 : 0
+    }`,
     "# HELP jumpstarter_leases Leases by state.",
     "# TYPE jumpstarter_leases gauge",
     `jumpstarter_leases{state="active"} ${leases.filter((l) => !l.ended && l.exporter).length}`,

@@ -44,6 +44,8 @@ export interface ExporterRecord {
   statusMessage: string;
   online: boolean;
   lastSeen: string;
+  /** The controller replica holding its connection (several replicas share one store). */
+  replica?: string;
 }
 
 /** A lease condition (the wire's Condition). */
@@ -96,6 +98,14 @@ export const keys = {
   signingKey: "keys/signing",
   leaseSeq: "meta/lease-seq",
   policies: "policies/",
+  /** Present while a replica holds the exporter's connection; vanishes with that replica. */
+  alive: (namespace: string, name: string) => `alive/${namespace}/${name}`,
+  aliveAll: "alive/",
+  /** Which lease holds an exporter: written with a guard so it can never be taken twice. */
+  assignment: (namespace: string, exporter: string) => `assignments/${namespace}/${exporter}`,
+  /** Dial requests waiting for the replica that holds the exporter's Listen stream. */
+  dial: (namespace: string, lease: string, id: string) => `dials/${namespace}/${lease}/${id}`,
+  dials: "dials/",
 };
 
 /** Sets (or replaces) the condition of `type` on a lease. */

@@ -139,7 +139,12 @@ export async function startController(options: ControllerServerOptions): Promise
   ) => {
     if (req.url === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ status: "ok", store: options.store.description }));
+      res.end(JSON.stringify({
+        status: "ok",
+        store: options.store.description,
+        replica: controller.coordination.replicaId,
+        leader: controller.isLeader,
+      }));
     } else if (req.url === "/metrics") {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
       res.end(renderMetrics(controller, router, stats));
@@ -205,7 +210,7 @@ export async function startController(options: ControllerServerOptions): Promise
   const close = () =>
     closing ??= (async () => {
       stopCutting();
-      controller.close();
+      await controller.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const session of sessions) session.close();

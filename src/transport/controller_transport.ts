@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 
 /** Who is calling, for the `authorization` and `jumpstarter-*` headers. */
@@ -26,10 +26,87 @@ export function controllerUrl(endpoint: string): string {
 export interface ControllerTransport {
   transport: Transport;
   close(): void;
+  /** With several replicas: use the next one from now on (after a stream broke). */
+  rotate?(): void;
 }
 
-/** Creates a transport to `endpoint`; `credentials` add identity headers (omit for router streams). */
+/**
+ * Creates a transport to `endpoint`; `credentials` add identity headers (omit
+ * for router streams). `endpoint` may list several controller replicas,
+ * comma-separated: calls go to one and move to the next when it cannot be
+ * reached.
+ */
 export function controllerTransport(
+  endpoint: string,
+  options: { caBase64?: string; credentials?: Credentials },
+): ControllerTransport {
+  const endpoints = endpoint.split(",").map((e) => e.trim()).filter(Boolean);
+  if (endpoints.length <= 1) return singleTransport(endpoint, options);
+  return failoverTransport(endpoints.map((e) => singleTransport(e, options)));
+}
+
+function unreachable(error: unknown): boolean {
+  return error instanceof ConnectError &&
+    (error.code === Code.Unavailable ||
+      error.code === Code.Unknown && /ECONNREFUSED|ECONNRESET|socket|closed/i.test(error.message));
+}
+
+/** Tries each replica's transport in turn, staying with the first that answers. */
+function failoverTransport(members: ControllerTransport[]): ControllerTransport {
+  let current = 0;
+  const transport: Transport = {
+    async unary(method, signal, timeoutMs, header, input, contextValues) {
+      let lastError: unknown;
+      for (let tried = 0; tried < members.length; tried++) {
+        const index = (current + tried) % members.length;
+        try {
+          const response = await members[index].transport.unary(
+            method,
+            signal,
+            timeoutMs,
+            header,
+            input,
+            contextValues,
+          );
+          current = index;
+          return response;
+        } catch (error) {
+          if (!unreachable(error)) throw error;
+          lastError = error;
+        }
+      }
+      throw lastError;
+    },
+    async stream(method, signal, timeoutMs, header, input, contextValues) {
+      const index = current;
+      try {
+        return await members[index].transport.stream(
+          method,
+          signal,
+          timeoutMs,
+          header,
+          input,
+          contextValues,
+        );
+      } catch (error) {
+        // Streams are not replayed; the next attempt by the caller goes to the next replica.
+        if (unreachable(error)) current = (index + 1) % members.length;
+        throw error;
+      }
+    },
+  };
+  return {
+    transport,
+    close: () => {
+      for (const member of members) member.close();
+    },
+    rotate: () => {
+      current = (current + 1) % members.length;
+    },
+  };
+}
+
+function singleTransport(
   endpoint: string,
   options: { caBase64?: string; credentials?: Credentials },
 ): ControllerTransport {

@@ -22,7 +22,7 @@ export interface LabProcess {
   drained: Promise<unknown>;
 }
 
-function spawn(entry: string, args: string[]): LabProcess {
+export function spawn(entry: string, args: string[]): LabProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}/${entry}`, ...args],
     cwd: ROOT,

@@ -59,8 +59,13 @@ export interface KvStore {
   get<T>(key: string): Promise<Entry<T> | undefined>;
   /** Every entry whose key starts with `prefix`, ordered by key. */
   list<T>(prefix: string): Promise<Entry<T>[]>;
-  /** Applies every write if every guard holds, else throws ConflictError; returns nothing. */
-  commit(writes: Write[], guards?: Guard[]): Promise<void>;
+  /**
+   * Applies every write if every guard holds, else throws ConflictError.
+   * Resolves to the store revision of the commit: the new version of every
+   * key it put. Revisions only grow, so a change with a lower version than
+   * one already seen is an old one.
+   */
+  commit(writes: Write[], guards?: Guard[]): Promise<number>;
   /** Calls `onChange` for changes under `prefix`; returns a function that stops. */
   watch(prefix: string, onChange: (change: Change) => void): () => void;
   close(): Promise<void>;

@@ -29,6 +29,7 @@ export class SqliteKv implements KvStore {
   readonly #put: StatementSync;
   readonly #delete: StatementSync;
   readonly #version: StatementSync;
+  readonly #revision: StatementSync;
   #dataVersion: number;
   #poll?: ReturnType<typeof setInterval>;
 
@@ -44,7 +45,10 @@ export class SqliteKv implements KvStore {
       "SELECT key, value, version FROM kv WHERE key >= ? AND key < ? ORDER BY key",
     );
     this.#put = this.#db.prepare(
-      "INSERT INTO kv (key, value, version) VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = kv.version + 1 RETURNING version",
+      "INSERT INTO kv (key, value, version) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version",
+    );
+    this.#revision = this.#db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('revision', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT) RETURNING value",
     );
     this.#delete = this.#db.prepare("DELETE FROM kv WHERE key = ?");
     this.#version = this.#db.prepare("SELECT version FROM kv WHERE key = ?");
@@ -70,6 +74,10 @@ export class SqliteKv implements KvStore {
     this.#db.prepare(
       "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     ).run(String(SCHEMA_VERSION));
+    // Revisions continue above every version already stored.
+    this.#db.exec(
+      "INSERT INTO meta (key, value) SELECT 'revision', CAST(COALESCE(MAX(version), 0) AS TEXT) FROM kv WHERE true ON CONFLICT(key) DO NOTHING",
+    );
   }
 
   #readDataVersion(): number {
@@ -94,23 +102,21 @@ export class SqliteKv implements KvStore {
     );
   }
 
-  commit(writes: Write[], guards: Guard[] = []): Promise<void> {
+  commit(writes: Write[], guards: Guard[] = []): Promise<number> {
     const changes: Change[] = [];
+    let revision: number;
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       for (const guard of guards) {
         const row = this.#version.get(guard.key) as { version: number } | undefined;
         if ((row ? Number(row.version) : 0) !== guard.version) throw new ConflictError();
       }
+      // One revision per commit, growing across keys (as etcd's revisions do).
+      revision = Number((this.#revision.get() as { value: string }).value);
       for (const write of writes) {
         if ("put" in write) {
-          const row = this.#put.get(write.put, JSON.stringify(write.value)) as { version: number };
-          changes.push({
-            kind: "put",
-            key: write.put,
-            value: write.value,
-            version: Number(row.version),
-          });
+          this.#put.run(write.put, JSON.stringify(write.value), revision);
+          changes.push({ kind: "put", key: write.put, value: write.value, version: revision });
         } else {
           this.#delete.run(write.delete);
           changes.push({ kind: "delete", key: write.delete });
@@ -123,7 +129,7 @@ export class SqliteKv implements KvStore {
     }
     this.#dataVersion = this.#readDataVersion();
     for (const change of changes) this.#notify(change);
-    return Promise.resolve();
+    return Promise.resolve(revision);
   }
 
   #notify(change: Change): void {

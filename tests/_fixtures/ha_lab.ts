@@ -1,0 +1,168 @@
+/**
+ * A highly available lab on loopback: a 3-member etcd cluster, three
+ * controller replicas sharing it, exporters and clients. Everything it starts
+ * is stopped by `close()`.
+ */
+import { EtcdCluster } from "./etcd.ts";
+import { freePort, type LabProcess, spawn, waitUntil } from "./lab.ts";
+import { ROOT, runEntry } from "./run.ts";
+import { loadClientConfig } from "../../src/config/client_config.ts";
+import { ControllerClient } from "../../src/client/controller_client.ts";
+
+export interface Replica {
+  id: string;
+  port: number;
+  endpoint: string;
+  process?: LabProcess;
+}
+
+export class HaLab implements AsyncDisposable {
+  readonly processes = new Set<LabProcess>();
+  readonly replicas: Replica[];
+
+  private constructor(readonly dir: string, readonly etcd: EtcdCluster, count: number) {
+    this.replicas = Array.from({ length: count }, (_, i) => {
+      const port = freePort();
+      return { id: `r${i}`, port, endpoint: `127.0.0.1:${port}` };
+    });
+  }
+
+  static async start(count = 3): Promise<HaLab> {
+    const dir = await Deno.makeTempDir({ prefix: "jumpstarter-ha-" });
+    const etcd = await EtcdCluster.start(3);
+    const lab = new HaLab(dir, etcd, count);
+    try {
+      for (let i = 0; i < count; i++) await lab.startReplica(i);
+    } catch (error) {
+      await lab.close();
+      throw error;
+    }
+    return lab;
+  }
+
+  get store(): string {
+    return `etcd://${this.etcd.members.map((m) => m.endpoint).join(",")}`;
+  }
+
+  /** Every replica's endpoint, comma-separated (what configs list). */
+  get endpoints(): string {
+    return this.replicas.map((r) => r.endpoint).join(",");
+  }
+
+  async startReplica(i: number): Promise<void> {
+    const replica = this.replicas[i];
+    replica.process = spawn("controller.ts", [
+      "serve",
+      "--store",
+      this.store,
+      "--replica-id",
+      replica.id,
+      "--listen",
+      replica.endpoint,
+      "--log-level",
+      "debug",
+    ]);
+    this.processes.add(replica.process);
+    await waitUntil(
+      `replica ${replica.id}`,
+      async () => (await this.health(i)) !== undefined,
+      20_000,
+    );
+  }
+
+  /** The replica's /healthz, or undefined when it does not answer. */
+  async health(i: number): Promise<{ replica: string; leader: boolean } | undefined> {
+    try {
+      const res = await fetch(`http://${this.replicas[i].endpoint}/healthz`);
+      return res.ok ? await res.json() : (await res.body?.cancel(), undefined);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Index of the leading replica (waits until one leads). */
+  async leader(): Promise<number> {
+    let found = -1;
+    await waitUntil("a leader", async () => {
+      for (let i = 0; i < this.replicas.length; i++) {
+        if (this.replicas[i].process && (await this.health(i))?.leader) {
+          found = i;
+          return true;
+        }
+      }
+      return false;
+    }, 20_000);
+    return found;
+  }
+
+  async killReplica(i: number, signal: Deno.Signal = "SIGKILL"): Promise<void> {
+    const process = this.replicas[i].process;
+    if (!process) return;
+    try {
+      process.child.kill(signal);
+    } catch { /* gone */ }
+    await process.child.status;
+    await process.drained;
+    this.processes.delete(process);
+    this.replicas[i].process = undefined;
+  }
+
+  async admin(...args: string[]) {
+    const ran = await runEntry("controller.ts", ["admin", "--store", this.store, ...args]);
+    if (ran.code !== 0) throw new Error(`admin ${args.join(" ")} failed: ${ran.stderr}`);
+    return ran;
+  }
+
+  /** A client whose config names `endpoints` (default: every replica). */
+  async client(name: string, endpoints = this.endpoints): Promise<string> {
+    const out = `${this.dir}/${name}.yaml`;
+    await this.admin("create", "client", name, "--endpoint", endpoints, "--out", out);
+    return out;
+  }
+
+  async connect(configPath: string): Promise<ControllerClient> {
+    return new ControllerClient(await loadClientConfig(configPath));
+  }
+
+  /** An exporter with the virtual board attached to `endpoints` (default: every replica). */
+  async exporter(name: string, labels: string[], endpoints = this.endpoints): Promise<LabProcess> {
+    const out = `${this.dir}/${name}.yaml`;
+    await this.admin(
+      "create",
+      "exporter",
+      name,
+      ...labels.flatMap((l) => ["--label", l]),
+      "--endpoint",
+      endpoints,
+      "--export-from",
+      `${ROOT}/examples/virtual-board.yaml`,
+      "--out",
+      out,
+    );
+    const process = spawn("exporter.ts", ["serve", "--config", out, "--log-level", "debug"]);
+    this.processes.add(process);
+    await waitUntil(
+      `exporter ${name} to register`,
+      () => process.log().includes("registered with"),
+      20_000,
+    );
+    return process;
+  }
+
+  async close(): Promise<void> {
+    for (const process of [...this.processes]) {
+      try {
+        process.child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await process.child.status;
+      await process.drained;
+    }
+    this.processes.clear();
+    await this.etcd.close();
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * High availability with real processes on loopback: a 3-member etcd
+ * cluster, three controller replicas, exporters and clients.
+ */
+import { assert, assertEquals, assertStringIncludes } from "./_fixtures/assert.ts";
+import { HaLab } from "./_fixtures/ha_lab.ts";
+import { skipEtcd } from "./_fixtures/etcd.ts";
+import { waitUntil } from "./_fixtures/lab.ts";
+import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
+import { connect } from "../src/client/connect.ts";
+import type { VirtualBoard } from "../drivers/virtual/client.ts";
+import type { DriverError } from "../src/driver/errors.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false, ignore: skipEtcd };
+
+/** The replicas' endpoints starting from `first`, so a peer registers there first. */
+function from(lab: HaLab, first: number): string {
+  const n = lab.replicas.length;
+  return Array.from({ length: n }, (_, i) => lab.replicas[(first + i) % n].endpoint).join(",");
+}
+
+Deno.test({
+  name:
+    "replicas share exporters and leases: a client on one replica drives an exporter on another",
+  ...opts,
+  async fn() {
+    await using lab = await HaLab.start();
+    const alice = await lab.client("alice", from(lab, 0));
+    await lab.exporter("bench-1", ["board=virtual"], from(lab, 1));
+    await lab.exporter("bench-2", ["board=virtual"], from(lab, 2));
+    for (let i = 0; i < 3; i++) {
+      const viaReplica = await lab.client(`viewer-${i}`, lab.replicas[i].endpoint);
+      await using c = await lab.connect(viaReplica);
+      await waitUntil(
+        `replica ${i} to see both exporters online`,
+        async () => (await c.listExporters()).filter((e) => e.online).length === 2,
+        10_000,
+      );
+    }
+    await using held = await acquire({
+      clientConfig: alice,
+      exporterName: "bench-1",
+      duration: "2m",
+      timeoutMs: 10_000,
+    });
+    await using dut = await connect<VirtualBoard>(held.tunnel.host);
+    await dut.power.on();
+    assertEquals((await dut.storage.info() as { mux: string }).mux, "dut");
+  },
+});
+
+Deno.test({
+  name: "two clients racing for the last free exporter on different replicas: exactly one gets it",
+  ...opts,
+  async fn() {
+    await using lab = await HaLab.start();
+    await lab.exporter("bench-1", ["board=virtual"], from(lab, 0));
+    const a = await lab.connect(await lab.client("a", lab.replicas[1].endpoint));
+    const b = await lab.connect(await lab.client("b", lab.replicas[2].endpoint));
+    try {
+      const [la, lb] = await Promise.all([
+        a.createLease({ selector: "board=virtual", durationMs: 60_000 }),
+        b.createLease({ selector: "board=virtual", durationMs: 60_000 }),
+      ]);
+      await waitUntil("one lease to be ready", async () => {
+        const ready = [await a.getLease(leaseShortName(la)), await b.getLease(leaseShortName(lb))]
+          .filter((l) => leaseCondition(l, "Ready")?.status === "True");
+        return ready.length >= 1;
+      }, 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const views = [await a.getLease(leaseShortName(la)), await b.getLease(leaseShortName(lb))];
+      const ready = views.filter((l) => leaseCondition(l, "Ready")?.status === "True");
+      assertEquals(ready.length, 1, "exactly one lease holds the exporter");
+      const queued = views.find((l) => leaseCondition(l, "Ready")?.status !== "True")!;
+      assertEquals(leaseCondition(queued, "Pending")?.status, "True");
+      assertEquals(queued.context["jumpstarter.dev/queue-position"], "1");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "kill -9 the leader mid-lease: the lease stays, a new leader schedules, the client reconnects",
+  ...opts,
+  async fn() {
+    await using lab = await HaLab.start();
+    const leader = await lab.leader();
+    const other = (leader + 1) % 3;
+    const alice = await lab.client("alice", from(lab, leader));
+    await lab.exporter("bench-1", ["board=virtual"], from(lab, leader));
+    await lab.exporter("bench-2", ["board=virtual"], from(lab, other));
+    const bob = await lab.connect(await lab.client("bob", from(lab, other)));
+    try {
+      await using held = await acquire({
+        clientConfig: alice,
+        exporterName: "bench-1",
+        duration: "5m",
+        timeoutMs: 10_000,
+      });
+      await using dut = await connect<VirtualBoard>(held.tunnel.host);
+      await dut.power.on();
+      const blocker = leaseShortName(
+        await bob.createLease({ exporterName: "bench-2", durationMs: 60_000 }),
+      );
+      await waitForLease(bob, blocker, { timeoutMs: 10_000 });
+      const pending = leaseShortName(
+        await bob.createLease({ exporterName: "bench-2", durationMs: 60_000 }),
+      );
+      const killedAt = Date.now();
+      await lab.killReplica(leader);
+      const newLeader = await lab.leader();
+      assert(newLeader !== leader);
+      // The held lease is still there and still Ready.
+      assertEquals(leaseCondition(await bob.getLease(blocker), "Ready")?.status, "True");
+      // The pending lease is scheduled by the new leader once the board frees.
+      await bob.releaseLease(blocker);
+      await waitForLease(bob, pending, { timeoutMs: 15_000 });
+      console.log(`failover: kill to next lease scheduled in ${Date.now() - killedAt} ms`);
+      // The client's next driver call reconnects through a surviving replica.
+      await waitUntil("the driver call to work again", async () => {
+        try {
+          await dut.power.off();
+          return true;
+        } catch {
+          return false;
+        }
+      }, 20_000);
+      const lease = await bob.getLease(pending);
+      assertEquals(leaseCondition(lease, "Ready")?.status, "True");
+    } finally {
+      await bob.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "etcd member loss: one down keeps working; two down refuses writes clearly and recovers",
+  ...opts,
+  async fn() {
+    await using lab = await HaLab.start();
+    await lab.exporter("bench-1", ["board=virtual"], from(lab, 0));
+    const c = await lab.connect(await lab.client("alice", from(lab, 1)));
+    try {
+      await lab.etcd.kill(0);
+      const one = leaseShortName(
+        await c.createLease({ selector: "board=virtual", durationMs: 60_000 }),
+      );
+      await waitForLease(c, one, { timeoutMs: 15_000 });
+      await c.releaseLease(one);
+      await lab.etcd.kill(1);
+      const started = Date.now();
+      let refused: DriverError | undefined;
+      try {
+        await c.createLease({ selector: "board=virtual", durationMs: 60_000 });
+      } catch (error) {
+        refused = error as DriverError;
+      }
+      assert(refused, "a write without quorum is refused");
+      assertEquals(refused.code, "unavailable");
+      assertStringIncludes(refused.message, "etcd");
+      assert(Date.now() - started < 10_000, "refused in bounded time");
+      await lab.etcd.restart(0);
+      await lab.etcd.restart(1);
+      await lab.etcd.waitHealthy();
+      let last = "";
+      await waitUntil("writes to work again", async () => {
+        try {
+          const again = leaseShortName(
+            await c.createLease({ selector: "board=virtual", durationMs: 60_000 }),
+          );
+          await c.releaseLease(again);
+          return true;
+        } catch (error) {
+          last = (error as Error).message;
+          return false;
+        }
+      }, 20_000).catch((error) => {
+        throw new Error(`${error.message}; last error: ${last}`);
+      });
+    } finally {
+      await c.close();
+    }
+  },
+});
