@@ -18,6 +18,8 @@ export async function startLab() {
     store,
     host: "127.0.0.1",
     port: 0,
+    // In-process exporters never heartbeat: keep them online for the whole run.
+    heartbeatTimeoutMs: 3_600_000,
     log: new Logger("controller"),
   });
   const authority = await TokenAuthority.open(store);

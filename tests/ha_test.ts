@@ -6,6 +6,7 @@ import { assert, assertEquals, assertStringIncludes } from "./_fixtures/assert.t
 import { HaLab } from "./_fixtures/ha_lab.ts";
 import { skipEtcd } from "./_fixtures/etcd.ts";
 import { waitUntil } from "./_fixtures/lab.ts";
+import { runEntry } from "./_fixtures/run.ts";
 import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
 import { connect } from "../src/client/connect.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
@@ -37,6 +38,18 @@ Deno.test({
         10_000,
       );
     }
+    const status = await runEntry("cli.ts", [
+      "--client-config",
+      alice,
+      "admin",
+      "status",
+      "-o",
+      "json",
+    ]);
+    assertEquals(status.code, 0, status.stderr);
+    const replicas = JSON.parse(status.stdout) as { replica: string; leader: boolean }[];
+    assertEquals(replicas.map((r) => r.replica).sort(), ["r0", "r1", "r2"]);
+    assertEquals(replicas.filter((r) => r.leader).length, 1, "exactly one replica leads");
     await using held = await acquire({
       clientConfig: alice,
       exporterName: "bench-1",

@@ -18,6 +18,7 @@ const STATIC = new Set([
   "lease",
   "exporters",
   "config",
+  "admin",
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 

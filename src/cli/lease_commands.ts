@@ -28,6 +28,7 @@ import {
   waitForLease,
 } from "../client/lease.ts";
 import { parseSelector } from "../controller/selector.ts";
+import { controllerUrl } from "../transport/controller_transport.ts";
 import { outputOption, printList } from "./output.ts";
 import { terminal, UsageError } from "./run.ts";
 
@@ -244,6 +245,58 @@ export function addLeaseCommands(program: Command): void {
         "lease",
         "client",
       ], (r) => r.name);
+    });
+
+  program
+    .command("admin")
+    .description("Controller operations seen from a client")
+    .command("status")
+    .description(
+      "Show every controller replica of the client config: reachable, replica id, leader, store",
+    )
+    .addOption(outputOption())
+    .addHelpText("after", "\nExample:\n  $ jumpstarter admin status -o yaml\n")
+    .action(async (options) => {
+      const explicit = program.opts<{ clientConfig?: string }>().clientConfig;
+      const config = await resolveClientConfig(explicit);
+      if (!config) {
+        throw new FailedPreconditionError(
+          "No client config: pass --client-config FILE or set JMP_CLIENT_CONFIG",
+        );
+      }
+      const ca = config.tls.ca ? atob(config.tls.ca) : undefined;
+      using client = Deno.createHttpClient(ca ? { caCerts: [ca] } : {});
+      const rows = [];
+      for (const endpoint of config.endpoint.split(",").map((e) => controllerUrl(e.trim()))) {
+        try {
+          const res = await fetch(`${endpoint}/healthz`, {
+            client,
+            signal: AbortSignal.timeout(3000),
+          });
+          const health = await res.json() as { replica?: string; leader?: boolean; store?: string };
+          rows.push({
+            endpoint,
+            status: "up",
+            replica: health.replica ?? "",
+            leader: health.leader ?? false,
+            store: health.store ?? "",
+          });
+        } catch (error) {
+          rows.push({
+            endpoint,
+            status: `down (${(error as Error).message.split("\n")[0]})`,
+            replica: "",
+            leader: false,
+            store: "",
+          });
+        }
+      }
+      printList(
+        rows,
+        options.output,
+        ["endpoint", "status", "replica", "leader", "store"],
+        (r) => r.endpoint,
+      );
     });
 
   const config = program.command("config").description(

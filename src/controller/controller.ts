@@ -80,6 +80,10 @@ export class Controller {
   readonly identities = new Map<string, Identity>();
   readonly exporters = new Map<string, ExporterRecord>();
   readonly leases = new Map<string, LeaseRecord>();
+  /** The leases that have not ended (what scheduling looks at; history stays out of the way). */
+  readonly #open = new Map<string, LeaseRecord>();
+  /** Highest queue number of the leases loaded at start (for stores from before the counter). */
+  #seqFloor = 0;
   policies: AccessPolicy[] = [];
   readonly log: Logger;
   readonly coordination: Coordination;
@@ -157,6 +161,10 @@ export class Controller {
     }
     for (const entry of await this.store.list<LeaseRecord>(keys.leases)) {
       this.#versions.set(entry.key, entry.version);
+      this.#seqFloor = Math.max(this.#seqFloor, entry.value.seq);
+      if (!entry.value.ended) {
+        this.#open.set(key(entry.value.namespace, entry.value.name), entry.value);
+      }
       this.leases.set(key(entry.value.namespace, entry.value.name), entry.value);
     }
   }
@@ -173,7 +181,7 @@ export class Controller {
       this.#timers.clear();
       return;
     }
-    for (const lease of this.leases.values()) this.#armTimer(lease);
+    for (const lease of this.#open.values()) this.#armTimer(lease);
     if (this.coordination.shared) void this.#adoptOrphans();
     this.#scheduleReconcile();
   }
@@ -206,6 +214,7 @@ export class Controller {
     } else if (k.startsWith(keys.leases)) {
       if (change.kind === "delete") {
         this.leases.delete(k.slice(keys.leases.length));
+        this.#open.delete(k.slice(keys.leases.length));
         this.#versions.delete(k);
       } else if (this.#newer(k, change.version)) this.#applyLease(change.value as LeaseRecord);
     } else if (k.startsWith(keys.exporters)) {
@@ -493,7 +502,7 @@ export class Controller {
 
   /** The active (assigned, not ended) lease of an exporter, if any. */
   activeLeaseOf(record: ExporterRecord): LeaseRecord | undefined {
-    for (const lease of this.leases.values()) {
+    for (const lease of this.#open.values()) {
       if (!lease.ended && lease.exporter === record.name && lease.namespace === record.namespace) {
         return lease;
       }
@@ -507,7 +516,7 @@ export class Controller {
   async #nextSeq(): Promise<number> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const entry = await this.store.get<number>(keys.leaseSeq);
-      const next = Math.max(entry?.value ?? 0, ...[...this.leases.values()].map((l) => l.seq)) + 1;
+      const next = Math.max(entry?.value ?? 0, this.#seqFloor) + 1;
       try {
         await this.store.commit([{ put: keys.leaseSeq, value: next }], [{
           key: keys.leaseSeq,
@@ -652,8 +661,8 @@ export class Controller {
   /** Queue position and estimated start of a pending lease. */
   estimateStart(lease: LeaseRecord): QueueEstimate | undefined {
     if (lease.ended || lease.exporter) return undefined;
-    const pending = [...this.leases.values()].filter((l) => !l.ended && !l.exporter);
-    const active = [...this.leases.values()].filter((l) => !l.ended && l.exporter);
+    const pending = [...this.#open.values()].filter((l) => !l.ended && !l.exporter);
+    const active = [...this.#open.values()].filter((l) => !l.ended && l.exporter);
     const names = (l: LeaseRecord) =>
       new Set(
         candidates(l, this.exporters.values(), this.policies, this.#clientOf(l)).map((e) => e.name),
@@ -714,6 +723,8 @@ export class Controller {
     const wasOffline = before ? !!conditionTrue(before, "ExporterOffline") : false;
     const beforeExporter = before && !before.ended ? before.exporter : undefined;
     this.leases.set(k, incoming);
+    if (incoming.ended) this.#open.delete(k);
+    else this.#open.set(k, incoming);
     if (incoming.ended) {
       this.#announceEnd(incoming);
     } else if (!wasOffline && conditionTrue(incoming, "ExporterOffline")) {
@@ -834,12 +845,12 @@ export class Controller {
 
   async #reconcilePass(): Promise<void> {
     const now = Date.now();
-    const pending = [...this.leases.values()].filter((l) => !l.ended && !l.exporter).sort(
+    const pending = [...this.#open.values()].filter((l) => !l.ended && !l.exporter).sort(
       queueOrder,
     );
     if (pending.length === 0) return;
     const busy = new Set<string>();
-    for (const lease of this.leases.values()) {
+    for (const lease of this.#open.values()) {
       if (!lease.ended && lease.exporter) busy.add(key(lease.namespace, lease.exporter));
     }
     for (const lease of pending) {

@@ -45,10 +45,13 @@ export function controllerTransport(
   return failoverTransport(endpoints.map((e) => singleTransport(e, options)));
 }
 
+/** True when a call failed because the replica could not be reached (not because it refused). */
 function unreachable(error: unknown): boolean {
-  return error instanceof ConnectError &&
-    (error.code === Code.Unavailable ||
-      error.code === Code.Unknown && /ECONNREFUSED|ECONNRESET|socket|closed/i.test(error.message));
+  if (!(error instanceof ConnectError)) return false;
+  if (error.code === Code.Unavailable) return true;
+  return [Code.Unknown, Code.Internal, Code.Canceled, Code.Aborted].includes(error.code) &&
+    /ECONNREFUSED|ECONNRESET|EPIPE|ended by the other party|socket|stream closed|GOAWAY|session/i
+      .test(error.rawMessage);
 }
 
 /** Tries each replica's transport in turn, staying with the first that answers. */
@@ -71,7 +74,7 @@ function failoverTransport(members: ControllerTransport[]): ControllerTransport 
           current = index;
           return response;
         } catch (error) {
-          if (!unreachable(error)) throw error;
+          if (signal?.aborted || !unreachable(error)) throw error;
           lastError = error;
         }
       }
