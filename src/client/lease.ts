@@ -16,6 +16,7 @@ import {
   messageOf,
 } from "../driver/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
+import { openRawSplice, spliceConns } from "../transport/raw_splice.ts";
 import { connect, type Connected } from "./connect.ts";
 import { ControllerClient, type LeaseSpec } from "./controller_client.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
@@ -113,7 +114,15 @@ export async function openTunnel(
       const task = (async () => {
         try {
           const { routerEndpoint, routerToken } = await controller.dial(leaseName);
-          await spliceToRouter(conn, controller.router(routerEndpoint), routerToken, stop.signal);
+          // Our router takes the bytes raw; anyone else's gets the wire-compatible Stream.
+          const raw = await openRawSplice(routerEndpoint, routerToken);
+          if (raw) await spliceConns(conn, raw.conn, raw.leftover);
+          else {await spliceToRouter(
+              conn,
+              controller.router(routerEndpoint),
+              routerToken,
+              stop.signal,
+            );}
         } catch {
           try {
             conn.close();

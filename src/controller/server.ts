@@ -180,8 +180,9 @@ export async function startController(options: ControllerServerOptions): Promise
     );
     trackSessions(server as http2.Http2SecureServer);
   } else {
-    // h2c for RPCs, and HTTP/1.1 on the same port for /healthz and /metrics
-    // (Prometheus and curl speak HTTP/1.1): the first byte tells them apart.
+    // h2c for RPCs, HTTP/1.1 on the same port for /healthz and /metrics
+    // (Prometheus and curl speak HTTP/1.1), and raw router splices: the first
+    // byte tells them apart.
     const h2 = http2.createServer({}, handler);
     trackSessions(h2);
     const h1 = http.createServer((req, res) => adapterFallback(req, res));
@@ -190,7 +191,9 @@ export async function startController(options: ControllerServerOptions): Promise
         const head = socket.read(1) as Uint8Array | null;
         if (!head) return socket.destroy();
         socket.unshift(head);
-        (head[0] === 0x50 ? h2 : h1).emit("connection", socket);
+        // "P": the HTTP/2 preface; "J": a raw router splice (JMPSPLICE1); else HTTP/1.1.
+        if (head[0] === 0x4a) void router.acceptRaw(socket);
+        else (head[0] === 0x50 ? h2 : h1).emit("connection", socket);
       });
       socket.on("error", () => {});
     });

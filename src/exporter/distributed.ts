@@ -21,6 +21,7 @@ import {
 } from "../transport/controller_transport.ts";
 import { fromConnectError } from "../transport/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
+import { openRawSplice, spliceConns } from "../transport/raw_splice.ts";
 import { type Hook, hookFrom, runHook } from "./hooks.ts";
 import { type LocalExporter, serveLocal } from "./local.ts";
 
@@ -264,8 +265,20 @@ export class DistributedExporter implements AsyncDisposable {
 
   async #serveDial(endpoint: string, token: string, session: LeaseSession): Promise<void> {
     try {
+      const raw = await openRawSplice(endpoint, token);
       const conn = await Deno.connect({ transport: "unix", path: this.local.socketPath });
-      await spliceToRouter(conn, this.#router(endpoint), token, session.stop.signal);
+      if (raw) {
+        const stop = () => {
+          try {
+            raw.conn.close();
+          } catch { /* closed */ }
+        };
+        session.stop.signal.addEventListener("abort", stop, { once: true });
+        await spliceConns(conn, raw.conn, raw.leftover);
+        session.stop.signal.removeEventListener("abort", stop);
+      } else {
+        await spliceToRouter(conn, this.#router(endpoint), token, session.stop.signal);
+      }
     } catch (error) {
       if (!session.stop.signal.aborted) {
         this.log.debug(`router stream ended: ${messageOf(fromConnectError(error))}`);

@@ -8,7 +8,9 @@
  */
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { StreamRequest } from "../gen/jumpstarter/v1/router_pb.ts";
-import { type Frame, PING_FRAME } from "../transport/frames.ts";
+import type { Socket } from "node:net";
+import { FrameType } from "../gen/jumpstarter/v1/router_pb.ts";
+import { type Frame, GOAWAY_FRAME, MAX_FRAME, PING_FRAME } from "../transport/frames.ts";
 import type { StreamClaims } from "../controller/auth.ts";
 
 /** What the router needs from the controller. */
@@ -20,10 +22,18 @@ export interface RouterAuthority {
 
 interface Side {
   claims: StreamClaims;
-  requests: AsyncIterable<StreamRequest>;
+  /** Frames from a gRPC side; absent for a raw side. */
+  requests?: AsyncIterable<StreamRequest>;
+  /** The socket of a raw side (a `JMPSPLICE1` connection). */
+  socket?: Socket;
   cut: AbortController;
   peer: PromiseWithResolvers<Side>;
 }
+
+/** First line of a raw splice connection: `JMPSPLICE1 <stream token>\n`. */
+export const RAW_SPLICE_HELLO = "JMPSPLICE1 ";
+/** The router's answer once the token is accepted. */
+export const RAW_SPLICE_OK = "JMPSPLICE1 OK\n";
 
 /** Counters for metrics. */
 export interface RouterStats {
@@ -106,7 +116,8 @@ export class RouterPairing {
       // Headers go out now: upstream peers wait for them before sending.
       yield PING_FRAME;
       const peer = await this.#pair(me);
-      yield* this.#splice(peer, me, leaseKey);
+      if (peer.socket) yield* this.#bridge(peer, me, leaseKey);
+      else yield* this.#splice(peer, me, leaseKey);
     } finally {
       ctx.signal.removeEventListener("abort", onAbort);
       this.stats.active--;
@@ -153,9 +164,106 @@ export class RouterPairing {
     return await Promise.race([me.peer.promise, timeout]);
   }
 
+  /**
+   * Serves a raw splice connection (the fast path between our own clients and
+   * exporters: no HTTP/2 framing, no protobuf per chunk). The first line
+   * carries the stream token; the rest are the stream's bytes. The peer may
+   * be raw (the sockets are piped) or a gRPC Stream (bridged frame by frame).
+   */
+  async acceptRaw(socket: Socket): Promise<void> {
+    socket.on("error", () => {});
+    let claims: StreamClaims;
+    try {
+      const line = await readLine(socket, 8192);
+      if (!line.startsWith(RAW_SPLICE_HELLO)) throw new Error("not a splice request");
+      claims = await this.authority.verifyStreamToken(line.slice(RAW_SPLICE_HELLO.length).trim());
+      this.#consumeToken(claims);
+      if (!this.authority.leaseActive(claims.namespace, claims.lease)) {
+        throw new Error(`Lease "${claims.lease}" is not active`);
+      }
+    } catch (error) {
+      this.stats.refused++;
+      socket.end(`JMPSPLICE1 ERROR ${(error as Error).message.replaceAll("\n", " ")}\n`);
+      return;
+    }
+    socket.write(RAW_SPLICE_OK);
+    const me: Side = { claims, socket, cut: new AbortController(), peer: Promise.withResolvers() };
+    const leaseKey = `${claims.namespace}/${claims.lease}`;
+    const group = this.#byLease.get(leaseKey) ?? new Set();
+    group.add(me);
+    this.#byLease.set(leaseKey, group);
+    this.stats.active++;
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    me.cut.signal.addEventListener("abort", () => socket.destroy(), { once: true });
+    socket.once(
+      "close",
+      () => me.cut.abort(new ConnectError("Stream closed: the peer ended", Code.Canceled)),
+    );
+    try {
+      const peer = await this.#pair(me);
+      if (peer.socket && claims.side === "client") {
+        // Both ours: bytes go straight through, with the sockets' own backpressure.
+        // (The client's side sets up both pipes; the exporter's side only waits.)
+        let bytes = 0;
+        const count = (chunk: Uint8Array) => void (bytes += chunk.byteLength);
+        socket.on("data", count);
+        socket.pipe(peer.socket);
+        peer.socket.pipe(socket);
+        await Promise.race([closed, new Promise((r) => peer.socket!.once("close", r))]);
+        socket.off("data", count);
+        this.stats.bytesByLease.set(leaseKey, (this.stats.bytesByLease.get(leaseKey) ?? 0) + bytes);
+        peer.socket.destroy();
+      } else {
+        // The gRPC side bridges; this side lives until its socket closes.
+        await closed;
+      }
+    } catch {
+      // Pairing timed out or the lease was cut.
+    } finally {
+      this.stats.active--;
+      group.delete(me);
+      if (group.size === 0) this.#byLease.delete(leaseKey);
+      if (this.#waiting.get(claims.streamId) === me) this.#waiting.delete(claims.streamId);
+      socket.destroy();
+    }
+  }
+
+  /** Bridges my gRPC stream with a raw peer: its bytes become my DATA frames and mine its bytes. */
+  async *#bridge(peer: Side, me: Side, leaseKey: string): AsyncGenerator<Frame> {
+    const socket = peer.socket!;
+    const pump = (async () => {
+      try {
+        for await (const frame of me.requests!) {
+          if (frame.frameType === FrameType.DATA && frame.payload.byteLength > 0) {
+            if (!socket.write(frame.payload)) await new Promise((r) => socket.once("drain", r));
+          } else if (frame.frameType === FrameType.GOAWAY) break;
+          else if (frame.frameType === FrameType.RST_STREAM) return socket.destroy();
+        }
+        // Either side ending ends the stream (as between two gRPC sides): flush, then close.
+        socket.end(() => socket.destroy());
+      } catch {
+        socket.destroy();
+      }
+    })();
+    let bytes = 0;
+    try {
+      for await (const chunk of untilCut(socket, me.cut.signal, peer.cut.signal)) {
+        bytes += chunk.byteLength;
+        for (let offset = 0; offset < chunk.byteLength; offset += MAX_FRAME) {
+          yield { payload: chunk.subarray(offset, offset + MAX_FRAME), frameType: FrameType.DATA };
+        }
+      }
+      yield GOAWAY_FRAME;
+    } finally {
+      socket.destroy();
+      void pump;
+      this.stats.bytesByLease.set(leaseKey, (this.stats.bytesByLease.get(leaseKey) ?? 0) + bytes);
+    }
+  }
+
   /** Yields the peer's frames to me until either side ends or is cut. */
   async *#splice(peer: Side, me: Side, leaseKey: string): AsyncGenerator<Frame> {
-    const iterator = peer.requests[Symbol.asyncIterator]();
+    const iterator = peer.requests![Symbol.asyncIterator]();
     const cut = new Promise<never>((_, reject) => {
       const stop = () => reject(me.cut.signal.reason ?? peer.cut.signal.reason);
       if (me.cut.signal.aborted || peer.cut.signal.aborted) return stop();
@@ -179,5 +287,52 @@ export class RouterPairing {
       void iterator.return?.()?.catch?.(() => {});
       this.stats.bytesByLease.set(leaseKey, (this.stats.bytesByLease.get(leaseKey) ?? 0) + bytes);
     }
+  }
+}
+
+/** Reads one `\n`-terminated line from a socket, leaving the rest unread. */
+function readLine(socket: Socket, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = new Uint8Array(0);
+    const timer = setTimeout(() => finish(new Error("no splice request within 10 s")), 10_000);
+    const finish = (error?: Error, line?: string) => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("close", onClose);
+      if (error) reject(error);
+      else resolve(line!);
+    };
+    const onClose = () => finish(new Error("closed before the splice request"));
+    const onData = (chunk: Uint8Array) => {
+      const joined = new Uint8Array(buffered.byteLength + chunk.byteLength);
+      joined.set(buffered);
+      joined.set(chunk, buffered.byteLength);
+      buffered = joined;
+      const newline = buffered.indexOf(10);
+      if (newline === -1) {
+        if (buffered.byteLength > max) finish(new Error("splice request too long"));
+        return;
+      }
+      socket.pause();
+      const rest = buffered.subarray(newline + 1);
+      if (rest.byteLength > 0) socket.unshift(rest);
+      finish(undefined, new TextDecoder().decode(buffered.subarray(0, newline)));
+    };
+    socket.on("data", onData);
+    socket.once("close", onClose);
+  });
+}
+
+/** A socket's data as an async iterable that also ends when either signal aborts. */
+async function* untilCut(socket: Socket, ...signals: AbortSignal[]): AsyncGenerator<Uint8Array> {
+  const stop = AbortSignal.any(signals);
+  const onStop = () => socket.destroy();
+  stop.addEventListener("abort", onStop, { once: true });
+  try {
+    for await (const chunk of socket) yield chunk as Uint8Array;
+  } catch {
+    // A socket closed under us (the peer or the lease ended) is the end of its data.
+  } finally {
+    stop.removeEventListener("abort", onStop);
   }
 }
