@@ -126,7 +126,7 @@ export class Controller {
       {
         leaseRetentionMs: options.leaseRetentionMs ?? 7 * 24 * 3600_000,
         leaseRetentionCount: options.leaseRetentionCount ?? 10_000,
-        heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
+        heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 180_000,
         reattachGraceMs: options.reattachGraceMs ?? 30_000,
       },
       options.coordination ?? new SoloCoordination(store),
