@@ -1,26 +1,75 @@
 /**
  * Byte-stream throughput client → router → exporter (64 MiB in 64 KiB writes)
- * against a raw TCP loopback push and the local-socket stream, same run.
+ * against a raw TCP loopback push, same run. The controller and the exporter
+ * run as their own processes, as they do in a lab; the client is this one.
  */
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
-import { DistributedExporter } from "../src/exporter/distributed.ts";
 import { lease } from "../src/client/lease.ts";
-import { Logger } from "../src/log.ts";
-import { testRegistry } from "../tests/_fixtures/test_drivers.ts";
-import { CHUNK, chunk, drain, push, root as localRoot, TOTAL } from "./_servers.ts";
-import { startLab } from "./_lab.ts";
+import { clientConfigFrom } from "../src/config/client_config.ts";
+import { openDataDir } from "../src/controller/store/sqlite.ts";
+import { TokenAuthority } from "../src/controller/auth.ts";
+import { clientConfigYaml, createIdentity, exporterConfigYaml } from "../src/controller/admin.ts";
+import { freePort } from "../tests/_fixtures/lab.ts";
+import { CHUNK, chunk, drain, push, TOTAL } from "./_servers.ts";
+import { parse } from "yaml";
 
-const lab = await startLab();
-const yaml = await lab.exporterYaml("bench-echo", { kind: "echo" }, {
+const root = new URL("..", import.meta.url).pathname;
+const dir = await Deno.makeTempDir({ prefix: "jumpstarter-router-bench-" });
+const port = freePort();
+const endpoint = `http://127.0.0.1:${port}`;
+
+const store = await openDataDir(`${dir}/data`);
+const authority = await TokenAuthority.open(store);
+const exporterId = await createIdentity(store, authority, "Exporter", "default", "bench-echo", {
+  kind: "echo",
+});
+const clientId = await createIdentity(store, authority, "Client", "default", "bencher", {});
+await store.close();
+const exporterYaml = exporterConfigYaml(exporterId.identity, exporterId.token, { endpoint }, {
   echo: { type: "test.Echo" },
 });
-const exporter = await DistributedExporter.start(
-  parseExporterConfig(yaml, lab.dir),
-  testRegistry,
-  { log: new Logger("exporter") },
+parseExporterConfig(exporterYaml, dir);
+await Deno.writeTextFile(`${dir}/exporter.yaml`, exporterYaml);
+
+const controller = new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "-A",
+    `${root}controller.ts`,
+    "serve",
+    "--data-dir",
+    `${dir}/data`,
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--log-level",
+    "warning",
+  ],
+  stdout: "null",
+  stderr: "null",
+}).spawn();
+while (true) {
+  try {
+    const res = await fetch(`${endpoint}/healthz`);
+    await res.body?.cancel();
+    if (res.ok) break;
+  } catch { /* starting */ }
+  await new Promise((r) => setTimeout(r, 100));
+}
+const exporter = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", `${root}bench/_echo_exporter.ts`, `${dir}/exporter.yaml`],
+  stdout: "null",
+  stderr: "null",
+}).spawn();
+
+const clientConfig = clientConfigFrom(
+  parse(clientConfigYaml(clientId.identity, clientId.token, { endpoint })),
 );
-const client = await lab.client("bencher");
-const leased = await lease({ clientConfig: client, selector: "kind=echo", duration: "1h" });
+const leased = await lease({
+  clientConfig,
+  selector: "kind=echo",
+  duration: "1h",
+  timeoutMs: 30_000,
+});
 
 const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const tcpPort = (tcp.addr as Deno.NetAddr).port;
@@ -57,17 +106,6 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "local socket byte stream push 64 MiB",
-  group: "router",
-  async fn() {
-    const stream = await localRoot.echo.stream("sink");
-    const answer = drain(stream.readable);
-    await push(stream.writable);
-    await answer;
-  },
-});
-
-Deno.bench({
   name: "byte stream through the router push 64 MiB (client -> controller -> exporter)",
   group: "router",
   async fn() {
@@ -80,5 +118,11 @@ Deno.bench({
 
 globalThis.addEventListener("unload", () => {
   tcp.close();
-  void leased.close().then(() => exporter.close()).then(() => lab.close());
+  void leased.close().then(async () => {
+    exporter.kill("SIGTERM");
+    await exporter.status;
+    controller.kill("SIGTERM");
+    await controller.status;
+    await Deno.remove(dir, { recursive: true });
+  });
 });

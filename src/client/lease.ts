@@ -105,42 +105,56 @@ export async function openTunnel(
   const dir = await Deno.makeTempDir({ prefix: "jumpstarter-lease-" });
   await Deno.chmod(dir, 0o700);
   const path = `${dir}/exporter.sock`;
-  const listener = Deno.listen({ transport: "unix", path });
+  // Only the gRPC socket is offered through a lease for now: the fast channel's
+  // calls connection does not yet survive a controller replica going away (its
+  // sibling P.fast would be carried the same way; the exporter already tells
+  // the two apart by their first bytes).
+  const listeners = [path].map((p) => Deno.listen({ transport: "unix", path: p }));
   await Deno.chmod(path, 0o600);
   const stop = new AbortController();
   const running = new Set<Promise<void>>();
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      const task = (async () => {
-        try {
-          const { routerEndpoint, routerToken } = await controller.dial(leaseName);
-          // Our router takes the bytes raw; anyone else's gets the wire-compatible Stream.
-          const raw = await openRawSplice(routerEndpoint, routerToken);
-          if (raw) await spliceConns(conn, raw.conn, raw.leftover);
-          else {await spliceToRouter(
-              conn,
-              controller.router(routerEndpoint),
-              routerToken,
-              stop.signal,
-            );}
-        } catch {
+  const carry = async (conn: Deno.UnixConn) => {
+    try {
+      const { routerEndpoint, routerToken } = await controller.dial(leaseName);
+      // Our router takes the bytes raw; anyone else's gets the wire-compatible Stream.
+      const raw = await openRawSplice(routerEndpoint, routerToken);
+      if (raw) {
+        const cut = () => {
           try {
-            conn.close();
+            raw.conn.close();
           } catch { /* closed */ }
-        }
-      })();
-      running.add(task);
-      task.finally(() => running.delete(task));
+        };
+        stop.signal.addEventListener("abort", cut, { once: true });
+        await spliceConns(conn, raw.conn, raw.leftover);
+        stop.signal.removeEventListener("abort", cut);
+      } else {
+        await spliceToRouter(conn, controller.router(routerEndpoint), routerToken, stop.signal);
+      }
+    } catch {
+      try {
+        conn.close();
+      } catch { /* closed */ }
     }
-  })().catch(() => {});
+  };
+  const accepting = listeners.map((listener) =>
+    (async () => {
+      for await (const conn of listener) {
+        const task = carry(conn);
+        running.add(task);
+        task.finally(() => running.delete(task));
+      }
+    })().catch(() => {})
+  );
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
       stop.abort();
-      try {
-        listener.close();
-      } catch { /* closed */ }
-      await accepting;
+      for (const listener of listeners) {
+        try {
+          listener.close();
+        } catch { /* closed */ }
+      }
+      await Promise.all(accepting);
       await Promise.allSettled([...running]);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     })();

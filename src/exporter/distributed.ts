@@ -21,7 +21,7 @@ import {
 } from "../transport/controller_transport.ts";
 import { fromConnectError } from "../transport/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
-import { openRawSplice, spliceConns } from "../transport/raw_splice.ts";
+import { openRawSplice, readSome, spliceConns } from "../transport/raw_splice.ts";
 import { type Hook, hookFrom, runHook } from "./hooks.ts";
 import { type LocalExporter, serveLocal } from "./local.ts";
 
@@ -268,7 +268,6 @@ export class DistributedExporter implements AsyncDisposable {
   async #serveDial(endpoint: string, token: string, session: LeaseSession): Promise<void> {
     try {
       const raw = await openRawSplice(endpoint, token);
-      const conn = await Deno.connect({ transport: "unix", path: this.local.socketPath });
       if (raw) {
         const stop = () => {
           try {
@@ -276,11 +275,21 @@ export class DistributedExporter implements AsyncDisposable {
           } catch { /* closed */ }
         };
         session.stop.signal.addEventListener("abort", stop, { once: true });
-        await spliceConns(conn, raw.conn, raw.leftover);
+        // The client's first bytes say which of our sockets it wants: the HTTP/2
+        // preface ("PRI ...") is gRPC, anything else the fast channel's sibling.
+        const first = raw.leftover.byteLength > 0 ? raw.leftover : await readSome(raw.conn);
+        if (first) {
+          const path = first[0] === 0x50 ? this.local.socketPath : `${this.local.socketPath}.fast`;
+          const conn = await Deno.connect({ transport: "unix", path });
+          await spliceConns(conn, raw.conn, first);
+        } else {
+          stop();
+        }
         session.stop.signal.removeEventListener("abort", stop);
-      } else {
-        await spliceToRouter(conn, this.#router(endpoint), token, session.stop.signal);
+        return;
       }
+      const conn = await Deno.connect({ transport: "unix", path: this.local.socketPath });
+      await spliceToRouter(conn, this.#router(endpoint), token, session.stop.signal);
     } catch (error) {
       if (!session.stop.signal.aborted) {
         this.log.debug(`router stream ended: ${messageOf(fromConnectError(error))}`);

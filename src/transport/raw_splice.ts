@@ -107,3 +107,21 @@ export async function spliceConns(
     } catch { /* closed */ }
   }
 }
+
+/** The first bytes a connection sends (undefined if it ends first or within 10 s sends nothing). */
+export async function readSome(conn: Deno.Conn): Promise<Uint8Array | undefined> {
+  const buffer = new Uint8Array(64 * 1024);
+  const timer = setTimeout(() => {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }, 10_000);
+  try {
+    const n = await conn.read(buffer);
+    return n === null ? undefined : buffer.slice(0, n);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
