@@ -8,7 +8,7 @@
  */
 import { ControllerClient } from "../src/client/controller_client.ts";
 import { leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
-import { Controller } from "../src/controller/controller.ts";
+import type { Controller } from "../src/controller/controller.ts";
 import { EtcdCoordination } from "../src/controller/etcd_coordination.ts";
 import type { Identity } from "../src/controller/model.ts";
 import { startController } from "../src/controller/server.ts";

@@ -14,9 +14,15 @@ Deno.test("openRawSplice() falls back (undefined) when the router is not ours", 
 Deno.test("spliceConns() carries data both ways through a slow reader, and ends when a peer closes", async () => {
   const a = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const b = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const clientA = await Deno.connect({ hostname: "127.0.0.1", port: (a.addr as Deno.NetAddr).port });
+  const clientA = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: (a.addr as Deno.NetAddr).port,
+  });
   const serverA = await a.accept();
-  const clientB = await Deno.connect({ hostname: "127.0.0.1", port: (b.addr as Deno.NetAddr).port });
+  const clientB = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: (b.addr as Deno.NetAddr).port,
+  });
   const serverB = await b.accept();
   const splice = spliceConns(serverA, clientB, new TextEncoder().encode("hi"));
   const size = 8 * 1024 * 1024;
