@@ -1,16 +1,19 @@
 /**
- * Console and storage figures, each beside its baseline from the same run:
+ * Console and storage figures, each beside its baseline from the same run,
+ * with the exporter in its own process (as users run it):
  *
  * - console round trip: send one byte to a serial.PySerial console through the
  *   exporter (client, unix socket, driver, pty) and wait for the device's echo,
  *   against the same byte written to the pty directly;
  * - storage flash: a 64 MiB image flashed to a storage.FileStorageMux over the
  *   local socket (upload, sha256 on both ends, fsync, rename), against `cp` of
- *   the same file (and `cp` plus an fsync of the copy, the same durability).
+ *   the same file (and `cp` plus an fsync of the copy, the same durability);
+ *   on the fast local channel (what `connect()` picks) and on gRPC.
  */
-import { localDevice } from "../testing.ts";
-import { exporterConfigFrom } from "../src/config/exporter_config.ts";
+import { connect } from "../src/client/connect.ts";
 import { PtyPair } from "../drivers/serial/pty.ts";
+import { startExporterProcess } from "./_exporter.ts";
+import { writeImage } from "../drivers/storage/image_io.ts";
 import type { SerialClient } from "../drivers/serial/client.ts";
 import type { StorageClient } from "../drivers/storage/client.ts";
 
@@ -37,12 +40,15 @@ const image = `${dir}/image.img`;
   }
 }
 
-const dut = await localDevice(exporterConfigFrom({
-  export: {
-    serial: { type: "serial.PySerial", config: { url: device.path } },
-    storage: { type: "storage.FileStorageMux", config: { path: `${dir}/target.img` } },
-  },
-}, dir));
+const exporter = await startExporterProcess(
+  `export:
+  serial: {type: serial.PySerial, config: {url: "${device.path}"}}
+  storage: {type: storage.FileStorageMux, config: {path: "${dir}/target.img"}}
+`,
+  dir,
+);
+const dut = await connect(exporter.host);
+const grpcDut = await connect(exporter.host, { fastPath: false });
 
 const one = new Uint8Array([0x61]);
 
@@ -118,11 +124,30 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "jumpstarter storage flash over the local socket (sha256 verified)",
+  name: "bound: the driver's own write, no transport (read, sha256, write, fsync, rename)",
+  group: "flash 64 MiB",
+  n: 10,
+  async fn() {
+    const file = await Deno.open(image);
+    await writeImage(file.readable, `${dir}/direct.img`);
+  },
+});
+
+Deno.bench({
+  name: "jumpstarter storage flash over the local socket (sha256 verified), fast channel",
   group: "flash 64 MiB",
   n: 10,
   async fn() {
     await (dut.storage as StorageClient).flash(image);
+  },
+});
+
+Deno.bench({
+  name: "jumpstarter storage flash over the local socket (sha256 verified), gRPC",
+  group: "flash 64 MiB",
+  n: 5,
+  async fn() {
+    await (grpcDut.storage as StorageClient).flash(image);
   },
 });
 
@@ -132,6 +157,8 @@ globalThis.addEventListener("unload", () => {
   void (async () => {
     await stream?.reader.cancel().catch(() => {});
     await dut.close();
+    await grpcDut.close();
+    exporter.kill();
     await device.close();
     await echoing.catch(() => {});
     await Deno.remove(dir, { recursive: true });

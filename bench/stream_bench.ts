@@ -1,19 +1,12 @@
 /**
  * Byte-stream throughput over the local unix socket, 64 MiB in 64 KiB writes,
- * against a raw Deno unix socket in the same run (the baseline of each group).
- * MB/s = 64 MiB / time per iteration.
+ * client in this process and exporter in another, against a raw unix socket
+ * between the same two processes (the baseline of each group). Our client
+ * takes the fast local channel; the wire-compatible gRPC path is measured
+ * beside it. MB/s = 64 MiB / time per iteration.
  */
-import {
-  CHUNK,
-  chunk,
-  drain,
-  local,
-  push,
-  rawEchoPath,
-  rawSinkPath,
-  root,
-  TOTAL,
-} from "./_servers.ts";
+import { CHUNK, chunk, drain, push, TOTAL } from "./_servers.ts";
+import { grpcRoot, rawEchoPath, rawSinkPath, root } from "./_local.ts";
 
 Deno.bench({
   name: "raw unix socket push 64 MiB",
@@ -30,10 +23,22 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "exporter byte stream push 64 MiB (client -> driver)",
+  name: "exporter byte stream push 64 MiB (client -> driver), fast channel",
   group: "push",
   async fn() {
     const stream = await root.echo.stream("sink");
+    const answer = drain(stream.readable);
+    await push(stream.writable);
+    await answer;
+  },
+});
+
+Deno.bench({
+  name: "exporter byte stream push 64 MiB (client -> driver), gRPC",
+  group: "push",
+  n: 10,
+  async fn() {
+    const stream = await grpcRoot.echo.stream("sink");
     const answer = drain(stream.readable);
     await push(stream.writable);
     await answer;
@@ -55,7 +60,7 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "exporter byte stream echo 64 MiB (both directions)",
+  name: "exporter byte stream echo 64 MiB (both directions), fast channel",
   group: "echo",
   async fn() {
     const stream = await root.echo.stream("connect");
@@ -65,7 +70,14 @@ Deno.bench({
   },
 });
 
-globalThis.addEventListener("unload", () => {
-  void root.close();
-  void local.close();
+Deno.bench({
+  name: "exporter byte stream echo 64 MiB (both directions), gRPC",
+  group: "echo",
+  n: 10,
+  async fn() {
+    const stream = await grpcRoot.echo.stream("connect");
+    const back = drain(stream.readable);
+    await push(stream.writable);
+    if (await back !== TOTAL) throw new Error("stream echo lost data");
+  },
 });

@@ -8,7 +8,7 @@
 import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
 import { UnavailableError } from "../../src/driver/errors.ts";
-import type { Duplex } from "../../src/driver/stream.ts";
+import { type Duplex, messageChunks } from "../../src/driver/stream.ts";
 
 /** Datagrams queued for a reader that is not keeping up before new ones are dropped. */
 const MAX_QUEUED = 1024;
@@ -99,5 +99,6 @@ export function datagramDuplex(
     close: () => {},
     abort: () => close(),
   });
-  return { readable, writable, close, closed };
+  // One chunk is one datagram: transports must keep chunks whole.
+  return messageChunks({ readable, writable, close, closed });
 }

@@ -1,7 +1,7 @@
 /**
  * One serial device shared by any number of byte-stream connections: the
- * port opens (raw mode, baud rate) with the first connection and closes with
- * the last. Every connection sees everything the device sends (fan-out);
+ * port opens (raw mode, baud rate) with the first connection and closes when
+ * data arrives with no connection attached (or the driver closes). Every connection sees everything the device sends (fan-out);
  * what connections send is written whole chunk by whole chunk, in arrival
  * order, so two writers interleave by chunk, never inside one.
  *
@@ -148,6 +148,10 @@ export class SerialPort {
         const n = await device.input.read(buffer);
         if (n === null) break;
         if (n === 0) continue;
+        if (this.#connections.size === 0) {
+          // Idle since the last detach: nobody takes this chunk, and no read is pending now.
+          break;
+        }
         const chunk = buffer.slice(0, n);
         for (const connection of this.#connections) this.#deliver(connection, chunk);
       }
@@ -156,6 +160,10 @@ export class SerialPort {
     }
     this.#reading = undefined;
     if (this.#device !== device) return; // closed on purpose
+    if (failure === undefined && this.#connections.size === 0) {
+      await this.#shut();
+      return;
+    }
     const reason = failure === undefined ? "end of file" : messageOf(failure);
     this.log.warning(`serial port ${this.path} went away: ${reason}`);
     const error = new UnavailableError(`Serial port "${this.path}" went away: ${reason}`);
@@ -214,7 +222,10 @@ export class SerialPort {
     connection.closed = true;
     if (!this.#connections.delete(connection)) return;
     this.log.debug(`serial connection closed (${this.#connections.size} attached)`);
-    if (this.#connections.size === 0) void this.#shut();
+    // The device stays open until its pending read returns (the reader then closes
+    // it if nobody re-attached): Deno cannot interrupt a blocking tty read, and a
+    // read left behind by closing the file would swallow the next input after a
+    // reopen. A quick detach and attach (a console closed and opened) reuses it.
   }
 
   /** Closes the device once no connection uses it. */

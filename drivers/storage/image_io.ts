@@ -116,7 +116,13 @@ export async function writeImage(
       const { value, done } = await reader.read();
       await writing;
       if (done) break;
-      if (size + value.byteLength > limit) throw tooLarge(label, limit);
+      if (size + value.byteLength > limit) {
+        // Fill the target up first: the failure reads the same whatever the chunking
+        // of the stream (a raw socket's reads are not the sender's writes).
+        await writeAll(file, value.subarray(0, limit - size));
+        written += limit - size;
+        throw tooLarge(label, limit);
+      }
       writing = writeAll(file, value).then(() => void (written += value.byteLength));
       writing.catch(() => {});
       hash.update(value);

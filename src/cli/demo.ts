@@ -5,12 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { builtinVirtualBoard } from "../config/builtin.ts";
-import { loadExporterConfig } from "../config/exporter_config.ts";
-import { connect } from "../client/connect.ts";
 import type { VirtualBoard } from "../../drivers/virtual/client.ts";
-import { ProgressBar } from "../client/progress.ts";
-import { startInProcess } from "./local_target.ts";
 import { terminal } from "./run.ts";
 
 const help = `
@@ -27,6 +22,20 @@ export async function runDemo(
   options: { imageSize: number; exporterConfig?: string },
 ): Promise<number> {
   const started = performance.now();
+  // Loaded when the demo runs, not when the CLI lists its commands.
+  const [
+    { builtinVirtualBoard },
+    { loadExporterConfig },
+    { connect },
+    { ProgressBar },
+    { startInProcess },
+  ] = await Promise.all([
+    import("../config/builtin.ts"),
+    import("../config/exporter_config.ts"),
+    import("../client/connect.ts"),
+    import("../client/progress.ts"),
+    import("./local_target.ts"),
+  ]);
   const step = (text: string) =>
     terminal.out(`[${((performance.now() - started) / 1000).toFixed(2).padStart(5)}s] ${text}`);
   const config = options.exporterConfig

@@ -5,16 +5,29 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
-import { type ExporterConfig, loadExporterConfig } from "../config/exporter_config.ts";
-import { builtinVirtualBoard, defaultExporterConfigPath } from "../config/builtin.ts";
-import { registry } from "../../drivers/registry.ts";
-import { serveLocal } from "../exporter/local.ts";
-import { defaultSocketPath } from "../exporter/local.ts";
-import { resolveClientConfig } from "../config/client_config.ts";
-import { acquire } from "../client/lease.ts";
+import type { ExporterConfig } from "../config/exporter_config.ts";
 import { UsageError } from "../client/cli_support.ts";
 import { Logger, type LogLevel, stderrSink } from "../log.ts";
+import { defaultSocketPath } from "../exporter/socket_path.ts";
+
+// Each branch loads what it needs when taken: a command inside a session
+// (JUMPSTARTER_HOST) loads neither the exporter, YAML, nor the controller client.
+const exporterModules = () =>
+  Promise.all([
+    import("../config/exporter_config.ts"),
+    import("../config/builtin.ts"),
+    import("../../drivers/registry.ts"),
+    import("../exporter/local.ts"),
+  ]);
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** An exporter address and what to do when the command is done with it. */
 export interface Target {
@@ -26,9 +39,11 @@ export interface Target {
 
 /** The exporter config local mode uses when none is given. */
 export async function defaultExporterConfig(path?: string): Promise<ExporterConfig> {
+  const [{ loadExporterConfig }, { builtinVirtualBoard, defaultExporterConfigPath }] =
+    await exporterModules();
   if (path) return await loadExporterConfig(path);
   const userDefault = defaultExporterConfigPath();
-  if (existsSync(userDefault)) return await loadExporterConfig(userDefault);
+  if (exists(userDefault)) return await loadExporterConfig(userDefault);
   return builtinVirtualBoard();
 }
 
@@ -41,6 +56,7 @@ export function localLogger(level: LogLevel): Logger {
 
 /** Starts an in-process exporter for `config` on a private socket. */
 export async function startInProcess(config: ExporterConfig, level: LogLevel): Promise<Target> {
+  const [, , { registry }, { serveLocal }] = await exporterModules();
   const local = await serveLocal(config, registry, { log: localLogger(level) });
   return {
     host: local.host,
@@ -57,18 +73,23 @@ export async function resolveTarget(options: {
   logLevel: LogLevel;
 }): Promise<Target> {
   if (options.exporterConfig) {
-    return await startInProcess(await loadExporterConfig(options.exporterConfig), options.logLevel);
+    return await startInProcess(
+      await defaultExporterConfig(options.exporterConfig),
+      options.logLevel,
+    );
   }
   const host = Deno.env.get("JUMPSTARTER_HOST");
   if (host) return { host, origin: "JUMPSTARTER_HOST", close: () => Promise.resolve() };
+  const { resolveClientConfig } = await import("../config/client_config.ts");
   const client = await resolveClientConfig(options.clientConfig);
   const leaseName = options.lease ?? Deno.env.get("JMP_LEASE");
   if (client && leaseName) {
+    const { acquire } = await import("../client/lease.ts");
     const held = await acquire({ clientConfig: client, leaseName, timeoutMs: 0 });
     return { host: held.tunnel.host, origin: `lease ${leaseName}`, close: held.close };
   }
   const daemon = defaultSocketPath();
-  if (existsSync(daemon)) {
+  if (exists(daemon)) {
     return {
       host: `unix://${daemon}`,
       origin: `exporter daemon at ${daemon}`,

@@ -4,21 +4,10 @@
  *
  * @module
  */
-import { Option } from "commander";
 import { stringify } from "yaml";
 import { terminal } from "./run.ts";
 
-/** The `-o, --output` option. */
-export function outputOption(): Option {
-  return new Option("-o, --output <format>", "output format").choices([
-    "table",
-    "json",
-    "yaml",
-    "name",
-  ]).default(
-    "table",
-  );
-}
+export { outputOption } from "./output_option.ts";
 
 /** Prints rows: `columns` for the table, `name` for `-o name`, the whole row for json/yaml. */
 export function printList<T extends Record<string, unknown>>(

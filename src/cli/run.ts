@@ -7,7 +7,6 @@
 import { CommanderError } from "commander";
 import { ConfigError } from "../driver/config_check.ts";
 import { DriverError } from "../driver/errors.ts";
-import { SocketInUseError } from "../transport/server.ts";
 import type { CliOutput } from "../client/driver_client.ts";
 import { ExitStatus, UsageError } from "../client/cli_support.ts";
 
@@ -39,7 +38,8 @@ export function describeFailure(error: unknown): { status: number; message?: str
   if (error instanceof ExitStatus) return { status: error.status };
   if (
     error instanceof ConfigError || error instanceof UsageError ||
-    error instanceof SocketInUseError ||
+    // By name: importing its class would load the HTTP/2 server into every command.
+    (error instanceof Error && error.name === "SocketInUseError") ||
     error instanceof TypeError || error instanceof RangeError
   ) {
     return { status: EXIT_USAGE, message: error.message };

@@ -7,12 +7,7 @@
  */
 import type { Command } from "commander";
 import { parseLogLevel } from "../log.ts";
-import { defaultExporterConfig, startInProcess } from "./local_target.ts";
 import { UsageError } from "./run.ts";
-import { acquire } from "../client/lease.ts";
-import { parseDuration } from "../client/duration.ts";
-import { parseSelector } from "../controller/selector.ts";
-import { waitPrinter } from "./lease_commands.ts";
 
 interface ShellOptions {
   exporterConfig?: string;
@@ -103,6 +98,13 @@ async function runInSession(
     if (options.exporterConfig) {
       throw new UsageError("--exporter-config is for local mode; drop it to lease a board");
     }
+    // Loaded here: local sessions and --help do not need the controller client.
+    const [{ acquire }, { parseDuration }, { parseSelector }, { waitPrinter }] = await Promise.all([
+      import("../client/lease.ts"),
+      import("../client/duration.ts"),
+      import("../controller/selector.ts"),
+      import("./lease_actions.ts"),
+    ]);
     if (options.selector) parseSelector(options.selector);
     const held = await acquire({
       clientConfig: globals.clientConfig,
@@ -121,6 +123,7 @@ async function runInSession(
       await held.close();
     }
   }
+  const { defaultExporterConfig, startInProcess } = await import("./local_target.ts");
   const config = await defaultExporterConfig(options.exporterConfig ?? globals.exporterConfig);
   const target = await startInProcess(config, parseLogLevel(globals.logLevel));
   try {

@@ -8,8 +8,8 @@ import { registry } from "../../drivers/registry.ts";
 import type { DriverReport } from "../driver/tree.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
-import { GrpcSession } from "./session.ts";
-import type { GetReportResponse } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
+import { GrpcSession, type SessionOptions } from "./session.ts";
+import type { ExporterReport } from "../transport/fast/protocol.ts";
 import { buildClientTree } from "./tree.ts";
 
 /** A root client that owns its connection: `await using` closes it. */
@@ -22,7 +22,9 @@ export type Connected<T extends DriverClient = CompositeClient> = T & AsyncDispo
 
 /**
  * Connects to an exporter at `host` (socket path, `unix://` URL or
- * `http://host:port`) and returns the root of its driver tree.
+ * `http://host:port`) and returns the root of its driver tree. A local
+ * exporter of this project also offers its fast channel, which is used for
+ * driver calls and streams unless `fastPath: false` (or `JMP_FAST_PATH=off`).
  *
  * @example
  * ```ts ignore
@@ -33,13 +35,14 @@ export type Connected<T extends DriverClient = CompositeClient> = T & AsyncDispo
  */
 export async function connect<T extends DriverClient = CompositeClient>(
   host: string,
+  options: SessionOptions = {},
 ): Promise<Connected<T>> {
-  return clientTree<T>(await GrpcSession.open(host));
+  return clientTree<T>(await GrpcSession.open(host, options));
 }
 
 /** The root client over an opened session (also used by the in-memory harness). */
 export function clientTree<T extends DriverClient = CompositeClient>(
-  { session, report }: { session: GrpcSession; report: GetReportResponse },
+  { session, report }: { session: GrpcSession; report: ExporterReport },
 ): Connected<T> {
   const reports: DriverReport[] = report.reports.map((r) => ({
     uuid: r.uuid,

@@ -1,95 +1,231 @@
 /**
- * A connection to one exporter over gRPC (unix socket or h2c/TLS), exposing
- * the transport-neutral `ClientSession` the driver clients use.
+ * A connection to one exporter, exposing the transport-neutral
+ * `ClientSession` the driver clients use. It speaks upstream's gRPC (unix
+ * socket or h2c/TLS) and, when a local exporter of this project offers it,
+ * the fast local channel (`src/transport/fast/`): then driver calls, byte
+ * streams and resources use that channel, and everything else (LogStream,
+ * status, reset) gRPC. An exporter that does not offer the channel, or
+ * whose channel does not open, gets gRPC for everything, without a word.
+ *
+ * The gRPC stack (`grpc_link.ts`) loads on first use, so a session on the
+ * fast channel starts without HTTP/2 or protobuf.
  *
  * @module
  */
-import * as net from "node:net";
-import {
-  type Client,
-  type ConnectRouter,
-  createClient,
-  createRouterTransport,
-  type Transport,
-} from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { ExporterService, type GetReportResponse } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
-import { FrameType, RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
-import { decodeValue, encodeValue, type JsonValue } from "../driver/value.ts";
+import type { Client, ConnectRouter, Transport } from "@connectrpc/connect";
+import type { ExporterService } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
+import type { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
+import type { JsonValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
-import type { ResourceHandle } from "../driver/driver.ts";
-import { UnavailableError } from "../driver/errors.ts";
 import { type Address, parseAddress } from "../transport/address.ts";
-import { fromConnectError } from "../transport/errors.ts";
-import { framesFrom } from "../transport/frames.ts";
-import { readAhead } from "../transport/read_ahead.ts";
+import { FastChannel } from "../transport/fast/client.ts";
+import {
+  type ExporterReport,
+  FAST_PATH_LABEL,
+  FAST_PATH_SIBLING,
+  siblingPath,
+} from "../transport/fast/protocol.ts";
 import type { ClientSession, Download, Upload, UploadOptions } from "./driver_client.ts";
+import type { GrpcLink } from "./grpc_link.ts";
 
-/** A live gRPC connection to an exporter. */
+/** Options of `GrpcSession.open` and `connect`. */
+export interface SessionOptions {
+  /**
+   * Use the exporter's fast local channel when it offers one (default true;
+   * `JMP_FAST_PATH=off` in the environment turns it off too).
+   */
+  fastPath?: boolean;
+}
+
+function fastPathWanted(options: SessionOptions): boolean {
+  if (options.fastPath === false) return false;
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("JMP_FAST_PATH");
+  } catch { /* no env permission: the default */ }
+  return !(env && /^(off|0|false|no)$/i.test(env));
+}
+
+function offersFastPath(report: ExporterReport | undefined): boolean {
+  return report?.labels?.[FAST_PATH_LABEL] === FAST_PATH_SIBLING;
+}
+
+/** True when `path` is the socket the channel says it sits beside (not a replaced one). */
+async function isSocket(path: string, fast: FastChannel): Promise<boolean> {
+  const socket = fast.exporter.socket;
+  if (!socket) return false;
+  try {
+    const info = await Deno.stat(path);
+    return info.dev === socket.dev && info.ino === socket.ino;
+  } catch {
+    return false;
+  }
+}
+
+type TransportSource =
+  | { kind: "address"; address: Address }
+  | { kind: "routes"; routes: (router: ConnectRouter) => void }
+  | { kind: "transport"; transport: Transport };
+
+/** Method kinds of the two gRPC services, for the clients handed out before the stack loads. */
+const exporterMethods = {
+  getReport: "unary",
+  driverCall: "unary",
+  streamingDriverCall: "stream",
+  logStream: "stream",
+  reset: "unary",
+  getStatus: "unary",
+  endSession: "unary",
+} as const;
+const routerMethods = { stream: "stream" } as const;
+
+/** A live connection to an exporter. */
 export class GrpcSession implements ClientSession, AsyncDisposable {
-  readonly exporter: Client<typeof ExporterService>;
-  readonly router: Client<typeof RouterService>;
   readonly #calls = new AbortController();
+  readonly #source: TransportSource;
+  #link?: Promise<GrpcLink>;
+  #closeTransport?: () => void;
+  #fast: FastChannel | undefined;
 
-  constructor(transport: Transport, readonly onClose: () => void = () => {}) {
-    this.exporter = createClient(ExporterService, transport);
-    this.router = createClient(RouterService, transport);
+  /** A session over `transport` (or an address or in-memory routes, resolved on first use). */
+  constructor(
+    transport: Transport | TransportSource,
+    readonly onClose: () => void = () => {},
+  ) {
+    this.#source = "kind" in transport && typeof transport.kind === "string"
+      ? transport as TransportSource
+      : { kind: "transport", transport: transport as Transport };
   }
 
-  /** A session over gRPC to an address (unix socket or h2c URL). */
+  /** A session to an address (unix socket or h2c URL); nothing connects until it is used. */
   static forAddress(address: Address): GrpcSession {
-    const baseUrl = address.kind === "unix" ? "http://localhost" : address.url;
-    const options = address.kind === "unix"
-      ? { createConnection: () => net.connect(address.path) }
-      : {};
-    const manager = new Http2SessionManager(
-      baseUrl,
-      { idleConnectionTimeoutMs: 2 ** 31 - 1 },
-      options,
-    );
-    const transport = createGrpcTransport({
-      baseUrl,
-      sessionManager: manager,
-      readMaxBytes: 16 * 1024 * 1024,
-    });
-    return new GrpcSession(transport, () => manager.abort());
+    return new GrpcSession({ kind: "address", address });
   }
 
   /** A session served in memory by `routes`: no socket, for unit tests of drivers. */
   static inMemory(routes: (router: ConnectRouter) => void): GrpcSession {
-    return new GrpcSession(createRouterTransport(routes));
+    return new GrpcSession({ kind: "routes", routes });
   }
 
-  /** Connects to `host` (socket path or URL) and checks the exporter answers. */
-  static async open(host: string): Promise<{ session: GrpcSession; report: GetReportResponse }> {
-    return await GrpcSession.attach(GrpcSession.forAddress(parseAddress(host)), host);
+  /**
+   * Connects to `host` (socket path or URL) and checks the exporter answers.
+   * At a unix socket `P` it first tries the fast channel at `P.fast`, whose
+   * answer carries the report: if that report offers the channel and `P` is
+   * the very socket the channel serves (same device and inode), the session
+   * starts with no gRPC round trip. If `P` cannot be proven the same socket
+   * (a tunnel, say), gRPC at `P` must report the same exporter for the
+   * channel to be kept. Without an answer there, the channel is opened only
+   * if gRPC's report offers it, naming the exporter uuid it must match.
+   */
+  static async open(
+    host: string,
+    options: SessionOptions = {},
+  ): Promise<{ session: GrpcSession; report: ExporterReport }> {
+    const address = parseAddress(host);
+    const sibling = address.kind === "unix" && fastPathWanted(options)
+      ? siblingPath(address.path)
+      : undefined;
+    let fast = sibling ? await FastChannel.open(sibling).catch(() => undefined) : undefined;
+    if (fast && !offersFastPath(fast.exporter.report)) {
+      await fast.close();
+      fast = undefined;
+    }
+    if (fast && await isSocket((address as { path: string }).path, fast)) {
+      const session = GrpcSession.forAddress(address);
+      session.#fast = fast;
+      return { session, report: fast.exporter.report! };
+    }
+    let opened;
+    try {
+      opened = await GrpcSession.attach(GrpcSession.forAddress(address), host);
+    } catch (error) {
+      await fast?.close();
+      throw error;
+    }
+    if (fast) {
+      if (offersFastPath(opened.report) && opened.report.uuid === fast.exporter.report?.uuid) {
+        opened.session.#fast = fast;
+      } else {
+        await fast.close();
+      }
+    } else if (sibling && offersFastPath(opened.report)) {
+      try {
+        opened.session.#fast = await FastChannel.open(sibling, opened.report.uuid);
+      } catch {
+        // Not there, refused, or another exporter: gRPC serves everything.
+      }
+    }
+    return opened;
   }
 
-  /** Asks a new session for the exporter's report, closing it if that fails. */
+  /** Asks a new session for the exporter's report over gRPC, closing it if that fails. */
   static async attach(
     session: GrpcSession,
     host: string,
-  ): Promise<{ session: GrpcSession; report: GetReportResponse }> {
+  ): Promise<{ session: GrpcSession; report: ExporterReport }> {
     try {
-      const report = await session.exporter.getReport({}, { timeoutMs: 10_000 });
+      const report = await (await session.#grpc()).report(host);
       return { session, report };
     } catch (error) {
       await session.close();
-      const reason = fromConnectError(error).message;
-      throw new UnavailableError(`Cannot reach exporter at "${host}": ${reason}`);
+      throw error;
     }
   }
 
-  async call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
-    try {
-      const response = await this.exporter.driverCall(
-        { uuid, method, args: args.map((a, i) => encodeValue(a, `argument ${i + 1}`)) },
-        { signal: this.#calls.signal },
-      );
-      return decodeValue(response.result);
-    } catch (error) {
-      throw fromConnectError(error);
+  /** Which path serves driver calls and streams: the fast local channel or gRPC. */
+  get path(): "fast" | "grpc" {
+    return this.#fast ? "fast" : "grpc";
+  }
+
+  /** The gRPC half, loaded and connected on first use. */
+  #grpc(): Promise<GrpcLink> {
+    return this.#link ??= (async () => {
+      const module = await import("./grpc_link.ts");
+      const source = this.#source;
+      let transport: Transport;
+      if (source.kind === "address") {
+        const made = module.transportFor(source.address);
+        transport = made.transport;
+        this.#closeTransport = made.close;
+      } else if (source.kind === "routes") {
+        transport = module.inMemoryTransport(source.routes);
+      } else {
+        transport = source.transport;
+      }
+      if (this.#closed) this.#closeTransport?.();
+      return new module.GrpcLink(transport, this.#calls.signal);
+    })();
+  }
+
+  /** ExporterService over gRPC (LogStream, GetStatus, Reset...); usable at once. */
+  get exporter(): Client<typeof ExporterService> {
+    return this.#exporter ??= this.#lazyClient(exporterMethods, (link) => link.exporter);
+  }
+  #exporter?: Client<typeof ExporterService>;
+
+  /** RouterService over gRPC (the inner byte-stream calls). */
+  get router(): Client<typeof RouterService> {
+    return this.#router ??= this.#lazyClient(routerMethods, (link) => link.router);
+  }
+  #router?: Client<typeof RouterService>;
+
+  /** A client whose methods load the gRPC half on their first call. */
+  // deno-lint-ignore no-explicit-any
+  #lazyClient<C>(methods: Record<string, "unary" | "stream">, pick: (link: GrpcLink) => any): C {
+    const client: Record<string, unknown> = {};
+    for (const [name, kind] of Object.entries(methods)) {
+      client[name] = kind === "unary"
+        ? async (...args: unknown[]) => pick(await this.#grpc())[name](...args)
+        : async function* (this: GrpcSession, ...args: unknown[]) {
+          yield* pick(await this.#grpc())[name](...args);
+        }.bind(this);
     }
+    return client as C;
+  }
+
+  async call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
+    if (this.#fast) return await this.#fast.call(uuid, method, args);
+    return await (await this.#grpc()).call(uuid, method, args);
   }
 
   async *streamingCall(
@@ -98,36 +234,17 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
     args: unknown[],
     signal?: AbortSignal,
   ): AsyncIterable<JsonValue> {
-    const encoded = args.map((a, i) => encodeValue(a, `argument ${i + 1}`));
-    // Ends the call on the exporter when the consumer stops iterating early.
-    const own = new AbortController();
-    const combined = AbortSignal.any([own.signal, this.#calls.signal, ...(signal ? [signal] : [])]);
-    const responses = this.exporter.streamingDriverCall({ uuid, method, args: encoded }, {
-      signal: combined,
-    });
-    try {
-      for await (const response of readAhead(responses)) {
-        yield decodeValue(response.result);
-      }
-    } catch (error) {
-      if (signal?.aborted || own.signal.aborted) return;
-      throw fromConnectError(error);
-    } finally {
-      own.abort();
+    if (this.#fast) {
+      yield* this.#fast.streamingCall(uuid, method, args, signal);
+      return;
     }
+    yield* (await this.#grpc()).streamingCall(uuid, method, args, signal);
   }
 
   /** Resolves once the exporter accepted the stream, so an open failure rejects here. */
   async openStream(uuid: string, method: string): Promise<Duplex> {
-    const request = JSON.stringify({ kind: "driver", uuid, method });
-    const { duplex, opened, abort } = this.#bidi(request, undefined);
-    try {
-      await opened;
-    } catch (error) {
-      abort();
-      throw error;
-    }
-    return duplex;
+    if (this.#fast) return await this.#fast.openStream(uuid, method);
+    return await (await this.#grpc()).openStream(uuid, method);
   }
 
   async upload(
@@ -135,185 +252,25 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
     source: ReadableStream<Uint8Array>,
     options: UploadOptions = {},
   ): Promise<Upload> {
-    const request = JSON.stringify({
-      kind: "resource",
-      uuid,
-      x_jmp_content_encoding: options.encoding ?? null,
-    });
-    let sent = 0;
-    const counted = source.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          sent += chunk.byteLength;
-          options.onProgress?.(sent, options.size);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    let gotHandle!: (handle: ResourceHandle) => void;
-    const handle = new Promise<ResourceHandle>((resolve) => gotHandle = resolve);
-    const { duplex, abort } = this.#bidi(request, (headers) => {
-      const value = headers.get("resource");
-      if (value) gotHandle(JSON.parse(value));
-    });
-    const done = (async () => {
-      const drained = duplex.readable.pipeTo(new WritableStream());
-      const [pushed, answered] = await Promise.allSettled([
-        counted.pipeTo(duplex.writable),
-        drained,
-      ]);
-      if (pushed.status === "rejected") throw pushed.reason;
-      if (answered.status === "rejected") throw answered.reason;
-      return sent;
-    })();
-    // The caller awaits `done` beside the driver call; never leave it unhandled meanwhile.
-    done.catch(() => {});
-    const failed = done.then(() => {
-      throw new UnavailableError(
-        "Upload ended before the exporter answered with a resource handle",
-      );
-    });
-    try {
-      return { handle: await Promise.race([handle, failed]), done };
-    } catch (error) {
-      abort();
-      throw error;
-    }
+    if (this.#fast) return await this.#fast.upload(uuid, source, options);
+    return await (await this.#grpc()).upload(uuid, source, options);
   }
 
   /** Opens a resource the driver writes into; its bytes arrive on `readable`. */
   async download(uuid: string): Promise<Download> {
-    const request = JSON.stringify({ kind: "resource", uuid, x_jmp_content_encoding: null });
-    let handle: ResourceHandle | undefined;
-    const { duplex, opened, abort } = this.#bidi(request, (headers) => {
-      const value = headers.get("resource");
-      if (value) handle = JSON.parse(value);
-    });
-    // Nothing to send: half-close at once (the exporter keeps its side open for the driver).
-    duplex.writable.close().catch(() => {});
-    try {
-      await opened;
-      if (!handle) throw new UnavailableError("The exporter answered without a resource handle");
-    } catch (error) {
-      abort();
-      throw error;
-    }
-    return { handle, readable: duplex.readable };
-  }
-
-  /**
-   * One RouterService.Stream call as a Duplex (PING frames skipped, GOAWAY = EOF);
-   * `opened` settles when the exporter's first frame arrives or the call fails first.
-   */
-  #bidi(request: string, onHeader: ((headers: Headers) => void) | undefined) {
-    const cancel = new AbortController();
-    let accepted!: () => void;
-    let refused!: (error: unknown) => void;
-    const opened = new Promise<void>((resolve, reject) => {
-      accepted = resolve;
-      refused = reject;
-    });
-    opened.catch(() => {});
-    let grace: ReturnType<typeof setTimeout> | undefined;
-    // Our exporter sends a PING frame as soon as the driver accepted the stream.
-    const accept = () => {
-      clearTimeout(grace);
-      accepted();
-    };
-    const refuse = (error: unknown) => {
-      clearTimeout(grace);
-      refused(error);
-    };
-    const signal = AbortSignal.any([cancel.signal, this.#calls.signal]);
-    const outgoing = new TransformStream<Uint8Array, Uint8Array>(
-      undefined,
-      new CountQueuingStrategy({ highWaterMark: 4 }),
-    );
-    // Once the exporter has ended the call nobody reads what we send: cancelling our
-    // reader then fails pending writes instead of leaving them blocked forever.
-    const sending = outgoing.readable.getReader();
-    const stopSending = () =>
-      void sending.cancel(new UnavailableError("The exporter ended the stream")).catch(() => {});
-    signal.addEventListener("abort", stopSending, { once: true });
-    const requestSide = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { value, done } = await sending.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel: (reason) => sending.cancel(reason),
-    }, { highWaterMark: 0 });
-    const ended = async () => {
-      try {
-        while (!(await responses.next()).done) { /* drain until the call ends */ }
-      } catch {
-        // Ended with an error: the same outcome for the sending side.
-      }
-      stopSending();
-    };
-    const responses = this.router.stream(framesFrom(requestSide), {
-      headers: { request },
-      signal,
-      onHeader: (headers) => {
-        onHeader?.(headers);
-        // An exporter that sends no first frame is taken as accepted after a short grace.
-        grace ??= setTimeout(accept, 200);
-      },
-    })[Symbol.asyncIterator]();
-    const readable = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          while (true) {
-            const next = await responses.next();
-            accept();
-            if (next.done) {
-              stopSending();
-              controller.close();
-              return;
-            }
-            if (next.value.frameType === FrameType.GOAWAY) {
-              controller.close();
-              void ended();
-              return;
-            }
-            if (next.value.frameType === FrameType.RST_STREAM) {
-              stopSending();
-              controller.error(new UnavailableError("The exporter reset the stream"));
-              return;
-            }
-            if (next.value.frameType === FrameType.DATA && next.value.payload.byteLength > 0) {
-              controller.enqueue(next.value.payload);
-              return;
-            }
-          }
-        } catch (error) {
-          const reason = signal.aborted
-            ? new UnavailableError("Stream closed")
-            : fromConnectError(error);
-          refuse(reason);
-          stopSending();
-          controller.error(reason);
-        }
-      },
-      cancel() {
-        cancel.abort();
-      },
-    }, new CountQueuingStrategy({ highWaterMark: 4 }));
-    return {
-      duplex: { readable, writable: outgoing.writable },
-      opened,
-      abort: () => cancel.abort(),
-    };
+    if (this.#fast) return await this.#fast.download(uuid);
+    return await (await this.#grpc()).download(uuid);
   }
 
   #closed = false;
-  /** Cancels open calls and closes the HTTP/2 connection. */
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  /** Cancels open calls and closes the HTTP/2 connection (and the fast channel). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     this.#calls.abort();
+    this.#closeTransport?.();
     this.onClose();
-    return Promise.resolve();
+    await this.#fast?.close();
   }
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

@@ -1,6 +1,8 @@
 /**
  * Local mode: an exporter serving its drivers on a unix socket, either as a
  * daemon (`exporter serve --local`) or in-process for one `jumpstarter shell`.
+ * Beside the gRPC socket `P` it offers the fast local channel on `P.fast`
+ * (`src/transport/fast/`), advertised in GetReport's labels.
  *
  * @module
  */
@@ -10,6 +12,8 @@ import { Logger } from "../log.ts";
 import { type RpcServer, serveUnix } from "../transport/server.ts";
 import { Exporter } from "./exporter.ts";
 import { exporterRoutes } from "./service.ts";
+import { type FastServer, serveFast } from "../transport/fast/server.ts";
+import { FAST_PATH_LABEL, FAST_PATH_SIBLING, siblingPath } from "../transport/fast/protocol.ts";
 
 /** An exporter listening on a unix socket. */
 export interface LocalExporter extends AsyncDisposable {
@@ -17,6 +21,8 @@ export interface LocalExporter extends AsyncDisposable {
   readonly socketPath: string;
   /** `unix://` address for `JUMPSTARTER_HOST`. */
   readonly host: string;
+  /** The fast channel beside the socket, when it could listen (its stats count what it served). */
+  readonly fast?: FastServer;
   /** Stops listening, closes drivers, removes the socket (and its private directory). */
   close(): Promise<void>;
 }
@@ -26,6 +32,39 @@ export interface LocalOptions {
   /** Socket path; default: a fresh private directory under the temp dir. */
   socketPath?: string;
   log?: Logger;
+  /** Offer the fast local channel on `<socketPath>.fast` (default true). */
+  fastPath?: boolean;
+}
+
+/**
+ * Listens on the sibling path, replacing a stale socket left there; a path
+ * that is taken, not a socket, or too long for a socket means no fast channel.
+ */
+async function listenFast(
+  socketPath: string,
+  exporter: Exporter,
+  labels: Record<string, string>,
+  log: Logger,
+): Promise<FastServer | undefined> {
+  const path = siblingPath(socketPath);
+  try {
+    const info = await Deno.lstat(path).catch(() => undefined);
+    if (info && !info.isSocket) throw new Error("a file that is not a socket is there");
+    if (info) await Deno.remove(path);
+    const served = await Deno.stat(socketPath);
+    return await serveFast(path, exporter, {
+      socket: { dev: served.dev, ino: served.ino ?? 0 },
+      report: () => ({
+        uuid: exporter.uuid,
+        labels: { ...exporter.labels(), ...labels },
+        reports: exporter.tree.report(),
+        motd: exporter.config.description ?? "",
+      }),
+    });
+  } catch (error) {
+    log.debug(`no fast channel at ${path} (${error instanceof Error ? error.message : error})`);
+    return undefined;
+  }
 }
 
 /** Builds the exporter of `config` and serves it on a unix socket (mode 0600). */
@@ -43,20 +82,30 @@ export async function serveLocal(
   }
   let exporter: Exporter | undefined;
   let server: RpcServer | undefined;
+  let fast: FastServer | undefined;
+  const log = options.log ?? new Logger("exporter");
   try {
-    exporter = await Exporter.create(config, registry, options.log ?? new Logger("exporter"));
-    server = await serveUnix(socketPath, exporterRoutes(exporter));
+    exporter = await Exporter.create(config, registry, log);
+    // Read at each GetReport: the offer appears once the fast channel listens.
+    const labels: Record<string, string> = {};
+    server = await serveUnix(socketPath, exporterRoutes(exporter, { labels }));
+    // After the gRPC socket, whose claim refused a path that a live exporter serves.
+    if (options.fastPath !== false) fast = await listenFast(socketPath, exporter, labels, log);
+    if (fast) labels[FAST_PATH_LABEL] = FAST_PATH_SIBLING;
   } catch (error) {
+    await fast?.close();
+    await server?.close();
     await exporter?.close();
     if (privateDir) await Deno.remove(privateDir, { recursive: true }).catch(() => {});
     throw error;
   }
   const built = exporter;
   const listening = server;
+  const fastServer = fast;
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
-      await listening.close();
+      await Promise.all([listening.close(), fastServer?.close()]);
       await built.close();
       if (privateDir) await Deno.remove(privateDir, { recursive: true }).catch(() => {});
     })();
@@ -64,15 +113,10 @@ export async function serveLocal(
     exporter: built,
     socketPath,
     host: `unix://${socketPath}`,
+    fast: fastServer,
     close,
     [Symbol.asyncDispose]: close,
   };
 }
 
-/** Where `exporter serve --local` listens by default and the CLI looks for a daemon. */
-export function defaultSocketPath(name = "default"): string {
-  const runtime = Deno.env.get("XDG_RUNTIME_DIR");
-  const home = Deno.env.get("HOME") ?? "/tmp";
-  const dir = runtime ? `${runtime}/jumpstarter` : `${home}/.local/state/jumpstarter`;
-  return `${dir}/${name}.sock`;
-}
+export { defaultSocketPath } from "./socket_path.ts";

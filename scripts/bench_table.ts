@@ -1,0 +1,567 @@
+/**
+ * `deno task bench`: runs the benchmarks and prints the performance table of
+ * issue 6 — one row per target, each beside its baseline measured in the same
+ * run, with the ratio and whether the target is met. `BENCH_JSON=FILE` also
+ * writes the rows to FILE as a JSON array of
+ * `{figure, value, unit, baseline, ratio, target, pass}`.
+ *
+ *   deno run -A scripts/bench_table.ts [--only local|distributed] [--runs N] [--strict]
+ *
+ * `--strict` exits with status 1 when a target is missed.
+ *
+ * Figures come from `deno bench --json` of the bench files (`SUITES`), from
+ * percentiles a bench writes itself (`call_bench.ts`, `BENCH_SAMPLES`), from
+ * scripts that print one JSON line (`SCRIPTS`), and from timing whole
+ * commands in fresh processes (`COMMANDS`). To add a figure, add its source
+ * there and a row to `ROWS`; a row whose inputs are missing (a suite
+ * skipped or failed) prints as "not measured" and fails.
+ *
+ * `ratio` is always our speed as a fraction of the baseline's: throughput /
+ * baseline throughput, or baseline time / our time. Higher is better.
+ *
+ * @module
+ */
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const DENO = Deno.execPath();
+const MB = 1e6;
+const TOTAL_BYTES = 64 * 1024 * 1024;
+
+/** One bench's statistics from `deno bench --json` (times in ms). */
+interface Stats {
+  n: number;
+  avg: number;
+  min: number;
+  p75: number;
+  p99: number;
+}
+
+/** A command's wall time over fresh processes (ms). */
+interface Timing {
+  runs: number;
+  median: number;
+  mean: number;
+  min: number;
+}
+
+/** Everything measured, by bench name, sample name, script and command. */
+interface Results {
+  benches: Map<string, Stats>;
+  samples: Map<string, { n: number; p50: number; p99: number }>;
+  scripts: Map<string, Record<string, number>>;
+  commands: Map<string, Timing>;
+}
+
+/** A row of the table. */
+interface Row {
+  figure: string;
+  value: number | null;
+  unit: string;
+  baseline: number | null;
+  /** What the baseline is, for the printed table. */
+  baselineName: string;
+  ratio: number | null;
+  target: string;
+  pass: boolean;
+}
+
+type Scope = "local" | "distributed";
+
+/** `deno bench` files to run, and the environment each needs. */
+const SUITES: { file: string; scope: Scope; samples?: boolean }[] = [
+  { file: "bench/stream_bench.ts", scope: "local" },
+  { file: "bench/call_bench.ts", scope: "local", samples: true },
+  { file: "bench/console_bench.ts", scope: "local" },
+  { file: "bench/router_bench.ts", scope: "distributed" },
+  { file: "bench/lease_bench.ts", scope: "distributed" },
+];
+
+/** Scripts that print one JSON line of figures (keyed by the script name). */
+const SCRIPTS: { name: string; args: string[]; scope: Scope }[] = [
+  {
+    name: "registrations",
+    // 10,000 exporters at their default heartbeat interval (60 s, `distributed.ts`).
+    args: ["run", "-A", `${ROOT}/bench/registrations_bench.ts`, "10000", "60"],
+    scope: "distributed",
+  },
+];
+
+/** Whole commands timed in fresh processes, as a user runs them (README's way: deno run -A cli.ts). */
+function commands(bin: string): { name: string; argv: string[]; env?: Record<string, string> }[] {
+  const cli = `${ROOT}/cli.ts`;
+  return [
+    { name: "bare deno", argv: [DENO, "run", "-A", `${bin}/empty.ts`] },
+    { name: "--help", argv: [DENO, "run", "-A", cli, "--help"] },
+    {
+      name: "shell + power on",
+      argv: [
+        DENO,
+        "run",
+        "-A",
+        cli,
+        "shell",
+        "--exporter-config",
+        `${ROOT}/examples/virtual-board.yaml`,
+        "--",
+        "jumpstarter",
+        "power",
+        "on",
+      ],
+      // `jumpstarter` inside the session is the same CLI (README: alias jumpstarter="deno run -A cli.ts").
+      env: { PATH: `${bin}:${Deno.env.get("PATH") ?? ""}` },
+    },
+  ];
+}
+
+const ms = (ns: number) => ns / 1e6;
+const mbps = (timeMs: number) => TOTAL_BYTES / MB / (timeMs / 1000);
+
+/** A throughput row: ours vs a baseline bench, both moving 64 MiB per iteration. */
+function throughputRow(
+  r: Results,
+  figure: string,
+  ours: string,
+  baseline: string,
+  baselineName: string,
+  min: number,
+): Row {
+  const o = r.benches.get(ours);
+  const b = r.benches.get(baseline);
+  const value = o ? mbps(o.avg) : null;
+  const base = b ? mbps(b.avg) : null;
+  const ratio = value !== null && base !== null ? value / base : null;
+  return {
+    figure,
+    value,
+    unit: "MB/s",
+    baseline: base,
+    baselineName,
+    ratio,
+    target: `≥ ${min * 100}% of ${baselineName}`,
+    pass: ratio !== null && ratio >= min,
+  };
+}
+
+/** A row whose target is an upper bound on a time. */
+function timeRow(
+  figure: string,
+  value: number | undefined,
+  baseline: number | undefined,
+  baselineName: string,
+  max: number,
+  unit = "ms",
+): Row {
+  return {
+    figure,
+    value: value ?? null,
+    unit,
+    baseline: baseline ?? null,
+    baselineName,
+    ratio: value !== undefined && baseline !== undefined ? baseline / value : null,
+    target: `≤ ${max} ${unit}`,
+    pass: value !== undefined && value <= max,
+  };
+}
+
+/** A row whose target is a lower bound on a rate. */
+function rateRow(
+  figure: string,
+  value: number | undefined,
+  baseline: number | undefined,
+  baselineName: string,
+  min: number,
+  unit: string,
+): Row {
+  return {
+    figure,
+    value: value ?? null,
+    unit,
+    baseline: baseline ?? null,
+    baselineName,
+    ratio: value !== undefined && baseline !== undefined ? value / baseline : null,
+    target: `≥ ${min.toLocaleString("en-US")} ${unit}`,
+    pass: value !== undefined && value >= min,
+  };
+}
+
+const FAST_CALL = "driver call add(1, 2), fast channel";
+const RAW_CALL = "raw unix socket round trip (64 B)";
+const CONCURRENT = "16 concurrent driver calls, fast channel";
+
+/** The rows of issue 6's target table, in its order. */
+const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
+  {
+    scope: "local",
+    row: (r) =>
+      throughputRow(
+        r,
+        "local byte stream push, client → driver, 64 KiB writes",
+        "exporter byte stream push 64 MiB (client -> driver), fast channel",
+        "raw unix socket push 64 MiB",
+        "raw unix-socket push",
+        0.5,
+      ),
+  },
+  {
+    scope: "local",
+    row: (r) =>
+      throughputRow(
+        r,
+        "local byte stream echo, both directions",
+        "exporter byte stream echo 64 MiB (both directions), fast channel",
+        "raw unix socket echo 64 MiB",
+        "raw unix-socket echo",
+        0.5,
+      ),
+  },
+  {
+    scope: "distributed",
+    row: (r) =>
+      throughputRow(
+        r,
+        "byte stream through the router (client → controller → exporter)",
+        "byte stream through the router push 64 MiB (client -> controller -> exporter)",
+        "raw TCP loopback push 64 MiB",
+        "raw TCP loopback push",
+        0.3,
+      ),
+  },
+  {
+    scope: "local",
+    row: (r) => {
+      const ours = r.samples.get(FAST_CALL);
+      const raw = r.samples.get(RAW_CALL);
+      return [
+        timeRow("driver call latency p50", ours?.p50, raw?.p50, "raw socket round trip", 0.3),
+        timeRow("driver call latency p99", ours?.p99, raw?.p99, "raw socket round trip", 1),
+      ];
+    },
+  },
+  {
+    scope: "local",
+    row: (r) => {
+      const seq = r.benches.get(FAST_CALL);
+      const conc = r.benches.get(CONCURRENT);
+      const raw = r.benches.get(RAW_CALL);
+      const rawRate = raw ? 1000 / raw.avg : undefined;
+      return [
+        rateRow(
+          "driver calls/s, sequential",
+          seq ? 1000 / seq.avg : undefined,
+          rawRate,
+          "raw round trips/s",
+          3000,
+          "calls/s",
+        ),
+        rateRow(
+          "driver calls/s, 16 concurrent",
+          conc ? 16 * 1000 / conc.avg : undefined,
+          rawRate,
+          "raw round trips/s",
+          10000,
+          "calls/s",
+        ),
+      ];
+    },
+  },
+  {
+    scope: "local",
+    row: (r) =>
+      timeRow(
+        "`jumpstarter --help` (fresh process)",
+        r.commands.get("--help")?.median,
+        r.commands.get("bare deno")?.median,
+        "bare `deno run` of an empty file",
+        150,
+      ),
+  },
+  {
+    scope: "local",
+    row: (r) =>
+      timeRow(
+        "`jumpstarter shell --exporter-config F -- jumpstarter power on`",
+        r.commands.get("shell + power on")?.median,
+        (r.commands.get("bare deno")?.median ?? NaN) * 2 || undefined,
+        "two bare `deno run`s",
+        500,
+      ),
+  },
+  {
+    scope: "distributed",
+    row: (r) => {
+      // deno bench reports no median: p75 bounds it from above.
+      const lease = r.benches.get("lease create -> Ready (+ release), 1,000 exporters");
+      const one = r.benches.get("lease create -> Ready (+ release), 1 exporter");
+      return [
+        timeRow(
+          "lease create → Ready, 1,000 exporters, p50 (≤ p75 shown)",
+          lease?.p75,
+          one?.p75,
+          "1 exporter",
+          20,
+        ),
+        timeRow(
+          "lease create → Ready, 1,000 exporters, p99",
+          lease?.p99,
+          one?.p99,
+          "1 exporter",
+          100,
+        ),
+      ];
+    },
+  },
+  {
+    scope: "distributed",
+    row: (r) => {
+      const reg = r.scripts.get("registrations");
+      return [
+        timeRow("controller with 10,000 exporters: RSS", reg?.rssMB, undefined, "", 500, "MB"),
+        timeRow(
+          "controller with 10,000 exporters: heartbeat CPU",
+          reg?.heartbeatCpuPct,
+          reg?.idleCpuPct,
+          "idle controller",
+          10,
+          "% of a core",
+        ),
+      ];
+    },
+  },
+  {
+    scope: "local",
+    row: (r) =>
+      throughputRow(
+        r,
+        "storage flash over the local socket (64 MiB, FileStorageMux, sha256 both ends)",
+        "jumpstarter storage flash over the local socket (sha256 verified), fast channel",
+        "cp of the 64 MiB image",
+        "`cp` of the same file",
+        0.5,
+      ),
+  },
+];
+
+/** Figures printed after the table for comparison (the gRPC path, bounds); not targets. */
+const ALSO: { scope: Scope; line: (r: Results) => string | undefined }[] = [
+  {
+    scope: "local",
+    line: (r) => {
+      const push = r.benches.get("exporter byte stream push 64 MiB (client -> driver), gRPC");
+      const echo = r.benches.get("exporter byte stream echo 64 MiB (both directions), gRPC");
+      if (!push || !echo) return undefined;
+      return `wire-compatible gRPC path, same run: push ${mbps(push.avg).toFixed(0)} MB/s, echo ${
+        mbps(echo.avg).toFixed(0)
+      } MB/s`;
+    },
+  },
+  {
+    scope: "local",
+    line: (r) => {
+      const call = r.samples.get("driver call add(1, 2), gRPC");
+      const seq = r.benches.get("driver call add(1, 2), gRPC");
+      const conc = r.benches.get("16 concurrent driver calls, gRPC");
+      if (!call || !seq || !conc) return undefined;
+      return `gRPC calls, same run: p50 ${call.p50.toFixed(2)} ms, p99 ${call.p99.toFixed(2)} ms, ${
+        (1000 / seq.avg).toFixed(0)
+      } calls/s sequential, ${(16000 / conc.avg).toFixed(0)} calls/s with 16 concurrent`;
+    },
+  },
+  {
+    scope: "local",
+    line: (r) => {
+      const grpc = r.benches.get(
+        "jumpstarter storage flash over the local socket (sha256 verified), gRPC",
+      );
+      const bound = r.benches.get(
+        "bound: the driver's own write, no transport (read, sha256, write, fsync, rename)",
+      );
+      const synced = r.benches.get("cp + fsync of the copy");
+      if (!grpc || !bound || !synced) return undefined;
+      return `flash, same run: over gRPC ${
+        mbps(grpc.avg).toFixed(0)
+      } MB/s; the storage driver's own ` +
+        `write with no transport at all ${mbps(bound.avg).toFixed(0)} MB/s (the bound of any ` +
+        `transport); cp + fsync ${mbps(synced.avg).toFixed(0)} MB/s`;
+    },
+  },
+];
+
+/** Runs a process; returns its stdout (stderr passes through when `loud`). */
+async function run(
+  argv: string[],
+  env: Record<string, string> = {},
+  loud = true,
+): Promise<{ ok: boolean; stdout: string }> {
+  const output = await new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: loud ? "inherit" : "null",
+  }).output();
+  return { ok: output.success, stdout: new TextDecoder().decode(output.stdout) };
+}
+
+/** Parses `deno bench --json` output (benches may print lines of their own before it). */
+function benchStats(stdout: string): Map<string, Stats> {
+  const start = stdout.search(/\{\s*"version"/);
+  const out = new Map<string, Stats>();
+  if (start < 0) return out;
+  const parsed = JSON.parse(stdout.slice(start)) as {
+    benches: { name: string; results: { ok?: Record<string, number> }[] }[];
+  };
+  for (const bench of parsed.benches) {
+    const ok = bench.results[0]?.ok;
+    if (!ok) continue;
+    out.set(bench.name, {
+      n: ok.n,
+      avg: ms(ok.avg),
+      min: ms(ok.min),
+      p75: ms(ok.p75),
+      p99: ms(ok.p99),
+    });
+  }
+  return out;
+}
+
+async function timeCommand(
+  argv: string[],
+  env: Record<string, string> | undefined,
+  runs: number,
+): Promise<Timing | undefined> {
+  const times: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const started = performance.now();
+    const { ok } = await run(argv, env, false);
+    const elapsed = performance.now() - started;
+    if (!ok) return undefined;
+    if (i >= 2) times.push(elapsed); // two warm-up runs fill deno's caches
+  }
+  times.sort((a, b) => a - b);
+  return {
+    runs,
+    median: times[Math.floor(times.length / 2)],
+    mean: times.reduce((a, b) => a + b, 0) / times.length,
+    min: times[0],
+  };
+}
+
+async function machine(): Promise<string> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
+    .match(/model name\s*:\s*(.*)/)?.[1] ?? Deno.build.arch;
+  const memKb = Number(
+    (await Deno.readTextFile("/proc/meminfo").catch(() => "")).match(/MemTotal:\s*(\d+)/)?.[1] ??
+      0,
+  );
+  return `${navigator.hardwareConcurrency}-core ${cpu}, ${
+    Math.round(memKb / 1024 / 1024)
+  } GB RAM, ${Deno.build.os}, Deno ${Deno.version.deno}`;
+}
+
+function format(value: number | null, unit: string): string {
+  if (value === null || !Number.isFinite(value)) return "not measured";
+  const digits = value >= 100 ? 0 : value >= 10 ? 1 : value >= 1 ? 2 : 3;
+  return `${value.toLocaleString("en-US", { maximumFractionDigits: digits })} ${unit}`;
+}
+
+function table(rows: Row[]): string {
+  const cells = rows.map((row) => [
+    row.figure,
+    format(row.value, row.unit),
+    row.baseline === null ? "—" : `${format(row.baseline, row.unit)} (${row.baselineName})`,
+    row.ratio === null ? "—" : `${(row.ratio * 100).toFixed(row.ratio < 0.1 ? 1 : 0)}%`,
+    row.target,
+    row.pass ? "pass" : "FAIL",
+  ]);
+  const header = ["figure", "value", "baseline, same run", "ratio", "target", "result"];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i])).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...cells.map(line)]
+    .join("\n");
+}
+
+async function main(): Promise<number> {
+  const args = [...Deno.args];
+  const only = args.includes("--only") ? args[args.indexOf("--only") + 1] as Scope : undefined;
+  const runs = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 15;
+  const wanted = (scope: Scope) => only === undefined || only === scope;
+  const results: Results = {
+    benches: new Map(),
+    samples: new Map(),
+    scripts: new Map(),
+    commands: new Map(),
+  };
+  const tmp = await Deno.makeTempDir({ prefix: "jumpstarter-bench-table-" });
+  try {
+    for (const suite of SUITES.filter((s) => wanted(s.scope))) {
+      console.error(`running ${suite.file}...`);
+      const samples = `${tmp}/samples.json`;
+      const { ok, stdout } = await run(
+        [DENO, "bench", "-A", "--json", suite.file],
+        suite.samples ? { BENCH_SAMPLES: samples } : {},
+      );
+      if (!ok) console.error(`${suite.file} failed; its rows are not measured`);
+      for (const [name, stats] of benchStats(stdout)) results.benches.set(name, stats);
+      if (suite.samples) {
+        const read = await Deno.readTextFile(samples).catch(() => "{}");
+        for (const [name, s] of Object.entries(JSON.parse(read))) {
+          results.samples.set(name, s as { n: number; p50: number; p99: number });
+        }
+      }
+    }
+    for (const script of SCRIPTS.filter((s) => wanted(s.scope))) {
+      console.error(`running ${script.name}...`);
+      const { stdout } = await run([DENO, ...script.args]);
+      const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      if (line) results.scripts.set(script.name, JSON.parse(line));
+    }
+    if (wanted("local")) {
+      await Deno.writeTextFile(`${tmp}/empty.ts`, "");
+      await Deno.writeTextFile(
+        `${tmp}/jumpstarter`,
+        `#!/bin/sh\nexec "${DENO}" run -A "${ROOT}/cli.ts" "$@"\n`,
+      );
+      await Deno.chmod(`${tmp}/jumpstarter`, 0o755);
+      for (const command of commands(tmp)) {
+        console.error(`timing ${command.name} (${runs} fresh processes)...`);
+        const timing = await timeCommand(command.argv, command.env, runs);
+        if (timing) results.commands.set(command.name, timing);
+      }
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+
+  const rows = ROWS.filter((r) => wanted(r.scope)).flatMap((r) => r.row(results));
+  console.log(`\nMeasured on ${await machine()}, ${new Date().toISOString().slice(0, 10)}\n`);
+  console.log(table(rows));
+  for (const also of ALSO.filter((a) => wanted(a.scope))) {
+    const line = also.line(results);
+    if (line) console.log(`  ${line}`);
+  }
+  for (const [name, t] of results.commands) {
+    console.log(
+      `  ${name}: median ${t.median.toFixed(0)} ms, mean ${t.mean.toFixed(0)} ms, min ${
+        t.min.toFixed(0)
+      } ms over ${t.runs} runs`,
+    );
+  }
+  const file = Deno.env.get("BENCH_JSON");
+  if (file) {
+    const json = rows.map(({ figure, value, unit, baseline, ratio, target, pass }) => ({
+      figure,
+      value,
+      unit,
+      baseline,
+      ratio,
+      target,
+      pass,
+    }));
+    await Deno.writeTextFile(file, JSON.stringify(json, null, 2) + "\n");
+    console.log(`\nrows written to ${file}`);
+  }
+  return args.includes("--strict") && !rows.every((row) => row.pass) ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main());

@@ -1,0 +1,328 @@
+/**
+ * What `jumpstarter lease ...`, `exporters list`, `admin status` and
+ * `config client ...` do; their command tree is in `lease_commands.ts`,
+ * which loads this module only when one of them runs (so `--help` and
+ * driver commands do not load the controller client).
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { Exporter, Lease } from "../gen/jumpstarter/client/v1/client_pb.ts";
+import { ExporterStatus } from "../gen/jumpstarter/v1/common_pb.ts";
+import {
+  clientConfigPath,
+  configDir,
+  currentClientAlias,
+  listClientAliases,
+  loadClientConfig,
+  resolveClientConfig,
+  useClientAlias,
+} from "../config/client_config.ts";
+import { FailedPreconditionError } from "../driver/errors.ts";
+import { ControllerClient } from "../client/controller_client.ts";
+import { formatDuration, parseDuration } from "../client/duration.ts";
+import {
+  formatEta,
+  leaseCondition,
+  leaseShortName,
+  queueStatus,
+  waitForLease,
+} from "../client/lease.ts";
+import { parseSelector } from "../controller/selector.ts";
+import { controllerUrl } from "../transport/controller_transport.ts";
+import { printList } from "./output.ts";
+import { terminal, UsageError } from "./run.ts";
+
+/** Opens the controller client of the configured client (or fails with what to do). */
+export async function controllerFor(program: Command): Promise<ControllerClient> {
+  const explicit = program.opts<{ clientConfig?: string }>().clientConfig;
+  const config = await resolveClientConfig(explicit);
+  if (!config) {
+    throw new FailedPreconditionError(
+      "No client config: pass --client-config FILE, set JMP_CLIENT_CONFIG, or import one (jumpstarter config client import FILE)",
+    );
+  }
+  return new ControllerClient(config);
+}
+
+function leaseState(lease: Lease): string {
+  if (lease.effectiveEndTime) return `Ended (${leaseCondition(lease, "Ready")?.reason ?? "?"})`;
+  if (leaseCondition(lease, "Ready")?.status === "True") {
+    return leaseCondition(lease, "ExporterOffline")?.status === "True"
+      ? "Ready (exporter offline)"
+      : "Ready";
+  }
+  const unsatisfiable = leaseCondition(lease, "Unsatisfiable");
+  if (unsatisfiable?.status === "True") return `Unsatisfiable (${unsatisfiable.reason})`;
+  return `Pending (${leaseCondition(lease, "Pending")?.reason ?? "queued"})`;
+}
+
+function leaseRow(lease: Lease) {
+  const queue = queueStatus(lease);
+  return {
+    name: leaseShortName(lease),
+    selector: lease.selector,
+    exporter: lease.exporter?.replace(/^.*\//, "") ?? "",
+    state: leaseState(lease),
+    position: queue.position ?? "",
+    eta: queue.position ? formatEta(queue.estimatedStart) : "",
+    duration: lease.duration ? formatDuration(Number(lease.duration.seconds) * 1000) : "",
+    begin: lease.effectiveBeginTime ? timestampDate(lease.effectiveBeginTime).toISOString() : "",
+    end: lease.endTime ? timestampDate(lease.endTime).toISOString() : "",
+    conditions: lease.conditions.map((c) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      message: c.message,
+    })),
+  };
+}
+
+const leaseColumns = [
+  "name",
+  "selector",
+  "exporter",
+  "state",
+  "position",
+  "eta",
+  "duration",
+  "end",
+] as const;
+
+function exporterRow(exporter: Exporter) {
+  return {
+    name: exporter.name.replace(/^.*\//, ""),
+    labels: exporter.labels,
+    online: exporter.online,
+    status: ExporterStatus[exporter.status] ?? "UNSPECIFIED",
+    lease: exporter.deprecatedLabels["jumpstarter.dev/lease"] ?? "",
+    client: exporter.deprecatedLabels["jumpstarter.dev/client"] ?? "",
+  };
+}
+
+/** Prints "waiting" lines for a pending lease: redrawn on a terminal, one per change elsewhere. */
+export function waitPrinter(): (status: ReturnType<typeof queueStatus>) => void {
+  let last = "";
+  const tty = Deno.stderr.isTerminal();
+  return (status) => {
+    const where = status.position
+      ? `position ${status.position} in the queue, estimated start ${
+        formatEta(status.estimatedStart)
+      }`
+      : "waiting";
+    const line = `Lease ${status.lease}: ${where}${status.message ? ` (${status.message})` : ""}`;
+    if (line === last) return;
+    last = line;
+    if (tty) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[2K${line}`));
+    else terminal.err(line);
+  };
+}
+
+/** `lease create`. */
+export async function leaseCreate(
+  program: Command,
+  options: {
+    selector?: string;
+    exporter?: string;
+    duration: string;
+    beginTime?: string;
+    requeue?: boolean;
+    wait?: boolean;
+    timeout?: string;
+    output: string;
+  },
+): Promise<void> {
+  if (!options.selector && !options.exporter) {
+    throw new UsageError("Give --selector or --exporter");
+  }
+  if (options.selector) parseSelector(options.selector);
+  const beginTime = options.beginTime ? new Date(options.beginTime) : undefined;
+  if (beginTime && Number.isNaN(beginTime.getTime())) {
+    throw new UsageError(`Invalid --begin-time "${options.beginTime}": use an ISO date`);
+  }
+  await using controller = await controllerFor(program);
+  let created = await controller.createLease({
+    selector: options.selector,
+    exporterName: options.exporter,
+    durationMs: parseDuration(options.duration),
+    beginTime,
+    requeueOnExporterLoss: options.requeue === true,
+  });
+  const name = leaseShortName(created);
+  if (options.wait) {
+    created = await waitForLease(controller, name, {
+      timeoutMs: options.timeout ? parseDuration(options.timeout) : undefined,
+      onWait: waitPrinter(),
+    });
+    if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+  }
+  printList([leaseRow(created)], options.output, [...leaseColumns], (r) => r.name);
+}
+
+/** `lease list`. */
+export async function leaseList(
+  program: Command,
+  options: { all?: boolean; filter?: string; output: string },
+): Promise<void> {
+  await using controller = await controllerFor(program);
+  const leases = await controller.listLeases({ all: options.all, filter: options.filter });
+  printList(leases.map(leaseRow), options.output, [...leaseColumns], (r) => r.name);
+}
+
+/** `lease get`. */
+export async function leaseGet(
+  program: Command,
+  name: string,
+  options: { output: string },
+): Promise<void> {
+  await using controller = await controllerFor(program);
+  printList(
+    [leaseRow(await controller.getLease(name))],
+    options.output,
+    [...leaseColumns],
+    (r) => r.name,
+  );
+}
+
+/** `lease extend`. */
+export async function leaseExtend(
+  program: Command,
+  name: string,
+  options: { duration: string },
+): Promise<void> {
+  await using controller = await controllerFor(program);
+  const lease = await controller.extendLease(name, parseDuration(options.duration));
+  terminal.out(
+    `Lease ${name} now ends ${
+      lease.endTime
+        ? timestampDate(lease.endTime).toISOString()
+        : "after its start + " + options.duration
+    }`,
+  );
+}
+
+/** `lease release`. */
+export async function leaseRelease(program: Command, names: string[]): Promise<void> {
+  await using controller = await controllerFor(program);
+  for (const name of names) {
+    await controller.releaseLease(name);
+    terminal.out(`Released lease ${name}`);
+  }
+}
+
+/** `exporters list`. */
+export async function exportersList(
+  program: Command,
+  options: { selector?: string; output: string },
+): Promise<void> {
+  if (options.selector) parseSelector(options.selector);
+  await using controller = await controllerFor(program);
+  const list = await controller.listExporters(options.selector ?? "");
+  printList(list.map(exporterRow), options.output, [
+    "name",
+    "labels",
+    "online",
+    "status",
+    "lease",
+    "client",
+  ], (r) => r.name);
+}
+
+/** `admin status`. */
+export async function adminStatus(program: Command, options: { output: string }): Promise<void> {
+  const explicit = program.opts<{ clientConfig?: string }>().clientConfig;
+  const config = await resolveClientConfig(explicit);
+  if (!config) {
+    throw new FailedPreconditionError(
+      "No client config: pass --client-config FILE or set JMP_CLIENT_CONFIG",
+    );
+  }
+  const ca = config.tls.ca ? atob(config.tls.ca) : undefined;
+  using client = Deno.createHttpClient(ca ? { caCerts: [ca] } : {});
+  const rows = [];
+  for (const endpoint of config.endpoint.split(",").map((e) => controllerUrl(e.trim()))) {
+    try {
+      const res = await fetch(`${endpoint}/healthz`, {
+        client,
+        signal: AbortSignal.timeout(3000),
+      });
+      const health = await res.json() as { replica?: string; leader?: boolean; store?: string };
+      rows.push({
+        endpoint,
+        status: "up",
+        replica: health.replica ?? "",
+        leader: health.leader ?? false,
+        store: health.store ?? "",
+      });
+    } catch (error) {
+      rows.push({
+        endpoint,
+        status: `down (${(error as Error).message.split("\n")[0]})`,
+        replica: "",
+        leader: false,
+        store: "",
+      });
+    }
+  }
+  printList(
+    rows,
+    options.output,
+    ["endpoint", "status", "replica", "leader", "store"],
+    (r) => r.endpoint,
+  );
+}
+
+/** `config client list`. */
+export async function clientList(options: { output: string }): Promise<void> {
+  const current = await currentClientAlias();
+  const rows = [];
+  for (const alias of await listClientAliases()) {
+    const c = await loadClientConfig(clientConfigPath(alias)).catch(() => undefined);
+    rows.push({
+      current: alias === current ? "*" : "",
+      alias,
+      endpoint: c?.endpoint ?? "(unreadable)",
+      namespace: c?.metadata.namespace ?? "",
+      name: c?.metadata.name ?? "",
+    });
+  }
+  printList(
+    rows,
+    options.output,
+    ["current", "alias", "endpoint", "namespace", "name"],
+    (r) => r.alias,
+  );
+}
+
+/** `config client import`. */
+export async function clientImport(
+  file: string,
+  options: { alias?: string; use?: boolean },
+): Promise<void> {
+  const parsed = await loadClientConfig(file);
+  const alias = options.alias ?? parsed.metadata.name;
+  await Deno.mkdir(`${configDir()}/clients`, { recursive: true, mode: 0o700 });
+  const target = clientConfigPath(alias);
+  await Deno.writeTextFile(target, await Deno.readTextFile(file), { mode: 0o600 });
+  await Deno.chmod(target, 0o600);
+  if (options.use || !(await currentClientAlias())) await useClientAlias(alias);
+  terminal.out(`Imported client "${alias}" (${target})`);
+}
+
+/** `config client use`. */
+export async function clientUse(alias: string): Promise<void> {
+  await useClientAlias(alias);
+  terminal.out(`Using client "${alias}"`);
+}
+
+/** `config client delete`. */
+export async function clientDelete(alias: string): Promise<void> {
+  await Deno.remove(clientConfigPath(alias)).catch(() => {
+    throw new UsageError(`No stored client "${alias}"`);
+  });
+  if ((await currentClientAlias()) === alias) {
+    await Deno.remove(`${configDir()}/config.yaml`).catch(() => {});
+  }
+  terminal.out(`Deleted client "${alias}"`);
+}

@@ -1,0 +1,300 @@
+/**
+ * The gRPC half of a client session (ExporterService and the inner
+ * RouterService.Stream, as upstream speaks them), loaded only when a
+ * session needs it: a session on the fast local channel never does for its
+ * calls and streams, so driver commands start without the HTTP/2 and
+ * protobuf stack.
+ *
+ * @module
+ */
+import * as net from "node:net";
+import {
+  type Client,
+  type ConnectRouter,
+  createClient,
+  createRouterTransport,
+  type Transport,
+} from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { ExporterService, type GetReportResponse } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
+import { FrameType, RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
+import { decodeValue, encodeValue, type JsonValue } from "../driver/value.ts";
+import type { Duplex } from "../driver/stream.ts";
+import type { ResourceHandle } from "../driver/driver.ts";
+import { UnavailableError } from "../driver/errors.ts";
+import type { Address } from "../transport/address.ts";
+import { fromConnectError } from "../transport/errors.ts";
+import { framesFrom } from "../transport/frames.ts";
+import { readAhead } from "../transport/read_ahead.ts";
+import type { Download, Upload, UploadOptions } from "./driver_client.ts";
+
+/** A transport to an address (unix socket or h2c URL); it connects on first use. */
+export function transportFor(address: Address): { transport: Transport; close(): void } {
+  const baseUrl = address.kind === "unix" ? "http://localhost" : address.url;
+  const options = address.kind === "unix"
+    ? { createConnection: () => net.connect(address.path) }
+    : {};
+  const manager = new Http2SessionManager(
+    baseUrl,
+    { idleConnectionTimeoutMs: 2 ** 31 - 1 },
+    options,
+  );
+  const transport = createGrpcTransport({
+    baseUrl,
+    sessionManager: manager,
+    readMaxBytes: 16 * 1024 * 1024,
+  });
+  return { transport, close: () => manager.abort() };
+}
+
+/** A transport served in memory by `routes` (unit tests of drivers). */
+export function inMemoryTransport(routes: (router: ConnectRouter) => void): Transport {
+  return createRouterTransport(routes);
+}
+
+/** ExporterService and RouterService clients over one transport, with the session's calls signal. */
+export class GrpcLink {
+  readonly exporter: Client<typeof ExporterService>;
+  readonly router: Client<typeof RouterService>;
+
+  constructor(transport: Transport, readonly signal: AbortSignal) {
+    this.exporter = createClient(ExporterService, transport);
+    this.router = createClient(RouterService, transport);
+  }
+
+  /** The exporter's report; an unreachable exporter is an UnavailableError naming `host`. */
+  async report(host: string): Promise<GetReportResponse> {
+    try {
+      return await this.exporter.getReport({}, { timeoutMs: 10_000 });
+    } catch (error) {
+      const reason = fromConnectError(error).message;
+      throw new UnavailableError(`Cannot reach exporter at "${host}": ${reason}`);
+    }
+  }
+
+  async call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
+    try {
+      const response = await this.exporter.driverCall(
+        { uuid, method, args: args.map((a, i) => encodeValue(a, `argument ${i + 1}`)) },
+        { signal: this.signal },
+      );
+      return decodeValue(response.result);
+    } catch (error) {
+      throw fromConnectError(error);
+    }
+  }
+
+  async *streamingCall(
+    uuid: string,
+    method: string,
+    args: unknown[],
+    signal?: AbortSignal,
+  ): AsyncIterable<JsonValue> {
+    const encoded = args.map((a, i) => encodeValue(a, `argument ${i + 1}`));
+    // Ends the call on the exporter when the consumer stops iterating early.
+    const own = new AbortController();
+    const combined = AbortSignal.any([own.signal, this.signal, ...(signal ? [signal] : [])]);
+    const responses = this.exporter.streamingDriverCall({ uuid, method, args: encoded }, {
+      signal: combined,
+    });
+    try {
+      for await (const response of readAhead(responses)) {
+        yield decodeValue(response.result);
+      }
+    } catch (error) {
+      if (signal?.aborted || own.signal.aborted) return;
+      throw fromConnectError(error);
+    } finally {
+      own.abort();
+    }
+  }
+
+  /** Resolves once the exporter accepted the stream, so an open failure rejects here. */
+  async openStream(uuid: string, method: string): Promise<Duplex> {
+    const request = JSON.stringify({ kind: "driver", uuid, method });
+    const { duplex, opened, abort } = this.#bidi(request, undefined);
+    try {
+      await opened;
+    } catch (error) {
+      abort();
+      throw error;
+    }
+    return duplex;
+  }
+
+  async upload(
+    uuid: string,
+    source: ReadableStream<Uint8Array>,
+    options: UploadOptions = {},
+  ): Promise<Upload> {
+    const request = JSON.stringify({
+      kind: "resource",
+      uuid,
+      x_jmp_content_encoding: options.encoding ?? null,
+    });
+    let sent = 0;
+    const counted = source.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          sent += chunk.byteLength;
+          options.onProgress?.(sent, options.size);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    let gotHandle!: (handle: ResourceHandle) => void;
+    const handle = new Promise<ResourceHandle>((resolve) => gotHandle = resolve);
+    const { duplex, abort } = this.#bidi(request, (headers) => {
+      const value = headers.get("resource");
+      if (value) gotHandle(JSON.parse(value));
+    });
+    const done = (async () => {
+      const drained = duplex.readable.pipeTo(new WritableStream());
+      const [pushed, answered] = await Promise.allSettled([
+        counted.pipeTo(duplex.writable),
+        drained,
+      ]);
+      if (pushed.status === "rejected") throw pushed.reason;
+      if (answered.status === "rejected") throw answered.reason;
+      return sent;
+    })();
+    // The caller awaits `done` beside the driver call; never leave it unhandled meanwhile.
+    done.catch(() => {});
+    const failed = done.then(() => {
+      throw new UnavailableError(
+        "Upload ended before the exporter answered with a resource handle",
+      );
+    });
+    try {
+      return { handle: await Promise.race([handle, failed]), done };
+    } catch (error) {
+      abort();
+      throw error;
+    }
+  }
+
+  /** Opens a resource the driver writes into; its bytes arrive on `readable`. */
+  async download(uuid: string): Promise<Download> {
+    const request = JSON.stringify({ kind: "resource", uuid, x_jmp_content_encoding: null });
+    let handle: ResourceHandle | undefined;
+    const { duplex, opened, abort } = this.#bidi(request, (headers) => {
+      const value = headers.get("resource");
+      if (value) handle = JSON.parse(value);
+    });
+    // Nothing to send: half-close at once (the exporter keeps its side open for the driver).
+    duplex.writable.close().catch(() => {});
+    try {
+      await opened;
+      if (!handle) throw new UnavailableError("The exporter answered without a resource handle");
+    } catch (error) {
+      abort();
+      throw error;
+    }
+    return { handle, readable: duplex.readable };
+  }
+
+  /**
+   * One RouterService.Stream call as a Duplex (PING frames skipped, GOAWAY = EOF);
+   * `opened` settles when the exporter's first frame arrives or the call fails first.
+   */
+  #bidi(request: string, onHeader: ((headers: Headers) => void) | undefined) {
+    const cancel = new AbortController();
+    let accepted!: () => void;
+    let refused!: (error: unknown) => void;
+    const opened = new Promise<void>((resolve, reject) => {
+      accepted = resolve;
+      refused = reject;
+    });
+    opened.catch(() => {});
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    // Our exporter sends a PING frame as soon as the driver accepted the stream.
+    const accept = () => {
+      clearTimeout(grace);
+      accepted();
+    };
+    const refuse = (error: unknown) => {
+      clearTimeout(grace);
+      refused(error);
+    };
+    const signal = AbortSignal.any([cancel.signal, this.signal]);
+    const outgoing = new TransformStream<Uint8Array, Uint8Array>(
+      undefined,
+      new CountQueuingStrategy({ highWaterMark: 4 }),
+    );
+    // Once the exporter has ended the call nobody reads what we send: cancelling our
+    // reader then fails pending writes instead of leaving them blocked forever.
+    const sending = outgoing.readable.getReader();
+    const stopSending = () =>
+      void sending.cancel(new UnavailableError("The exporter ended the stream")).catch(() => {});
+    signal.addEventListener("abort", stopSending, { once: true });
+    const requestSide = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { value, done } = await sending.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => sending.cancel(reason),
+    }, { highWaterMark: 0 });
+    const ended = async () => {
+      try {
+        while (!(await responses.next()).done) { /* drain until the call ends */ }
+      } catch {
+        // Ended with an error: the same outcome for the sending side.
+      }
+      stopSending();
+    };
+    const responses = this.router.stream(framesFrom(requestSide), {
+      headers: { request },
+      signal,
+      onHeader: (headers) => {
+        onHeader?.(headers);
+        // An exporter that sends no first frame is taken as accepted after a short grace.
+        grace ??= setTimeout(accept, 200);
+      },
+    })[Symbol.asyncIterator]();
+    const readable = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          while (true) {
+            const next = await responses.next();
+            accept();
+            if (next.done) {
+              stopSending();
+              controller.close();
+              return;
+            }
+            if (next.value.frameType === FrameType.GOAWAY) {
+              controller.close();
+              void ended();
+              return;
+            }
+            if (next.value.frameType === FrameType.RST_STREAM) {
+              stopSending();
+              controller.error(new UnavailableError("The exporter reset the stream"));
+              return;
+            }
+            if (next.value.frameType === FrameType.DATA && next.value.payload.byteLength > 0) {
+              controller.enqueue(next.value.payload);
+              return;
+            }
+          }
+        } catch (error) {
+          const reason = signal.aborted
+            ? new UnavailableError("Stream closed")
+            : fromConnectError(error);
+          refuse(reason);
+          stopSending();
+          controller.error(reason);
+        }
+      },
+      cancel() {
+        cancel.abort();
+      },
+    }, new CountQueuingStrategy({ highWaterMark: 4 }));
+    return {
+      duplex: { readable, writable: outgoing.writable },
+      opened,
+      abort: () => cancel.abort(),
+    };
+  }
+}

@@ -1,0 +1,628 @@
+/**
+ * The fast local channel end to end: negotiated when our exporter offers
+ * it, gRPC otherwise; the same behaviour and the same errors on both paths;
+ * backpressure with slow readers and writers; peers leaving mid-stream.
+ */
+import { createHash } from "node:crypto";
+import { assert, assertEquals, assertRejects } from "./_fixtures/assert.ts";
+import { testRegistry } from "./_fixtures/test_drivers.ts";
+import { parseExporterConfig } from "../src/config/exporter_config.ts";
+import { type LocalExporter, serveLocal } from "../src/exporter/local.ts";
+import { connect, type Connected } from "../src/client/connect.ts";
+import { GrpcSession } from "../src/client/session.ts";
+import type { DriverClient } from "../src/client/driver_client.ts";
+import { Driver } from "../src/driver/driver.ts";
+import { byteStream, streaming, unary } from "../src/driver/exports.ts";
+import { type Duplex, duplexPair, messageChunks, readAll } from "../src/driver/stream.ts";
+import { DriverError, NotImplementedError, UnavailableError } from "../src/driver/errors.ts";
+import type { Registry } from "../src/driver/registry.ts";
+import {
+  CALL,
+  encodeMessage,
+  FAST_PATH_LABEL,
+  readMessage,
+  siblingPath,
+  WINDOW,
+} from "../src/transport/fast/protocol.ts";
+import { textFrame } from "../src/transport/fast/call_frames.ts";
+
+/** What the probe driver saw, for assertions. */
+const seen = {
+  produced: 0,
+  accepted: 0,
+  ticks: 0,
+  ticksEnded: false,
+  hold: [] as string[],
+  absorbed: undefined as undefined | { size: number } | { error: string },
+};
+function resetSeen() {
+  Object.assign(seen, {
+    produced: 0,
+    accepted: 0,
+    ticks: 0,
+    ticksEnded: false,
+    hold: [],
+    absorbed: undefined,
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `check` holds (or fails after `ms`). */
+async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** A driver whose byte streams, streaming calls and resources record what happens to them. */
+class ProbeDriver extends Driver {
+  static override client = "test.ProbeClient";
+
+  @byteStream({ description: "Endless 64 KiB chunks, produced only when pulled" })
+  source(): Duplex {
+    const chunk = new Uint8Array(64 * 1024).fill(1);
+    return {
+      readable: new ReadableStream<Uint8Array>({
+        pull(controller) {
+          seen.produced += chunk.byteLength;
+          controller.enqueue(chunk.slice());
+        },
+      }),
+      writable: new WritableStream(),
+    };
+  }
+
+  @byteStream({ description: "Accepts one chunk per 20 ms" })
+  slowSink(): Duplex {
+    const [near, far] = duplexPair(1);
+    far.readable.pipeTo(
+      new WritableStream({
+        async write(chunk) {
+          await sleep(20);
+          seen.accepted += chunk.byteLength;
+        },
+      }),
+    ).catch(() => {});
+    return near;
+  }
+
+  @byteStream({ description: "Records how each side of the stream ends" })
+  hold(): Duplex {
+    return {
+      readable: new ReadableStream<Uint8Array>({
+        cancel: () => void seen.hold.push("readable cancelled"),
+      }),
+      writable: new WritableStream<Uint8Array>({
+        close: () => void seen.hold.push("writable closed"),
+        abort: () => void seen.hold.push("writable aborted"),
+      }),
+    };
+  }
+
+  @byteStream({ description: "Echoes datagrams, each chunk whole" })
+  datagrams(): Duplex {
+    const [near, far] = duplexPair();
+    far.readable.pipeTo(far.writable).catch(() => {});
+    return messageChunks(near);
+  }
+
+  @streaming({ description: "Counts forever" })
+  async *ticks(): AsyncGenerator<number> {
+    try {
+      while (true) {
+        seen.ticks++;
+        yield seen.ticks;
+      }
+    } finally {
+      seen.ticksEnded = true;
+    }
+  }
+
+  @streaming({ description: "Yields once, then fails" })
+  async *failing(): AsyncGenerator<number> {
+    yield 1;
+    await sleep(1);
+    throw new NotImplementedError("failing() stops here");
+  }
+
+  @unary({ description: "A result that cannot be sent" })
+  badResult(): number {
+    return NaN;
+  }
+
+  @unary({ description: "Reads a resource to its end; records how it ended" })
+  async absorb(handle: unknown): Promise<number> {
+    let size = 0;
+    try {
+      for await (const chunk of this.context.openResource(handle)) size += chunk.byteLength;
+    } catch (error) {
+      seen.absorbed = { error: (error as Error).message };
+      throw error;
+    }
+    seen.absorbed = { size };
+    return size;
+  }
+
+  @unary({
+    description: "Writes `size` bytes to a resource the client downloads",
+    params: [
+      "object",
+      "number",
+    ],
+  })
+  async emit(handle: unknown, size: number): Promise<number> {
+    const writer = this.context.resourceWriter!(handle).getWriter();
+    for (let sent = 0; sent < size;) {
+      const n = Math.min(100_000, size - sent);
+      await writer.write(new Uint8Array(n).map((_, i) => (sent + i) % 251));
+      sent += n;
+    }
+    await writer.close();
+    return size;
+  }
+}
+
+const registry = {
+  driver: (type: string, path: string) =>
+    type === "test.Probe" ? ProbeDriver : testRegistry.driver(type, path),
+  client: (label: string | undefined) => testRegistry.client(label),
+  types: () => [...testRegistry.types(), "test.Probe"],
+} as unknown as Registry;
+
+const CONFIG = `
+apiVersion: jumpstarter.dev/v1alpha1
+kind: ExporterConfig
+metadata: {namespace: lab, name: fast}
+export:
+  echo: {type: test.Echo}
+  probe: {type: test.Probe}
+`;
+
+async function serve(options: { fastPath?: boolean } = {}): Promise<LocalExporter> {
+  resetSeen();
+  return await serveLocal(parseExporterConfig(CONFIG, Deno.cwd()), registry, options);
+}
+
+const probeOf = (root: Connected) => root.child<DriverClient>("probe");
+
+type Path = "fast" | "grpc";
+const PATHS: Path[] = ["fast", "grpc"];
+
+async function client(local: LocalExporter, path: Path): Promise<Connected> {
+  const root = await connect(local.host, { fastPath: path === "fast" });
+  assertEquals((root.session as GrpcSession).path, path);
+  return root;
+}
+
+// Negotiation and fallback.
+
+Deno.test("connect() takes the fast channel the exporter offers, and the report advertises it", async () => {
+  await using local = await serve();
+  assertEquals((await Deno.stat(siblingPath(local.socketPath))).mode! & 0o777, 0o600);
+  // An upstream-style client sees the offer as one more label on GetReport.
+  const grpc = await GrpcSession.attach(
+    GrpcSession.forAddress({ kind: "unix", path: local.socketPath }),
+    local.host,
+  );
+  assertEquals(grpc.report.labels[FAST_PATH_LABEL], "sibling");
+  await grpc.session.close();
+
+  await using root = await connect(local.host);
+  assertEquals((root.session as GrpcSession).path, "fast");
+  assertEquals(root.exporter.labels[FAST_PATH_LABEL], "sibling");
+  assertEquals(await root.echo.call("add", 2, 3), 5);
+  const stream = await root.echo.stream();
+  await stream.writable.close();
+  await readAll(stream.readable);
+  assertEquals(local.fast!.stats.sessions, 1);
+  assertEquals(local.fast!.stats.calls, 1);
+  assertEquals(local.fast!.stats.streams, 1);
+});
+
+Deno.test("connect() uses gRPC when the exporter does not offer the fast channel", async () => {
+  await using local = await serve({ fastPath: false });
+  assertEquals(local.fast, undefined);
+  await assertRejects(() => Deno.lstat(siblingPath(local.socketPath)), Deno.errors.NotFound);
+  await using root = await connect(local.host);
+  assertEquals((root.session as GrpcSession).path, "grpc");
+  assertEquals(root.exporter.labels[FAST_PATH_LABEL], undefined);
+  assertEquals(await root.echo.call("add", 2, 3), 5);
+});
+
+Deno.test("connect() falls back to gRPC when the offered sibling is gone", async () => {
+  await using local = await serve();
+  await local.fast!.close();
+  await using root = await connect(local.host);
+  assertEquals((root.session as GrpcSession).path, "grpc");
+  assertEquals(root.exporter.labels[FAST_PATH_LABEL], "sibling");
+  assertEquals(await root.echo.call("add", 2, 3), 5);
+});
+
+Deno.test("connect() falls back to gRPC when the sibling refuses, hangs up or speaks nonsense", async () => {
+  await using local = await serve();
+  const path = siblingPath(local.socketPath);
+  await local.fast!.close();
+  const behaviours: ((conn: Deno.Conn) => Promise<void>)[] = [
+    async (conn) => {
+      await readMessage(conn);
+      await conn.write(encodeMessage({ ok: false, code: "unimplemented", message: "no" }));
+    },
+    async () => {},
+    async (conn) => {
+      await conn.write(new TextEncoder().encode("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    },
+    async (conn) => {
+      // Answers, but without a report offering the channel.
+      await readMessage(conn);
+      await conn.write(encodeMessage({ ok: true, session: "s", report: { labels: {} } }));
+    },
+  ];
+  for (const behave of behaviours) {
+    const listener = Deno.listen({ transport: "unix", path });
+    const serving = (async () => {
+      for await (const conn of listener) {
+        await behave(conn).catch(() => {});
+        conn.close();
+      }
+    })();
+    {
+      await using root = await connect(local.host);
+      assertEquals((root.session as GrpcSession).path, "grpc");
+      assertEquals(await root.echo.call("add", 1, 1), 2);
+    }
+    listener.close();
+    await serving;
+    await Deno.remove(path).catch(() => {});
+  }
+});
+
+Deno.test("connect() refuses another exporter's fast channel in place of the sibling", async () => {
+  await using a = await serve();
+  await using b = await serve();
+  // A's sibling now leads to B's channel: neither the socket nor the exporter match.
+  await a.fast!.close();
+  await Deno.symlink(siblingPath(b.socketPath), siblingPath(a.socketPath));
+  await using root = await connect(a.host);
+  assertEquals((root.session as GrpcSession).path, "grpc");
+  assertEquals(root.exporter.uuid, a.exporter.uuid);
+  assertEquals(await root.echo.call("add", 1, 2), 3);
+  assertEquals(b.fast!.stats.calls, 0);
+});
+
+Deno.test("fastPath: false and JMP_FAST_PATH=off keep a client on gRPC", async () => {
+  await using local = await serve();
+  {
+    await using root = await connect(local.host, { fastPath: false });
+    assertEquals((root.session as GrpcSession).path, "grpc");
+  }
+  Deno.env.set("JMP_FAST_PATH", "off");
+  try {
+    await using root = await connect(local.host);
+    assertEquals((root.session as GrpcSession).path, "grpc");
+  } finally {
+    Deno.env.delete("JMP_FAST_PATH");
+  }
+  assertEquals(local.fast!.stats.sessions, 0);
+});
+
+// The same behaviour on both paths.
+
+/** What an error looks like to a caller. */
+async function failure(run: () => Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await run();
+  } catch (error) {
+    const e = error as DriverError;
+    return { class: e.constructor.name, name: e.name, code: e.code, message: e.message };
+  }
+  return { class: "none" };
+}
+
+async function drain(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+Deno.test("errors are the same domain errors, codes and messages on both paths", async () => {
+  await using local = await serve();
+  const results: Record<Path, Record<string, unknown>[]> = { fast: [], grpc: [] };
+  for (const path of PATHS) {
+    await using root = await client(local, path);
+    const session = root.session;
+    const unknown = "00000000-0000-0000-0000-000000000000";
+    results[path] = [
+      await failure(() => root.echo.call("nope")),
+      await failure(() => root.echo.call("add", 1)),
+      await failure(() => root.echo.call("add", 1, "x")),
+      await failure(() => root.echo.call("unsupported")),
+      await failure(() => root.echo.call("count", 2)),
+      await failure(() => session.call(unknown, "add", [1, 2])),
+      await failure(() => root.probe.call("badResult")),
+      await failure(() => root.echo.call("add", 1, NaN)),
+      await failure(() => drain(root.echo.streamingCall("add", 1, 2))),
+      await failure(() => drain(root.probe.streamingCall("failing"))),
+      await failure(() => root.echo.stream("nope")),
+      await failure(() => session.openStream(unknown, "connect")),
+      await failure(() => session.upload(unknown, new Blob(["x"]).stream())),
+      await failure(() =>
+        root.echo.upload(new Blob(["x"]).stream(), { encoding: "lz4" as "gzip" })
+      ),
+    ];
+  }
+  assertEquals(results.fast, results.grpc);
+  assertEquals(results.fast[0].class, "DriverNotFoundError");
+  assertEquals(results.fast[2].code, "invalid_argument");
+  assertEquals(results.fast[3].class, "NotImplementedError");
+  assertEquals(results.fast[6].message, "Cannot encode result: NaN is not a finite number");
+  assertEquals(results.fast[7].class, "TypeError");
+});
+
+for (const path of PATHS) {
+  Deno.test(`calls, streaming calls and values (${path})`, async () => {
+    await using local = await serve();
+    await using root = await client(local, path);
+    assertEquals(await root.echo.call("add", 2, 3), 5);
+    const value = { a: [1, null, "é"], b: { c: true }, d: new Date(0), e: undefined };
+    assertEquals(await root.echo.call("identity", value), {
+      a: [1, null, "é"],
+      b: { c: true },
+      d: "1970-01-01T00:00:00.000Z",
+    });
+    assertEquals(await drain(root.echo.streamingCall("count", 5)), [1, 2, 3, 4, 5]);
+    const concurrent = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => root.echo.call("add", i, 1)),
+    );
+    assertEquals(concurrent, Array.from({ length: 50 }, (_, i) => i + 1));
+    // Stopping early ends the driver's generator.
+    for await (const n of probeOf(root).streamingCall<number>("ticks")) if (n >= 3) break;
+    await until(() => seen.ticksEnded, "the streaming call to end on the exporter");
+  });
+
+  Deno.test(`byte streams carry data both ways, and datagram chunks stay whole (${path})`, async () => {
+    await using local = await serve();
+    await using root = await client(local, path);
+    const stream = await root.echo.stream();
+    const sent = new Uint8Array(3_000_000).map((_, i) => (i * 7) % 251);
+    const back = readAll(stream.readable);
+    const writer = stream.writable.getWriter();
+    for (let i = 0; i < sent.byteLength; i += 100_000) {
+      await writer.write(sent.subarray(i, i + 100_000));
+    }
+    await writer.close();
+    assertEquals(await back, sent);
+
+    const datagrams = await root.probe.stream("datagrams");
+    const reader = datagrams.readable.getReader();
+    const dgWriter = datagrams.writable.getWriter();
+    for (const size of [1, 1200, 9000, 0, 65507]) {
+      const datagram = new Uint8Array(size).fill(size % 256);
+      await dgWriter.write(datagram);
+      if (size === 0) continue;
+      const { value } = await reader.read();
+      assertEquals(value!.byteLength, size);
+    }
+    await reader.cancel();
+    await dgWriter.close().catch(() => {});
+  });
+
+  Deno.test(`a 64 MiB upload arrives intact, with progress; a download too (${path})`, async () => {
+    await using local = await serve();
+    await using root = await client(local, path);
+    const size = 64 * 1024 * 1024;
+    const hash = createHash("sha256");
+    let made = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (made >= size) return controller.close();
+        const chunk = new Uint8Array(1024 * 1024);
+        crypto.getRandomValues(chunk.subarray(0, 65536));
+        chunk.fill(made / 1024 / 1024, 65536);
+        hash.update(chunk);
+        made += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    let progress = 0;
+    const upload = await root.echo.upload(source, {
+      size,
+      onProgress: (n: number) => progress = n,
+    });
+    const [result, sent] = await Promise.all([
+      root.echo.call("digest", upload.handle),
+      upload.done,
+    ]);
+    assertEquals(result, { size, sha256: hash.digest("hex") });
+    assertEquals(sent, size);
+    assertEquals(progress, size);
+
+    const text = new TextEncoder().encode("hello ".repeat(10_000));
+    const gz = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+    const zipped = await root.echo.upload(gz as ReadableStream<Uint8Array>, { encoding: "gzip" });
+    const [unzipped] = await Promise.all([root.echo.call("digest", zipped.handle), zipped.done]);
+    assertEquals(unzipped, {
+      size: text.byteLength,
+      sha256: createHash("sha256").update(text).digest("hex"),
+    });
+
+    const download = await root.probe.download();
+    const [emitted, bytes] = await Promise.all([
+      root.probe.call("emit", download.handle, 1_000_000),
+      readAll(download.readable),
+    ]);
+    assertEquals(emitted, 1_000_000);
+    assertEquals(bytes, new Uint8Array(1_000_000).map((_, i) => i % 251));
+  });
+
+  // Backpressure.
+
+  Deno.test(`a slow reader holds the driver back instead of buffering without bound (${path})`, async () => {
+    await using local = await serve();
+    await using root = await client(local, path);
+    const stream = await root.probe.stream("source");
+    const reader = stream.readable.getReader();
+    await reader.read();
+    await sleep(300);
+    const stalled = seen.produced;
+    await sleep(300);
+    assertEquals(seen.produced, stalled, "the driver kept producing for a reader that stopped");
+    // The fast channel holds about a socket buffer and a queue of 1 MiB a side;
+    // gRPC's HTTP/2 windows let far more through (about 80 MB measured here).
+    if (path === "fast") assert(stalled < 8 * 1024 * 1024, `${stalled} bytes ahead of the reader`);
+    // And it flows again when the reader does.
+    let read = 0;
+    while (read < 2 * stalled) read += (await reader.read()).value!.byteLength;
+    await reader.cancel();
+    await stream.writable.close().catch(() => {});
+  });
+
+  Deno.test(`a slow driver holds the writer back (${path})`, async () => {
+    await using local = await serve();
+    await using root = await client(local, path);
+    const stream = await root.probe.stream("slowSink");
+    const writer = stream.writable.getWriter();
+    const chunk = new Uint8Array(64 * 1024);
+    let written = 0;
+    // The driver takes 3.2 MB/s; without backpressure this loop would write gigabytes.
+    for (const deadline = Date.now() + 1000; Date.now() < deadline;) {
+      await writer.write(chunk);
+      written += chunk.byteLength;
+    }
+    const ahead = written - seen.accepted;
+    assert(ahead < 8 * 1024 * 1024, `${ahead} bytes accepted ahead of a slow driver`);
+    await writer.abort().catch(() => {});
+    await stream.readable.cancel().catch(() => {});
+  });
+
+  Deno.test(`a slow consumer holds a streaming call back (${path})`, async () => {
+    await using local = await serve();
+    await using root = await client(local, path);
+    const ticks = probeOf(root).streamingCall<number>("ticks")[Symbol.asyncIterator]();
+    assertEquals((await ticks.next()).value, 1);
+    await sleep(300);
+    const stalled = seen.ticks;
+    await sleep(300);
+    assertEquals(seen.ticks, stalled, "the driver kept producing for a consumer that stopped");
+    if (path === "fast") assert(stalled <= WINDOW + 2, `${stalled} items ahead of the consumer`);
+    for (let i = 0; i < 2 * stalled; i++) await ticks.next();
+    await ticks.return!();
+    await until(() => seen.ticksEnded, "the streaming call to end on the exporter");
+  });
+
+  // Peers leaving mid-stream.
+
+  Deno.test(`a client closing mid-stream ends the driver's streams and calls (${path})`, async () => {
+    await using local = await serve();
+    {
+      const root = await client(local, path);
+      const held = await root.probe.stream("hold");
+      await held.writable.getWriter().write(new Uint8Array([1, 2, 3]));
+      const ticks = root.probe.streamingCall("ticks")[Symbol.asyncIterator]();
+      await ticks.next();
+      await root.close();
+      await ticks.next().catch(() => {});
+    }
+    await until(() => seen.ticksEnded, "the streaming call to end");
+    await until(
+      () =>
+        seen.hold.includes("readable cancelled") && seen.hold.some((s) => s.startsWith("writable")),
+      "both sides of the driver's stream to end",
+    );
+    await using again = await client(local, path);
+    assertEquals(await again.echo.call("add", 40, 2), 42);
+  });
+
+  Deno.test(`an exporter closing mid-stream ends the client's stream cleanly (${path})`, async () => {
+    const local = await serve();
+    await using root = await client(local, path);
+    const stream = await root.echo.stream();
+    const reader = stream.readable.getReader();
+    const writer = stream.writable.getWriter();
+    await writer.write(new Uint8Array([1]));
+    await reader.read();
+    const reading = reader.read().then(
+      (result: ReadableStreamReadResult<Uint8Array>) => result.done ? "ended" : "data",
+      (error: unknown) =>
+        error instanceof UnavailableError || error instanceof DriverError ? "error" : error,
+    );
+    await local.close();
+    const outcome = await Promise.race([reading, sleep(3000).then(() => "hung")]);
+    assert(outcome === "ended" || outcome === "error", `read after the exporter left: ${outcome}`);
+    let failed = false;
+    for (let i = 0; i < 50 && !failed; i++) {
+      await writer.write(new Uint8Array(64 * 1024)).catch(() => failed = true);
+    }
+    assert(failed, "writes kept succeeding after the exporter left");
+    await assertRejects(() => root.echo.call("add", 1, 2), DriverError);
+  });
+
+  Deno.test(`an exporter closing ends a stream whose driver never sends (${path})`, async () => {
+    const local = await serve();
+    await using root = await client(local, path);
+    const held = await root.probe.stream("hold");
+    const reader = held.readable.getReader();
+    const reading = reader.read().catch(() => undefined);
+    const closed = local.close().then(() => "closed");
+    assertEquals(await Promise.race([closed, sleep(5000).then(() => "hung")]), "closed");
+    assert(seen.hold.includes("readable cancelled"), `the driver saw: ${seen.hold.join(", ")}`);
+    await reading;
+  });
+
+  Deno.test(`an upload whose source fails mid-way fails the driver's read too (${path})`, async () => {
+    await using local = await serve();
+    await using root = await client(local, path);
+    let sent = 0;
+    const source = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent >= 4 * 1024 * 1024) {
+          await sleep(50);
+          controller.error(new Error("disk read failed"));
+          return;
+        }
+        sent += 256 * 1024;
+        controller.enqueue(new Uint8Array(256 * 1024));
+      },
+    });
+    const upload = await root.probe.upload(source);
+    const [call, done] = await Promise.allSettled([
+      root.probe.call("absorb", upload.handle),
+      upload.done,
+    ]);
+    assertEquals(call.status, "rejected");
+    assertEquals(done.status, "rejected");
+    assert(seen.absorbed && "error" in seen.absorbed, "the driver saw a clean end of data");
+  });
+}
+
+Deno.test("a client that dies mid-upload never passes for a complete upload (fast)", async () => {
+  await using local = await serve();
+  await using root = await client(local, "fast");
+  const path = siblingPath(local.socketPath);
+  // The dying client, spoken by hand: its session, a resource, a call, half the data.
+  const calls = await Deno.connect({ transport: "unix", path });
+  await calls.write(encodeMessage({ v: 1, kind: "calls" }));
+  const { session } = await readMessage(calls) as { session: string };
+  const data = await Deno.connect({ transport: "unix", path });
+  await data.write(encodeMessage({
+    v: 1,
+    kind: "resource",
+    uuid: root.probe.uuid,
+    x_jmp_content_encoding: null,
+    session,
+  }));
+  const { resource } = await readMessage(data) as { resource: unknown };
+  await calls.write(
+    textFrame(1, CALL, JSON.stringify([root.probe.uuid, "absorb", [resource]])),
+  );
+  await data.write(new Uint8Array(1024 * 1024));
+  // Dies: every socket closes, which reads as an end of data, without DONE.
+  data.close();
+  calls.close();
+  await until(() => seen.absorbed !== undefined, "the driver to finish reading");
+  assert("error" in seen.absorbed!, `the driver took a cut-off upload as complete`);
+  // The exporter serves on.
+  assertEquals(await root.echo.call("add", 1, 2), 3);
+});
