@@ -10,6 +10,8 @@ import { TokenAuthority } from "../src/controller/auth.ts";
 import { clientConfigYaml, createIdentity, exporterConfigYaml } from "../src/controller/admin.ts";
 import { clientConfigFrom } from "../src/config/client_config.ts";
 import { parse } from "yaml";
+import type { Controller } from "../src/controller/controller.ts";
+import type { Identity } from "../src/controller/model.ts";
 
 export async function startLab() {
   const dir = await Deno.makeTempDir({ prefix: "jumpstarter-bench-lab-" });
@@ -58,4 +60,55 @@ export async function startLab() {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** Starts `controller serve` as its own process on `dataDir`; resolves once /healthz answers. */
+export async function startControllerProcess(
+  dataDir: string,
+  port: number,
+): Promise<{ child: Deno.ChildProcess; endpoint: string }> {
+  const root = new URL("..", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${root}controller.ts`,
+      "serve",
+      "--data-dir",
+      dataDir,
+      "--listen",
+      `127.0.0.1:${port}`,
+      "--log-level",
+      "warning",
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const endpoint = `http://127.0.0.1:${port}`;
+  while (true) {
+    try {
+      const res = await fetch(`${endpoint}/healthz`);
+      await res.body?.cancel();
+      if (res.ok) return { child, endpoint };
+    } catch { /* starting */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Registers `count` online exporters (`board=virtual`, `index=i`) straight into a controller. */
+export async function registerExporters(controller: Controller, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const identity: Identity = {
+      kind: "Exporter",
+      namespace: "default",
+      name: `board-${i}`,
+      uid: crypto.randomUUID(),
+      labels: { board: "virtual", index: String(i) },
+      generation: 1,
+      createdAt: new Date().toISOString(),
+    };
+    controller.identities.set(`Exporter/default/${identity.name}`, identity);
+    await controller.register(identity, {}, []);
+    controller.attachStatus(identity, () => {});
+  }
 }

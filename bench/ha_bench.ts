@@ -10,7 +10,6 @@ import { ControllerClient } from "../src/client/controller_client.ts";
 import { leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
 import type { Controller } from "../src/controller/controller.ts";
 import { EtcdCoordination } from "../src/controller/etcd_coordination.ts";
-import type { Identity } from "../src/controller/model.ts";
 import { startController } from "../src/controller/server.ts";
 import { EtcdKv } from "../src/controller/store/etcd.ts";
 import type { KvStore } from "../src/controller/store/kv.ts";
@@ -19,6 +18,7 @@ import { TokenAuthority } from "../src/controller/auth.ts";
 import { clientConfigYaml, createIdentity } from "../src/controller/admin.ts";
 import { clientConfigFrom } from "../src/config/client_config.ts";
 import { Logger } from "../src/log.ts";
+import { registerExporters } from "./_lab.ts";
 import { parse } from "yaml";
 import { EtcdCluster } from "../tests/_fixtures/etcd.ts";
 import { HaLab } from "../tests/_fixtures/ha_lab.ts";
@@ -38,20 +38,7 @@ async function labOn(store: KvStore, coordination?: EtcdCoordination) {
   });
   const controller: Controller = server.controller;
   while (!controller.isLeader) await new Promise((r) => setTimeout(r, 50));
-  for (let i = 0; i < 1000; i++) {
-    const identity: Identity = {
-      kind: "Exporter",
-      namespace: "default",
-      name: `board-${i}`,
-      uid: crypto.randomUUID(),
-      labels: { board: "virtual", index: String(i) },
-      generation: 1,
-      createdAt: new Date().toISOString(),
-    };
-    controller.identities.set(`Exporter/default/${identity.name}`, identity);
-    await controller.register(identity, {}, []);
-    controller.attachStatus(identity, () => {});
-  }
+  await registerExporters(controller, 1000);
   const authority = await TokenAuthority.open(store);
   const { identity, token } = await createIdentity(
     store,

@@ -6,27 +6,13 @@
  */
 import { ControllerClient } from "../src/client/controller_client.ts";
 import { leaseCondition, leaseShortName } from "../src/client/lease.ts";
-import type { Identity } from "../src/controller/model.ts";
-import { startLab } from "./_lab.ts";
+import { registerExporters, startLab } from "./_lab.ts";
 
 /** A controller with `count` online exporters registered in-process (no process per exporter). */
 async function labWith(count: number) {
   const lab = await startLab();
   const controller = lab.server.controller;
-  for (let i = 0; i < count; i++) {
-    const identity: Identity = {
-      kind: "Exporter",
-      namespace: "default",
-      name: `board-${i}`,
-      uid: crypto.randomUUID(),
-      labels: { board: "virtual", index: String(i) },
-      generation: 1,
-      createdAt: new Date().toISOString(),
-    };
-    controller.identities.set(`Exporter/default/${identity.name}`, identity);
-    await controller.register(identity, {}, []);
-    controller.attachStatus(identity, () => {});
-  }
+  await registerExporters(controller, count);
   const client = new ControllerClient(await lab.client("bencher"));
   return { lab, client };
 }

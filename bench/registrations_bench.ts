@@ -16,10 +16,10 @@ import { openDataDir } from "../src/controller/store/sqlite.ts";
 import { TokenAuthority } from "../src/controller/auth.ts";
 import { createIdentity } from "../src/controller/admin.ts";
 import { freePort } from "../tests/_fixtures/lab.ts";
+import { startControllerProcess } from "./_lab.ts";
 
 const count = Number(Deno.args[0] ?? 10_000);
 const intervalS = Number(Deno.args[1] ?? 30);
-const root = new URL("..", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "jumpstarter-reg-bench-" });
 
 // Identities first, straight into the store the controller will open.
@@ -35,31 +35,7 @@ for (let i = 0; i < count; i++) {
 await store.close();
 
 const port = freePort();
-const child = new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    "-A",
-    `${root}controller.ts`,
-    "serve",
-    "--data-dir",
-    `${dir}/data`,
-    "--listen",
-    `127.0.0.1:${port}`,
-    "--log-level",
-    "warning",
-  ],
-  stdout: "null",
-  stderr: "null",
-}).spawn();
-const endpoint = `http://127.0.0.1:${port}`;
-while (true) {
-  try {
-    const res = await fetch(`${endpoint}/healthz`);
-    await res.body?.cancel();
-    if (res.ok) break;
-  } catch { /* starting */ }
-  await new Promise((r) => setTimeout(r, 100));
-}
+const { child: child, endpoint } = await startControllerProcess(`${dir}/data`, port);
 
 /** utime+stime of the controller, in seconds. */
 async function cpuSeconds(): Promise<number> {

@@ -10,6 +10,7 @@ import { openDataDir } from "../src/controller/store/sqlite.ts";
 import { TokenAuthority } from "../src/controller/auth.ts";
 import { clientConfigYaml, createIdentity, exporterConfigYaml } from "../src/controller/admin.ts";
 import { freePort } from "../tests/_fixtures/lab.ts";
+import { startControllerProcess } from "./_lab.ts";
 import { CHUNK, chunk, drain, push, TOTAL } from "./_servers.ts";
 import { parse } from "yaml";
 
@@ -31,30 +32,7 @@ const exporterYaml = exporterConfigYaml(exporterId.identity, exporterId.token, {
 parseExporterConfig(exporterYaml, dir);
 await Deno.writeTextFile(`${dir}/exporter.yaml`, exporterYaml);
 
-const controller = new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    "-A",
-    `${root}controller.ts`,
-    "serve",
-    "--data-dir",
-    `${dir}/data`,
-    "--listen",
-    `127.0.0.1:${port}`,
-    "--log-level",
-    "warning",
-  ],
-  stdout: "null",
-  stderr: "null",
-}).spawn();
-while (true) {
-  try {
-    const res = await fetch(`${endpoint}/healthz`);
-    await res.body?.cancel();
-    if (res.ok) break;
-  } catch { /* starting */ }
-  await new Promise((r) => setTimeout(r, 100));
-}
+const { child: controller } = await startControllerProcess(`${dir}/data`, port);
 const exporter = new Deno.Command(Deno.execPath(), {
   args: ["run", "-A", `${root}bench/_echo_exporter.ts`, `${dir}/exporter.yaml`],
   stdout: "null",

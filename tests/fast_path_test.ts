@@ -292,6 +292,60 @@ Deno.test("connect() refuses another exporter's fast channel in place of the sib
   assertEquals(b.fast!.stats.calls, 0);
 });
 
+/** Forwards every connection to `from` on to `to` (as a lease tunnel does). */
+function forward(from: string, to: string) {
+  const listener = Deno.listen({ transport: "unix", path: from });
+  const conns = new Set<Deno.Conn>();
+  const piping = new Set<Promise<unknown>>();
+  const accepting = (async () => {
+    for await (const a of listener) {
+      const b = await Deno.connect({ transport: "unix", path: to });
+      conns.add(a).add(b);
+      const both = Promise.race([
+        a.readable.pipeTo(b.writable, { preventClose: true }),
+        b.readable.pipeTo(a.writable, { preventClose: true }),
+      ]).catch(() => {}).finally(() => {
+        for (const conn of [a, b]) {
+          try {
+            conn.close();
+          } catch { /* closed */ }
+        }
+      });
+      piping.add(both);
+    }
+  })();
+  return async () => {
+    listener.close();
+    await accepting;
+    for (const conn of conns) {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+    await Promise.allSettled([...piping]);
+  };
+}
+
+Deno.test("connect() keeps a tunnelled fast channel when gRPC reports the same exporter", async () => {
+  await using local = await serve();
+  const dir = await Deno.makeTempDir();
+  const tunnel = `${dir}/tunnel.sock`;
+  const stops = [
+    forward(tunnel, local.socketPath),
+    forward(siblingPath(tunnel), siblingPath(local.socketPath)),
+  ];
+  try {
+    await using root = await connect(`unix://${tunnel}`);
+    assertEquals((root.session as GrpcSession).path, "fast");
+    assertEquals(await root.echo.call("add", 2, 2), 4);
+    // One hello through the tunnel, not a second one after GetReport.
+    assertEquals(local.fast!.stats.sessions, 1);
+  } finally {
+    for (const stop of stops) await stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("fastPath: false and JMP_FAST_PATH=off keep a client on gRPC", async () => {
   await using local = await serve();
   {

@@ -5,10 +5,7 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { loadExporterConfig } from "../config/exporter_config.ts";
-import { registry } from "../../drivers/registry.ts";
-import { defaultSocketPath, serveLocal } from "../exporter/local.ts";
-import { DistributedExporter } from "../exporter/distributed.ts";
+import { defaultSocketPath } from "../exporter/socket_path.ts";
 import { Logger, parseLogLevel, stderrSink } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { terminal, UsageError } from "./run.ts";
@@ -59,11 +56,18 @@ export async function exporterMain(argv: string[]): Promise<number> {
     .option("--log-json", "log as JSON lines")
     .addHelpText("after", serveHelp)
     .action(async (options) => {
+      // Loaded when serving: `exporter --help` needs none of it.
+      const [{ loadExporterConfig }, { registry }, { serveLocal }] = await Promise.all([
+        import("../config/exporter_config.ts"),
+        import("../../drivers/registry.ts"),
+        import("../exporter/local.ts"),
+      ]);
       const config = await loadExporterConfig(options.config);
       const log = new Logger("exporter");
       log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
       if (!options.local) {
         if (options.socket) throw new UsageError("--socket is for --local mode");
+        const { DistributedExporter } = await import("../exporter/distributed.ts");
         const exporter = await DistributedExporter.start(config, registry, { log });
         const why = await Promise.race([untilSignal(), exporter.exitRequested.promise]);
         log.info(`${why}: unregistering and closing drivers`);
