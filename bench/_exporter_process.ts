@@ -12,6 +12,7 @@ import { loadExporterConfig } from "../src/config/exporter_config.ts";
 import { serveLocal } from "../src/exporter/local.ts";
 import { testRegistry } from "../tests/_fixtures/test_drivers.ts";
 import { Logger, parseLogLevel, stderrSink } from "../src/log.ts";
+import { answerSink } from "./_servers.ts";
 
 const [dir, configPath] = Deno.args;
 
@@ -25,17 +26,7 @@ function rawServer(path: string, mode: "echo" | "sink"): Deno.UnixListener {
           await conn.readable.pipeTo(conn.writable).catch(() => {});
           return;
         }
-        let count = 0;
-        const buffer = new Uint8Array(256 * 1024);
-        while (true) {
-          const n = await conn.read(buffer).catch(() => null);
-          if (n === null) break;
-          count += n;
-        }
-        await conn.write(new TextEncoder().encode(String(count))).catch(() => {});
-        try {
-          conn.close();
-        } catch { /* the client may have closed first */ }
+        await answerSink(conn);
       })();
     }
   })();

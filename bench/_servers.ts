@@ -21,3 +21,27 @@ export async function drain(readable: ReadableStream<Uint8Array>): Promise<numbe
   for await (const data of readable) n += data.byteLength;
   return n;
 }
+
+/** The raw baseline's sink: reads a connection to EOF, answers with the byte count, closes. */
+export async function answerSink(conn: Deno.Conn): Promise<void> {
+  let count = 0;
+  const buffer = new Uint8Array(256 * 1024);
+  while (true) {
+    const n = await conn.read(buffer).catch(() => null);
+    if (n === null) break;
+    count += n;
+  }
+  await conn.write(new TextEncoder().encode(String(count))).catch(() => {});
+  try {
+    conn.close();
+  } catch { /* the client may have closed first */ }
+}
+
+/** The raw baseline's client: pushes TOTAL bytes, half-closes, returns how many bytes came back. */
+export async function pushRaw(conn: Deno.TcpConn | Deno.UnixConn): Promise<number> {
+  const back = drain(conn.readable);
+  const writer = conn.writable.getWriter();
+  for (let sent = 0; sent < TOTAL; sent += CHUNK) await writer.write(chunk);
+  await conn.closeWrite();
+  return await back;
+}

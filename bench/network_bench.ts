@@ -10,6 +10,7 @@ import { serveLocal } from "../src/exporter/local.ts";
 import { registry } from "../drivers/registry.ts";
 import { connect } from "../src/client/connect.ts";
 import { NetworkClient } from "../drivers/network/client.ts";
+import { answerSink } from "./_servers.ts";
 
 const CHUNK = 64 * 1024;
 const TOTAL = 64 * 1024 * 1024;
@@ -19,19 +20,7 @@ const sink = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const sinkPort = (sink.addr as Deno.NetAddr).port;
 (async () => {
   for await (const conn of sink) {
-    (async () => {
-      const buffer = new Uint8Array(256 * 1024);
-      let count = 0;
-      while (true) {
-        const n = await conn.read(buffer).catch(() => null);
-        if (n === null) break;
-        count += n;
-      }
-      await conn.write(new TextEncoder().encode(String(count))).catch(() => {});
-      try {
-        conn.close();
-      } catch { /* the client closed first */ }
-    })();
+    void answerSink(conn);
   }
 })();
 

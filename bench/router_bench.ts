@@ -11,7 +11,7 @@ import { TokenAuthority } from "../src/controller/auth.ts";
 import { clientConfigYaml, createIdentity, exporterConfigYaml } from "../src/controller/admin.ts";
 import { freePort } from "../tests/_fixtures/lab.ts";
 import { startControllerProcess } from "./_lab.ts";
-import { CHUNK, chunk, drain, push, TOTAL } from "./_servers.ts";
+import { answerSink, drain, push, pushRaw } from "./_servers.ts";
 import { parse } from "yaml";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -53,19 +53,7 @@ const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const tcpPort = (tcp.addr as Deno.NetAddr).port;
 (async () => {
   for await (const conn of tcp) {
-    (async () => {
-      let count = 0;
-      const buffer = new Uint8Array(256 * 1024);
-      while (true) {
-        const n = await conn.read(buffer).catch(() => null);
-        if (n === null) break;
-        count += n;
-      }
-      await conn.write(new TextEncoder().encode(String(count))).catch(() => {});
-      try {
-        conn.close();
-      } catch { /* closed */ }
-    })();
+    void answerSink(conn);
   }
 })();
 
@@ -74,12 +62,7 @@ Deno.bench({
   group: "router",
   baseline: true,
   async fn() {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
-    const answer = drain(conn.readable);
-    const writer = conn.writable.getWriter();
-    for (let sent = 0; sent < TOTAL; sent += CHUNK) await writer.write(chunk);
-    await conn.closeWrite();
-    await answer;
+    await pushRaw(await Deno.connect({ hostname: "127.0.0.1", port: tcpPort }));
   },
 });
 

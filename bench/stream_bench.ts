@@ -5,7 +5,7 @@
  * takes the fast local channel; the wire-compatible gRPC path is measured
  * beside it. MB/s = 64 MiB / time per iteration.
  */
-import { CHUNK, chunk, drain, push, TOTAL } from "./_servers.ts";
+import { drain, push, pushRaw, TOTAL } from "./_servers.ts";
 import { grpcRoot, rawEchoPath, rawSinkPath, root } from "./_local.ts";
 
 Deno.bench({
@@ -13,12 +13,7 @@ Deno.bench({
   group: "push",
   baseline: true,
   async fn() {
-    const conn = await Deno.connect({ transport: "unix", path: rawSinkPath });
-    const answer = drain(conn.readable);
-    const writer = conn.writable.getWriter();
-    for (let sent = 0; sent < TOTAL; sent += CHUNK) await writer.write(chunk);
-    await conn.closeWrite();
-    await answer;
+    await pushRaw(await Deno.connect({ transport: "unix", path: rawSinkPath }));
   },
 });
 
@@ -50,12 +45,9 @@ Deno.bench({
   group: "echo",
   baseline: true,
   async fn() {
-    const conn = await Deno.connect({ transport: "unix", path: rawEchoPath });
-    const back = drain(conn.readable);
-    const writer = conn.writable.getWriter();
-    for (let sent = 0; sent < TOTAL; sent += CHUNK) await writer.write(chunk);
-    await conn.closeWrite();
-    if (await back !== TOTAL) throw new Error("raw echo lost data");
+    if (await pushRaw(await Deno.connect({ transport: "unix", path: rawEchoPath })) !== TOTAL) {
+      throw new Error("raw echo lost data");
+    }
   },
 });
 
