@@ -15,6 +15,7 @@ import {
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import type { DriverError } from "../src/driver/errors.ts";
 import { connect } from "../src/client/connect.ts";
+import type { GrpcSession } from "../src/client/session.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -33,6 +34,8 @@ Deno.test({
         duration: "2m",
       });
       await dut.power.on();
+      // Driver calls and streams ride the fast channel, spliced raw through the router.
+      assertEquals((dut.session as GrpcSession).path, "fast");
       const info = await dut.storage.info() as { mux: string };
       assertEquals(info.mux, "dut");
       await using serial = await dut.serial.open();

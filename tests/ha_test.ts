@@ -9,6 +9,7 @@ import { waitUntil } from "./_fixtures/lab.ts";
 import { runEntry } from "./_fixtures/run.ts";
 import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
 import { connect } from "../src/client/connect.ts";
+import type { GrpcSession } from "../src/client/session.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import type { DriverError } from "../src/driver/errors.ts";
 
@@ -115,6 +116,8 @@ Deno.test({
       });
       await using dut = await connect<VirtualBoard>(held.tunnel.host);
       await dut.power.on();
+      // Through the tunnel on the fast channel: it must come back after the replica dies.
+      assertEquals((dut.session as GrpcSession).path, "fast");
       const blocker = leaseShortName(
         await bob.createLease({ exporterName: "bench-2", durationMs: 60_000 }),
       );

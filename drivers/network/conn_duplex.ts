@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Duplex } from "../../src/driver/stream.ts";
+import { type Duplex, releasesChunks } from "../../src/driver/stream.ts";
 
 /** Bytes asked for per read. */
 const READ_SIZE = 128 * 1024;
@@ -80,27 +80,30 @@ export function connDuplex(conn: Deno.Conn): ConnDuplex {
     },
   }, { highWaterMark: 0 });
 
-  const writable = new WritableStream<Uint8Array>({
-    async write(chunk) {
-      let offset = 0;
-      while (offset < chunk.byteLength) offset += await conn.write(chunk.subarray(offset));
-    },
-    async close() {
-      writeDone = true;
-      if (!isClosed) {
-        try {
-          await conn.closeWrite();
-        } catch {
-          // The peer is gone already; nothing left to tell it.
+  // Each write settles once the socket took the bytes: a transport may reuse their memory.
+  const writable = releasesChunks(
+    new WritableStream<Uint8Array>({
+      async write(chunk) {
+        let offset = 0;
+        while (offset < chunk.byteLength) offset += await conn.write(chunk.subarray(offset));
+      },
+      async close() {
+        writeDone = true;
+        if (!isClosed) {
+          try {
+            await conn.closeWrite();
+          } catch {
+            // The peer is gone already; nothing left to tell it.
+          }
         }
-      }
-      settle();
-    },
-    abort() {
-      writeDone = true;
-      close();
-    },
-  });
+        settle();
+      },
+      abort() {
+        writeDone = true;
+        close();
+      },
+    }),
+  );
 
   return { readable, writable, close, closed };
 }

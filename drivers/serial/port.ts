@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Duplex } from "../../src/driver/stream.ts";
+import { type Duplex, releasesChunks } from "../../src/driver/stream.ts";
 import { DriverError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
 import type { Logger } from "../../src/log.ts";
 import { configureTty, Errno, OsError } from "./termios.ts";
@@ -96,9 +96,12 @@ export class SerialPort {
       },
       cancel: () => this.#detach(connection),
     }, new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }));
-    const writable = new WritableStream<Uint8Array>({
-      write: (chunk) => this.#write(device, chunk),
-    });
+    // Each write settles once the bytes are on the device: a transport may reuse their memory.
+    const writable = releasesChunks(
+      new WritableStream<Uint8Array>({
+        write: (chunk) => this.#write(device, chunk),
+      }),
+    );
     this.#connections.add(connection);
     this.#reading ??= this.#readAll(device);
     this.log.debug(`serial connection opened (${this.#connections.size} attached)`);

@@ -14,9 +14,13 @@ import {
   DriverTimeoutError,
   FailedPreconditionError,
   messageOf,
+  UnavailableError,
 } from "../driver/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
 import { openRawSplice, spliceConns } from "../transport/raw_splice.ts";
+import { withPrefix } from "../transport/prefixed_conn.ts";
+import type { FastTarget } from "../transport/fast/client.ts";
+import { type ByteConn, closeQuietly, siblingPath } from "../transport/fast/protocol.ts";
 import { connect, type Connected } from "./connect.ts";
 import { ControllerClient, type LeaseSpec } from "./controller_client.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
@@ -94,6 +98,12 @@ export async function waitForLease(
 export interface LeaseTunnel extends AsyncDisposable {
   /** `unix://` address for `JUMPSTARTER_HOST`. */
   host: string;
+  /**
+   * Opens the exporter's fast channel straight through the router (a raw
+   * splice from this process, no hop through the tunnel's socket), for a
+   * client in this process: `connect(host, { fastTarget })`.
+   */
+  fastTarget: FastTarget;
   close(): Promise<void>;
 }
 
@@ -101,23 +111,53 @@ export interface LeaseTunnel extends AsyncDisposable {
 export async function openTunnel(
   controller: ControllerClient,
   leaseName: string,
+  options: { routerSplice?: boolean } = {},
 ): Promise<LeaseTunnel> {
+  const splice = (endpoint: string, token: string) =>
+    options.routerSplice === false ? undefined : openRawSplice(endpoint, token);
   const dir = await Deno.makeTempDir({ prefix: "jumpstarter-lease-" });
   await Deno.chmod(dir, 0o700);
   const path = `${dir}/exporter.sock`;
-  // Only the gRPC socket is offered through a lease for now: the fast channel's
-  // calls connection does not yet survive a controller replica going away (its
-  // sibling P.fast would be carried the same way; the exporter already tells
-  // the two apart by their first bytes).
-  const listeners = [path].map((p) => Deno.listen({ transport: "unix", path: p }));
-  await Deno.chmod(path, 0o600);
+  // The gRPC socket and its fast sibling are carried alike: the exporter tells
+  // the two apart by their first bytes.
+  const paths = [path, siblingPath(path)];
+  const listeners = paths.map((p) => Deno.listen({ transport: "unix", path: p }));
+  for (const p of paths) await Deno.chmod(p, 0o600);
   const stop = new AbortController();
+  const direct = new Set<ByteConn>();
+  stop.signal.addEventListener("abort", () => {
+    for (const conn of direct) closeQuietly(conn);
+  }, { once: true });
+  const fastTarget: FastTarget = {
+    name: `lease ${leaseName} through the router`,
+    async dial() {
+      if (stop.signal.aborted) throw new UnavailableError(`The lease tunnel is closed`);
+      const { routerEndpoint, routerToken } = await controller.dial(leaseName);
+      const raw = await splice(routerEndpoint, routerToken);
+      if (!raw) {
+        throw new UnavailableError(`The router at ${routerEndpoint} does not offer raw splices`);
+      }
+      const conn = withPrefix(raw.conn, raw.leftover);
+      // Closing the tunnel closes these too.
+      const tracked: ByteConn = {
+        read: (buffer) => conn.read(buffer),
+        write: (data) => conn.write(data),
+        closeWrite: () => conn.closeWrite(),
+        close: () => {
+          direct.delete(tracked);
+          conn.close();
+        },
+      };
+      direct.add(tracked);
+      return tracked;
+    },
+  };
   const running = new Set<Promise<void>>();
   const carry = async (conn: Deno.UnixConn) => {
     try {
       const { routerEndpoint, routerToken } = await controller.dial(leaseName);
       // Our router takes the bytes raw; anyone else's gets the wire-compatible Stream.
-      const raw = await openRawSplice(routerEndpoint, routerToken);
+      const raw = await splice(routerEndpoint, routerToken);
       if (raw) {
         const cut = () => {
           try {
@@ -158,7 +198,7 @@ export async function openTunnel(
       await Promise.allSettled([...running]);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     })();
-  return { host: `unix://${path}`, close, [Symbol.asyncDispose]: close };
+  return { host: `unix://${path}`, fastTarget, close, [Symbol.asyncDispose]: close };
 }
 
 /** Options of `lease()`. */
@@ -177,6 +217,12 @@ export interface LeaseOptions {
   clientConfig?: string | ClientConfig;
   requeueOnExporterLoss?: boolean;
   onWait?: (status: QueueStatus) => void;
+  /**
+   * Carry streams as raw splices when the router offers them (default true;
+   * `JMP_ROUTER_SPLICE=off` turns it off too); false keeps every stream on
+   * the wire-compatible gRPC Stream.
+   */
+  routerSplice?: boolean;
 }
 
 /** A held lease: its controller connection, its tunnel, and how to give it back. */
@@ -215,7 +261,7 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
       name = leaseShortName(await controller.createLease(spec));
     }
     await waitForLease(controller, name, { timeoutMs: options.timeoutMs, onWait: options.onWait });
-    const tunnel = await openTunnel(controller, name);
+    const tunnel = await openTunnel(controller, name, { routerSplice: options.routerSplice });
     const leaseName = name;
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -250,7 +296,7 @@ export async function lease<T extends DriverClient = CompositeClient>(
   const held = await acquire(options);
   let root: Connected<T>;
   try {
-    root = await connect<T>(held.tunnel.host);
+    root = await connect<T>(held.tunnel.host, { fastTarget: held.tunnel.fastTarget });
   } catch (error) {
     await held.close();
     throw error;

@@ -18,7 +18,7 @@ import type { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import type { JsonValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import { type Address, parseAddress } from "../transport/address.ts";
-import { FastChannel } from "../transport/fast/client.ts";
+import { FastChannel, type FastTarget } from "../transport/fast/client.ts";
 import {
   type ExporterReport,
   FAST_PATH_LABEL,
@@ -35,6 +35,11 @@ export interface SessionOptions {
    * `JMP_FAST_PATH=off` in the environment turns it off too).
    */
   fastPath?: boolean;
+  /**
+   * Where to open the fast channel instead of the socket's sibling `P.fast`:
+   * a lease opens it straight through the router, skipping its tunnel.
+   */
+  fastTarget?: FastTarget;
 }
 
 function fastPathWanted(options: SessionOptions): boolean {
@@ -122,9 +127,9 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
     options: SessionOptions = {},
   ): Promise<{ session: GrpcSession; report: ExporterReport }> {
     const address = parseAddress(host);
-    const sibling = address.kind === "unix" && fastPathWanted(options)
-      ? siblingPath(address.path)
-      : undefined;
+    const sibling = !fastPathWanted(options)
+      ? undefined
+      : options.fastTarget ?? (address.kind === "unix" ? siblingPath(address.path) : undefined);
     let fast = sibling ? await FastChannel.open(sibling).catch(() => undefined) : undefined;
     if (fast && !offersFastPath(fast.exporter.report)) {
       await fast.close();
@@ -171,6 +176,31 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
       throw error;
     }
   }
+
+  /**
+   * The fast channel, or undefined for gRPC. A channel whose calls connection
+   * was lost (the exporter restarted, a controller replica carrying it died)
+   * is opened again, once for all the calls waiting on it, at the next use,
+   * as gRPC reconnects: the calls in flight at the loss fail, the next ones
+   * work. If it cannot be opened again, that use fails and the next tries
+   * again.
+   */
+  #fastChannel(): FastChannel | undefined | Promise<FastChannel | undefined> {
+    const fast = this.#fast;
+    if (!fast?.failure || this.#closed) return fast;
+    return this.#reopening ??= (async () => {
+      try {
+        await fast.close();
+        const reopened = await FastChannel.open(fast.target, fast.exporter.report?.uuid);
+        if (this.#closed) await reopened.close();
+        else this.#fast = reopened;
+        return reopened;
+      } finally {
+        this.#reopening = undefined;
+      }
+    })();
+  }
+  #reopening?: Promise<FastChannel | undefined>;
 
   /** Which path serves driver calls and streams: the fast local channel or gRPC. */
   get path(): "fast" | "grpc" {
@@ -224,7 +254,8 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
   }
 
   async call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
-    if (this.#fast) return await this.#fast.call(uuid, method, args);
+    const fast = this.#fast?.failure ? await this.#fastChannel() : this.#fast;
+    if (fast) return await fast.call(uuid, method, args);
     return await (await this.#grpc()).call(uuid, method, args);
   }
 
@@ -234,8 +265,9 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
     args: unknown[],
     signal?: AbortSignal,
   ): AsyncIterable<JsonValue> {
-    if (this.#fast) {
-      yield* this.#fast.streamingCall(uuid, method, args, signal);
+    const fast = await this.#fastChannel();
+    if (fast) {
+      yield* fast.streamingCall(uuid, method, args, signal);
       return;
     }
     yield* (await this.#grpc()).streamingCall(uuid, method, args, signal);
@@ -243,7 +275,8 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
 
   /** Resolves once the exporter accepted the stream, so an open failure rejects here. */
   async openStream(uuid: string, method: string): Promise<Duplex> {
-    if (this.#fast) return await this.#fast.openStream(uuid, method);
+    const fast = await this.#fastChannel();
+    if (fast) return await fast.openStream(uuid, method);
     return await (await this.#grpc()).openStream(uuid, method);
   }
 
@@ -252,13 +285,15 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
     source: ReadableStream<Uint8Array>,
     options: UploadOptions = {},
   ): Promise<Upload> {
-    if (this.#fast) return await this.#fast.upload(uuid, source, options);
+    const fast = await this.#fastChannel();
+    if (fast) return await fast.upload(uuid, source, options);
     return await (await this.#grpc()).upload(uuid, source, options);
   }
 
   /** Opens a resource the driver writes into; its bytes arrive on `readable`. */
   async download(uuid: string): Promise<Download> {
-    if (this.#fast) return await this.#fast.download(uuid);
+    const fast = await this.#fastChannel();
+    if (fast) return await fast.download(uuid);
     return await (await this.#grpc()).download(uuid);
   }
 
@@ -270,6 +305,7 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
     this.#calls.abort();
     this.#closeTransport?.();
     this.onClose();
+    await this.#reopening?.catch(() => {});
     await this.#fast?.close();
   }
   [Symbol.asyncDispose](): Promise<void> {

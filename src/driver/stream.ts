@@ -31,6 +31,27 @@ export function hasMessageChunks(duplex: Duplex): boolean {
   return (duplex as { [MESSAGE_CHUNKS]?: boolean })[MESSAGE_CHUNKS] === true;
 }
 
+/** Marks a writable that is done with each chunk once its write settled (see `releasesChunks`). */
+export const RELEASES_CHUNKS: unique symbol = Symbol.for("jumpstarter.releasesChunks");
+
+/**
+ * Marks `writable` as done with each chunk's bytes once that chunk's write
+ * has settled: its sink copies them out (to a file, a socket, a hash) and
+ * keeps no reference. A transport may then read the next bytes into the same
+ * memory, instead of allocating fresh memory for every read (which costs as
+ * much CPU as the copy itself at full speed). Never mark a writable that
+ * queues or forwards its chunks (a TransformStream's, say).
+ */
+export function releasesChunks<T extends WritableStream<Uint8Array>>(writable: T): T {
+  Object.defineProperty(writable, RELEASES_CHUNKS, { value: true });
+  return writable;
+}
+
+/** True when `writable` was marked with `releasesChunks`. */
+export function chunksReleased(writable: WritableStream<Uint8Array>): boolean {
+  return (writable as { [RELEASES_CHUNKS]?: boolean })[RELEASES_CHUNKS] === true;
+}
+
 /** Returns a connected pair: what one end writes, the other end reads. */
 export function duplexPair(highWaterMark = 16): [Duplex, Duplex] {
   const strategy = new CountQueuingStrategy({ highWaterMark });

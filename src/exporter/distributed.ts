@@ -22,6 +22,7 @@ import {
 import { fromConnectError } from "../transport/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
 import { openRawSplice, readSome, spliceConns } from "../transport/raw_splice.ts";
+import { withPrefix } from "../transport/prefixed_conn.ts";
 import { type Hook, hookFrom, runHook } from "./hooks.ts";
 import { type LocalExporter, serveLocal } from "./local.ts";
 
@@ -275,15 +276,20 @@ export class DistributedExporter implements AsyncDisposable {
           } catch { /* closed */ }
         };
         session.stop.signal.addEventListener("abort", stop, { once: true });
-        // The client's first bytes say which of our sockets it wants: the HTTP/2
-        // preface ("PRI ...") is gRPC, anything else the fast channel's sibling.
+        // The client's first bytes say which of our channels it wants: the HTTP/2
+        // preface ("PRI ...") is gRPC, spliced to our socket; anything else is the
+        // fast channel, served right here on the router's connection (no hop).
         const first = raw.leftover.byteLength > 0 ? raw.leftover : await readSome(raw.conn);
-        if (first) {
+        const fast = this.local.fast;
+        if (!first) {
+          stop();
+        } else if (first[0] !== 0x50 && fast) {
+          raw.conn.setNoDelay(true);
+          await fast.serve(withPrefix(raw.conn, first));
+        } else {
           const path = first[0] === 0x50 ? this.local.socketPath : `${this.local.socketPath}.fast`;
           const conn = await Deno.connect({ transport: "unix", path });
           await spliceConns(conn, raw.conn, first);
-        } else {
-          stop();
         }
         session.stop.signal.removeEventListener("abort", stop);
         return;

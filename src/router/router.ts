@@ -11,6 +11,8 @@ import type { StreamRequest } from "../gen/jumpstarter/v1/router_pb.ts";
 import type { Socket } from "node:net";
 import { FrameType } from "../gen/jumpstarter/v1/router_pb.ts";
 import { type Frame, GOAWAY_FRAME, MAX_FRAME, PING_FRAME } from "../transport/frames.ts";
+import type { ByteConn } from "../transport/fast/protocol.ts";
+import { spliceConn } from "./socket_conn.ts";
 import type { StreamClaims } from "../controller/auth.ts";
 
 /** What the router needs from the controller. */
@@ -24,8 +26,10 @@ interface Side {
   claims: StreamClaims;
   /** Frames from a gRPC side; absent for a raw side. */
   requests?: AsyncIterable<StreamRequest>;
-  /** The socket of a raw side (a `JMPSPLICE1` connection). */
-  socket?: Socket;
+  /** The connection of a raw side (a `JMPSPLICE1` connection). */
+  conn?: ByteConn;
+  /** Resolved when whoever splices a raw side is done with its connection. */
+  done?: PromiseWithResolvers<void>;
   cut: AbortController;
   peer: PromiseWithResolvers<Side>;
 }
@@ -116,7 +120,7 @@ export class RouterPairing {
       // Headers go out now: upstream peers wait for them before sending.
       yield PING_FRAME;
       const peer = await this.#pair(me);
-      if (peer.socket) yield* this.#bridge(peer, me, leaseKey);
+      if (peer.conn) yield* this.#bridge(peer, me, leaseKey);
       else yield* this.#splice(peer, me, leaseKey);
     } finally {
       ctx.signal.removeEventListener("abort", onAbort);
@@ -186,77 +190,89 @@ export class RouterPairing {
       socket.end(`JMPSPLICE1 ERROR ${(error as Error).message.replaceAll("\n", " ")}\n`);
       return;
     }
-    socket.write(RAW_SPLICE_OK);
-    const me: Side = { claims, socket, cut: new AbortController(), peer: Promise.withResolvers() };
+    // Taken before answering: our peers send nothing more until they read the answer.
+    const conn = spliceConn(socket);
+    const me: Side = {
+      claims,
+      conn,
+      done: Promise.withResolvers(),
+      cut: new AbortController(),
+      peer: Promise.withResolvers(),
+    };
     const leaseKey = `${claims.namespace}/${claims.lease}`;
     const group = this.#byLease.get(leaseKey) ?? new Set();
     group.add(me);
     this.#byLease.set(leaseKey, group);
     this.stats.active++;
-    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    me.cut.signal.addEventListener("abort", () => socket.destroy(), { once: true });
-    socket.once(
-      "close",
-      () => me.cut.abort(new ConnectError("Stream closed: the peer ended", Code.Canceled)),
-    );
+    me.cut.signal.addEventListener("abort", () => conn.close(), { once: true });
     try {
+      await writeAll(conn, encoder.encode(RAW_SPLICE_OK));
       const peer = await this.#pair(me);
-      if (peer.socket && claims.side === "client") {
-        // Both ours: bytes go straight through, with the sockets' own backpressure.
-        // (The client's side sets up both pipes; the exporter's side only waits.)
-        let bytes = 0;
-        const count = (chunk: Uint8Array) => void (bytes += chunk.byteLength);
-        socket.on("data", count);
-        socket.pipe(peer.socket);
-        peer.socket.pipe(socket);
-        await Promise.race([closed, new Promise((r) => peer.socket!.once("close", r))]);
-        socket.off("data", count);
+      if (peer.conn && claims.side === "client") {
+        // Both ours: bytes go straight through, each direction a read/write loop
+        // (the socket buffers are the backpressure). The client's side splices;
+        // the exporter's side waits until it is done.
+        const bytes = await spliceBoth(conn, peer.conn);
         this.stats.bytesByLease.set(leaseKey, (this.stats.bytesByLease.get(leaseKey) ?? 0) + bytes);
-        peer.socket.destroy();
+        peer.done!.resolve();
       } else {
-        // The gRPC side bridges; this side lives until its socket closes.
-        await closed;
+        // The gRPC side (or the raw client side) splices; this side lives until it is done.
+        await Promise.race([me.done!.promise, cutOf(me)]);
       }
     } catch {
-      // Pairing timed out or the lease was cut.
+      // Pairing timed out, the lease was cut, or the peer went away.
     } finally {
       this.stats.active--;
       group.delete(me);
       if (group.size === 0) this.#byLease.delete(leaseKey);
       if (this.#waiting.get(claims.streamId) === me) this.#waiting.delete(claims.streamId);
-      socket.destroy();
+      me.cut.abort(new ConnectError("Stream closed: the peer ended", Code.Canceled));
+      conn.close();
     }
   }
 
   /** Bridges my gRPC stream with a raw peer: its bytes become my DATA frames and mine its bytes. */
   async *#bridge(peer: Side, me: Side, leaseKey: string): AsyncGenerator<Frame> {
-    const socket = peer.socket!;
+    const conn = peer.conn!;
+    const cut = () => conn.close();
+    const signal = AbortSignal.any([me.cut.signal, peer.cut.signal]);
+    signal.addEventListener("abort", cut, { once: true });
     const pump = (async () => {
       try {
         for await (const frame of me.requests!) {
           if (frame.frameType === FrameType.DATA && frame.payload.byteLength > 0) {
-            if (!socket.write(frame.payload)) await new Promise((r) => socket.once("drain", r));
+            await writeAll(conn, frame.payload);
           } else if (frame.frameType === FrameType.GOAWAY) break;
-          else if (frame.frameType === FrameType.RST_STREAM) return socket.destroy();
+          else if (frame.frameType === FrameType.RST_STREAM) return conn.close();
         }
         // Either side ending ends the stream (as between two gRPC sides): flush, then close.
-        socket.end(() => socket.destroy());
+        await conn.closeWrite();
       } catch {
-        socket.destroy();
+        // The peer or the lease ended.
       }
+      conn.close();
     })();
     let bytes = 0;
     try {
-      for await (const chunk of untilCut(socket, me.cut.signal, peer.cut.signal)) {
-        bytes += chunk.byteLength;
-        for (let offset = 0; offset < chunk.byteLength; offset += MAX_FRAME) {
-          yield { payload: chunk.subarray(offset, offset + MAX_FRAME), frameType: FrameType.DATA };
+      while (true) {
+        const buffer = new Uint8Array(MAX_FRAME);
+        let n: number | null;
+        try {
+          n = await conn.read(buffer);
+        } catch {
+          // A connection closed under us (the peer or the lease ended) is the end of its data.
+          n = null;
         }
+        if (n === null) break;
+        bytes += n;
+        yield { payload: buffer.subarray(0, n), frameType: FrameType.DATA };
       }
       yield GOAWAY_FRAME;
     } finally {
-      socket.destroy();
+      signal.removeEventListener("abort", cut);
+      conn.close();
       void pump;
+      peer.done?.resolve();
       this.stats.bytesByLease.set(leaseKey, (this.stats.bytesByLease.get(leaseKey) ?? 0) + bytes);
     }
   }
@@ -323,16 +339,43 @@ function readLine(socket: Socket, max: number): Promise<string> {
   });
 }
 
-/** A socket's data as an async iterable that also ends when either signal aborts. */
-async function* untilCut(socket: Socket, ...signals: AbortSignal[]): AsyncGenerator<Uint8Array> {
-  const stop = AbortSignal.any(signals);
-  const onStop = () => socket.destroy();
-  stop.addEventListener("abort", onStop, { once: true });
+/** Rejects once the side is cut. */
+function cutOf(side: Side): Promise<never> {
+  return new Promise((_, reject) => {
+    if (side.cut.signal.aborted) return reject(side.cut.signal.reason);
+    side.cut.signal.addEventListener("abort", () => reject(side.cut.signal.reason), { once: true });
+  });
+}
+
+const encoder = new TextEncoder();
+
+async function writeAll(conn: ByteConn, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.byteLength) offset += await conn.write(data.subarray(offset));
+}
+
+/** Copies `from` to `to` until `from` ends, then half-closes `to`; returns the bytes copied. */
+async function copy(from: ByteConn, to: ByteConn): Promise<number> {
+  const buffer = new Uint8Array(256 * 1024);
+  let bytes = 0;
   try {
-    for await (const chunk of socket) yield chunk as Uint8Array;
+    while (true) {
+      const n = await from.read(buffer);
+      if (n === null) break;
+      await writeAll(to, buffer.subarray(0, n));
+      bytes += n;
+    }
+    await to.closeWrite();
   } catch {
-    // A socket closed under us (the peer or the lease ended) is the end of its data.
-  } finally {
-    stop.removeEventListener("abort", onStop);
+    // Either side went away: close both, so the other direction ends too.
+    from.close();
+    to.close();
   }
+  return bytes;
+}
+
+/** Splices two connections both ways until both directions end; returns the bytes moved. */
+async function spliceBoth(a: ByteConn, b: ByteConn): Promise<number> {
+  const [ab, ba] = await Promise.all([copy(a, b), copy(b, a)]);
+  return ab + ba;
 }

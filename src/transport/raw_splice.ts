@@ -20,14 +20,28 @@ export interface RawSplice {
 }
 
 /**
+ * False when `JMP_ROUTER_SPLICE=off` (or 0/false/no): then our clients and
+ * exporters use the gRPC Stream even with our router, e.g. behind a proxy
+ * that passes HTTP/2 only.
+ */
+export function rawSpliceWanted(): boolean {
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("JMP_ROUTER_SPLICE");
+  } catch { /* no env permission: the default */ }
+  return !(env && /^(off|0|false|no)$/i.test(env));
+}
+
+/**
  * Opens a raw splice to the router at `endpoint` (`http://host:port`) with
- * `token`. Resolves to undefined when the router does not offer raw splices,
- * so the caller uses the gRPC Stream instead.
+ * `token`. Resolves to undefined when the router does not offer raw splices
+ * (or `JMP_ROUTER_SPLICE=off`), so the caller uses the gRPC Stream instead.
  */
 export async function openRawSplice(
   endpoint: string,
   token: string,
 ): Promise<RawSplice | undefined> {
+  if (!rawSpliceWanted()) return undefined;
   const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
   if (!url || url.protocol !== "http:") return undefined;
   let conn: Deno.TcpConn;

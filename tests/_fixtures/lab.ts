@@ -22,11 +22,15 @@ export interface LabProcess {
   drained: Promise<unknown>;
 }
 
-export function spawn(entry: string, args: string[]): LabProcess {
+export function spawn(
+  entry: string,
+  args: string[],
+  env: Record<string, string> = {},
+): LabProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}/${entry}`, ...args],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -147,6 +151,7 @@ export class Lab implements AsyncDisposable {
     labels: string[],
     exportFrom = `${ROOT}/examples/virtual-board.yaml`,
     extraYaml = "",
+    env: Record<string, string> = {},
   ): Promise<LabProcess> {
     const out = `${this.dir}/${name}.yaml`;
     await this.admin(
@@ -162,18 +167,18 @@ export class Lab implements AsyncDisposable {
       out,
     );
     if (extraYaml) await Deno.writeTextFile(out, extraYaml, { append: true });
-    return await this.startExporter(name);
+    return await this.startExporter(name, env);
   }
 
   /** Starts (or restarts) the process of an existing exporter config. */
-  async startExporter(name: string): Promise<LabProcess> {
+  async startExporter(name: string, env: Record<string, string> = {}): Promise<LabProcess> {
     const process = spawn("exporter.ts", [
       "serve",
       "--config",
       `${this.dir}/${name}.yaml`,
       "--log-level",
       "debug",
-    ]);
+    ], env);
     this.processes.add(process);
     await waitUntil(
       `exporter ${name} to register`,

@@ -1,7 +1,7 @@
 /** Drivers used only by the project's own tests of the exporter and client. */
 import { Driver } from "../../src/driver/driver.ts";
 import { byteStream, streaming, unary } from "../../src/driver/exports.ts";
-import { type Duplex, duplexPair } from "../../src/driver/stream.ts";
+import { type Duplex, duplexPair, releasesChunks } from "../../src/driver/stream.ts";
 import { NotImplementedError } from "../../src/driver/errors.ts";
 import type { Registry } from "../../src/driver/registry.ts";
 import { registry as builtin } from "../../drivers/registry.ts";
@@ -46,15 +46,44 @@ export class EchoDriver extends Driver {
     let count = 0;
     let answer!: ReadableStreamDefaultController<Uint8Array>;
     const readable = new ReadableStream<Uint8Array>({ start: (c) => void (answer = c) });
-    const writable = new WritableStream<Uint8Array>({
-      write(chunk) {
-        count += chunk.byteLength;
-      },
-      close() {
-        answer.enqueue(new TextEncoder().encode(String(count)));
-        answer.close();
-      },
-    });
+    const writable = releasesChunks(
+      new WritableStream<Uint8Array>({
+        write(chunk) {
+          count += chunk.byteLength;
+        },
+        close() {
+          answer.enqueue(new TextEncoder().encode(String(count)));
+          answer.close();
+        },
+      }),
+    );
+    return { readable, writable };
+  }
+
+  @byteStream({
+    description:
+      "Hash bytes as they come, some writes settling late; answer with the sha256 at EOF",
+  })
+  hashSink(): Duplex {
+    const hash = createHash("sha256");
+    let writes = 0;
+    let answer!: ReadableStreamDefaultController<Uint8Array>;
+    const readable = new ReadableStream<Uint8Array>({ start: (c) => void (answer = c) });
+    // Done with each chunk once its write settled, as `releasesChunks` promises: a
+    // transport reusing a chunk's memory any earlier would change the hash.
+    const writable = releasesChunks(
+      new WritableStream<Uint8Array>({
+        async write(chunk) {
+          if (++writes % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+          hash.update(chunk);
+        },
+        close() {
+          answer.enqueue(new TextEncoder().encode(hash.digest("hex")));
+          answer.close();
+        },
+        // A queue: several chunks are accepted before the first one's write settles.
+      }, { highWaterMark: 8 }),
+    );
     return { readable, writable };
   }
 

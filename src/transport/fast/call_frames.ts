@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { FRAME_HEADER, MAX_FRAME, writeAll } from "./protocol.ts";
+import { type ByteConn, FRAME_HEADER, MAX_FRAME, writeAll } from "./protocol.ts";
 
 const encoder = new TextEncoder();
 
@@ -44,7 +44,7 @@ export type FrameHandler = (id: number, type: number, payload: Uint8Array) => vo
  * Reads frames from `conn` until it ends, calling `onFrame` for each.
  * Resolves at a clean end; rejects on a read error or a malformed frame.
  */
-export async function readFrames(conn: Deno.Conn, onFrame: FrameHandler): Promise<void> {
+export async function readFrames(conn: ByteConn, onFrame: FrameHandler): Promise<void> {
   let buffer = new Uint8Array(64 * 1024);
   let view = new DataView(buffer.buffer);
   let start = 0;
@@ -103,7 +103,7 @@ export class FrameWriter {
   #scheduled = false;
   #failed = false;
 
-  constructor(readonly conn: Deno.Conn, readonly onError: (error: unknown) => void) {}
+  constructor(readonly conn: ByteConn, readonly onError: (error: unknown) => void) {}
 
   send(frame: Uint8Array): void {
     if (this.#failed) return;

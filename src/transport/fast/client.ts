@@ -21,6 +21,7 @@ import { connDuplex } from "./conn_duplex.ts";
 import {
   ABANDON,
   type Answer,
+  type ByteConn,
   CALL,
   CANCEL,
   closeQuietly,
@@ -73,12 +74,33 @@ function streamError(error: unknown): unknown {
   });
 }
 
+/**
+ * Where the channel's connections come from: a unix socket path (`P.fast`
+ * beside the gRPC socket, or a lease tunnel's), or a function that opens a
+ * connection to the exporter's channel some other way (a router splice).
+ */
+export type FastTarget = string | { name: string; dial: () => Promise<ByteConn> };
+
+function targetName(target: FastTarget): string {
+  return typeof target === "string" ? target : target.name;
+}
+
 /** Opens a connection and exchanges the header and answer; the caller owns the connection. */
-async function dial(path: string, header: Header, timeoutMs: number): Promise<{
-  conn: Deno.Conn;
+async function dial(target: FastTarget, header: Header, timeoutMs: number): Promise<{
+  conn: ByteConn;
   answer: Answer & { ok: true };
 }> {
-  const conn = await Deno.connect({ transport: "unix", path });
+  let conn: ByteConn;
+  try {
+    conn = typeof target === "string"
+      ? await Deno.connect({ transport: "unix", path: target })
+      : await target.dial();
+  } catch (error) {
+    if (error instanceof DriverError) throw error;
+    throw new UnavailableError(
+      `Cannot reach the exporter's fast channel at ${targetName(target)}: ${messageOf(error)}`,
+    );
+  }
   const timer = setTimeout(() => closeQuietly(conn), timeoutMs);
   let answer: Answer;
   try {
@@ -86,7 +108,9 @@ async function dial(path: string, header: Header, timeoutMs: number): Promise<{
     answer = await readMessage(conn) as Answer;
   } catch (error) {
     closeQuietly(conn);
-    throw new UnavailableError(`The exporter did not answer on ${path}: ${messageOf(error)}`);
+    throw new UnavailableError(
+      `The exporter did not answer on ${targetName(target)}: ${messageOf(error)}`,
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -107,9 +131,9 @@ export class FastChannel {
   #failure: Error | undefined;
 
   private constructor(
-    readonly path: string,
+    readonly target: FastTarget,
     readonly session: string,
-    readonly conn: Deno.Conn,
+    readonly conn: ByteConn,
     /** The exporter's report and the socket it serves gRPC on, from the answer. */
     readonly exporter: { report?: ExporterReport; socket?: SocketIdentity },
   ) {
@@ -123,12 +147,16 @@ export class FastChannel {
   }
 
   /**
-   * Opens the calls connection on `path`. With `exporterUuid` (from a gRPC
+   * Opens the calls connection on `target`. With `exporterUuid` (from a gRPC
    * report that offered the channel) the exporter must be that one.
    */
-  static async open(path: string, exporterUuid?: string, timeoutMs = 2000): Promise<FastChannel> {
+  static async open(
+    target: FastTarget,
+    exporterUuid?: string,
+    timeoutMs = 2000,
+  ): Promise<FastChannel> {
     const { conn, answer } = await dial(
-      path,
+      target,
       { v: VERSION, kind: "calls", ...exporterUuid !== undefined && { exporter: exporterUuid } },
       timeoutMs,
     );
@@ -139,13 +167,23 @@ export class FastChannel {
     ) {
       closeQuietly(conn);
       throw new UnavailableError(
-        `The fast channel on ${path} did not answer as exporter ${exporterUuid ?? "(any)"}`,
+        `The fast channel on ${targetName(target)} did not answer as exporter ${
+          exporterUuid ?? "(any)"
+        }`,
       );
     }
-    return new FastChannel(path, answer.session, conn, {
+    return new FastChannel(target, answer.session, conn, {
       report: answer.report,
       socket: answer.socket,
     });
+  }
+
+  /**
+   * Why the calls connection ended (the exporter went away, or a router
+   * replica carrying it did), or undefined while it is open.
+   */
+  get failure(): Error | undefined {
+    return this.#failure;
   }
 
   #fail(error: Error): void {
@@ -246,9 +284,9 @@ export class FastChannel {
   }
 
   /** Opens a connection for a byte stream or resource; closing the session closes it. */
-  async #open(header: Header): Promise<{ conn: Deno.Conn; answer: Answer & { ok: true } }> {
+  async #open(header: Header): Promise<{ conn: ByteConn; answer: Answer & { ok: true } }> {
     if (this.#failure) throw this.#failure;
-    const opened = await dial(this.path, header, 10_000);
+    const opened = await dial(this.target, header, 10_000);
     return opened;
   }
 
@@ -256,7 +294,7 @@ export class FastChannel {
    * Wraps a byte connection: giving it up (cancel, abort) tells the exporter
    * (ABANDON); for a resource, closing the writable confirms the data (DONE).
    */
-  #duplex(conn: Deno.Conn, id: string, options: {
+  #duplex(conn: ByteConn, id: string, options: {
     confirm?: boolean;
     messages?: boolean;
     onWrite?: (bytes: number) => void;

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Duplex } from "../../driver/stream.ts";
-import { closeQuietly, MAX_FRAME, readExactly } from "./protocol.ts";
+import { type ByteConn, closeQuietly, MAX_FRAME, readExactly } from "./protocol.ts";
 
 /**
  * Reads go into slabs: each chunk is a view of the part of a slab one read
@@ -31,7 +31,7 @@ const BULK_READ = 32 * 1024;
  * for each side of a pipeline (read a file, hash, send; receive, hash,
  * write a file) to work while the other waits on its I/O, yet bounded.
  */
-const QUEUE_BYTES = Number(Deno.env.get("FASTQ") ?? 1024 * 1024);
+const QUEUE_BYTES = 1024 * 1024;
 const readAhead = new ByteLengthQueuingStrategy({ highWaterMark: QUEUE_BYTES });
 const writeBehind = new ByteLengthQueuingStrategy({ highWaterMark: QUEUE_BYTES });
 
@@ -65,7 +65,7 @@ export interface ConnDuplexOptions {
 }
 
 /** Reads one length-prefixed message; null at a clean end between messages. */
-async function readMessageChunk(conn: Deno.Conn): Promise<Uint8Array | null> {
+async function readMessageChunk(conn: ByteConn): Promise<Uint8Array | null> {
   const length = new Uint8Array(4);
   if (!await readExactly(conn, length)) return null;
   const size = new DataView(length.buffer).getUint32(0);
@@ -86,10 +86,30 @@ function messageFrame(chunk: Uint8Array): Uint8Array {
 }
 
 /** Wraps `conn`; the returned duplex owns it. */
-export function connDuplex(conn: Deno.Conn, options: ConnDuplexOptions = {}): Duplex & {
+/**
+ * What `pumpTo` reads into: buffers of this size, reused once the writable
+ * released them; a few are kept (the writable's queue bounds how many are
+ * out at once).
+ */
+const POOL_BUFFER = 256 * 1024;
+const POOL_KEEP = 8;
+
+/** A socket as a duplex (see `connDuplex`). */
+export interface ConnDuplex extends Duplex {
   /** Closes the socket at once, whatever the state of each direction. */
   close(): void;
-} {
+  /**
+   * Instead of reading `readable` (never both): writes what arrives into
+   * `writable`, which must release each chunk once its write settled
+   * (`releasesChunks`), reusing the read buffers. Ends like
+   * `readable.pipeTo(writable)`: closes it at the peer's end of data, aborts
+   * it if the connection fails, and stops reading if it fails.
+   */
+  pumpTo(writable: WritableStream<Uint8Array>): Promise<void>;
+}
+
+/** Wraps `conn`; the returned duplex owns it. */
+export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): ConnDuplex {
   let reading = true;
   let writing = true;
   let closed = false;
@@ -115,64 +135,121 @@ export function connDuplex(conn: Deno.Conn, options: ConnDuplexOptions = {}): Du
   let slab = new Uint8Array(SMALL_SLAB);
   let used = 0;
   let bulk = false;
-  const readable = new ReadableStream<Uint8Array>({
-    start(controller) {
-      readController = controller;
-    },
-    async pull(controller) {
-      let n: number | null;
-      let message: Uint8Array | null = null;
-      try {
-        if (options.messages) {
-          message = await readMessageChunk(conn);
-          n = message && message.byteLength;
-        } else {
-          if (slab.byteLength - used < MIN_READ) {
-            slab = new Uint8Array(bulk ? BULK_SLAB : SMALL_SLAB);
-            used = 0;
-          }
-          n = await conn.read(slab.subarray(used));
-          if (n !== null) bulk = n >= BULK_READ;
-        }
-      } catch (error) {
-        reading = false;
-        if (closed) {
-          // Closed under a pending read: by us (cancel, close) or the session.
-          controller.error(mapError(new Deno.errors.Interrupted("The connection was closed")));
-        } else {
-          controller.error(mapError(error));
-        }
-        settle();
-        return;
-      }
-      if (n === null) {
+  // Made on first use: a stream starts reading ahead as soon as it exists.
+  const makeReadable = () =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        readController = controller;
+      },
+      async pull(controller) {
+        let n: number | null;
+        let message: Uint8Array | null = null;
         try {
-          await options.beforeEnd?.();
-          controller.close();
+          if (options.messages) {
+            message = await readMessageChunk(conn);
+            n = message && message.byteLength;
+          } else {
+            if (slab.byteLength - used < MIN_READ) {
+              slab = new Uint8Array(bulk ? BULK_SLAB : SMALL_SLAB);
+              used = 0;
+            }
+            n = await conn.read(slab.subarray(used));
+            if (n !== null) bulk = n >= BULK_READ;
+          }
         } catch (error) {
-          controller.error(error);
+          reading = false;
+          if (closed) {
+            // Closed under a pending read: by us (cancel, close) or the session.
+            controller.error(mapError(new Deno.errors.Interrupted("The connection was closed")));
+          } else {
+            controller.error(mapError(error));
+          }
+          settle();
+          return;
         }
+        if (n === null) {
+          try {
+            await options.beforeEnd?.();
+            controller.close();
+          } catch (error) {
+            controller.error(error);
+          }
+          reading = false;
+          settle();
+          return;
+        }
+        if (message) {
+          controller.enqueue(message);
+          return;
+        }
+        controller.enqueue(slab.subarray(used, used + n));
+        used += n;
+      },
+      cancel() {
+        reading = false;
+        if (options.onGiveUp) {
+          options.onGiveUp();
+          close();
+        } else {
+          settle();
+        }
+      },
+    }, readAhead);
+  let readable: ReadableStream<Uint8Array> | undefined;
+  let pumping = false;
+  const pumpTo = async (target: WritableStream<Uint8Array>): Promise<void> => {
+    if (readable || pumping) throw new TypeError("The connection is already being read");
+    pumping = true;
+    const writer = target.getWriter();
+    const pool: Uint8Array[] = [];
+    let failed: unknown;
+    const release = (buffer: Uint8Array) => () => {
+      if (pool.length < POOL_KEEP) pool.push(buffer);
+    };
+    const fail = (error: unknown) => void (failed ??= error);
+    try {
+      while (true) {
+        await writer.ready;
+        const buffer = pool.pop() ?? new Uint8Array(POOL_BUFFER);
+        let n: number | null;
+        try {
+          n = await conn.read(buffer);
+        } catch (error) {
+          reading = false;
+          const reason = mapError(
+            closed ? new Deno.errors.Interrupted("The connection was closed") : error,
+          );
+          await writer.abort(reason).catch(() => {});
+          settle();
+          throw reason;
+        }
+        if (n === null) {
+          reading = false;
+          try {
+            await options.beforeEnd?.();
+          } catch (error) {
+            await writer.abort(error).catch(() => {});
+            settle();
+            throw error;
+          }
+          await writer.close();
+          settle();
+          return;
+        }
+        if (failed !== undefined) throw failed;
+        writer.write(buffer.subarray(0, n)).then(release(buffer), fail);
+      }
+    } catch (error) {
+      // The writable failed (or the read did, handled above): stop reading, as a pipe cancels.
+      if (reading) {
         reading = false;
         settle();
-        return;
       }
-      if (message) {
-        controller.enqueue(message);
-        return;
-      }
-      controller.enqueue(slab.subarray(used, used + n));
-      used += n;
-    },
-    cancel() {
-      reading = false;
-      if (options.onGiveUp) {
-        options.onGiveUp();
-        close();
-      } else {
-        settle();
-      }
-    },
-  }, readAhead);
+      throw error;
+    } finally {
+      writer.releaseLock();
+    }
+  };
   const writable = new WritableStream<Uint8Array>({
     start(controller) {
       writeController = controller;
@@ -205,5 +282,13 @@ export function connDuplex(conn: Deno.Conn, options: ConnDuplexOptions = {}): Du
       close();
     },
   }, writeBehind);
-  return { readable, writable, close };
+  return {
+    get readable() {
+      if (pumping) throw new TypeError("The connection is being pumped");
+      return readable ??= makeReadable();
+    },
+    writable,
+    close,
+    pumpTo,
+  };
 }

@@ -171,8 +171,16 @@ export function encodeMessage(value: unknown): Uint8Array {
   return out;
 }
 
+/**
+ * What the channel uses of a connection: a unix or TCP socket, or one of
+ * them with bytes already read put back in front (`withPrefix`).
+ */
+export type ByteConn = Pick<Deno.Conn, "read" | "write" | "close"> & {
+  closeWrite(): Promise<void>;
+};
+
 /** Reads exactly `buffer.byteLength` bytes; false at a clean end before the first byte. */
-export async function readExactly(conn: Deno.Conn, buffer: Uint8Array): Promise<boolean> {
+export async function readExactly(conn: ByteConn, buffer: Uint8Array): Promise<boolean> {
   let got = 0;
   while (got < buffer.byteLength) {
     const n = await conn.read(got === 0 ? buffer : buffer.subarray(got));
@@ -189,7 +197,7 @@ export async function readExactly(conn: Deno.Conn, buffer: Uint8Array): Promise<
  * Reads one header or answer (and not a byte more, so raw data that follows
  * stays in the socket for whoever reads next).
  */
-export async function readMessage(conn: Deno.Conn): Promise<unknown> {
+export async function readMessage(conn: ByteConn): Promise<unknown> {
   const length = new Uint8Array(4);
   if (!await readExactly(conn, length)) {
     throw new Deno.errors.UnexpectedEof("The peer closed the connection before answering");
@@ -204,13 +212,13 @@ export async function readMessage(conn: Deno.Conn): Promise<unknown> {
 }
 
 /** Writes all of `bytes`. */
-export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+export async function writeAll(conn: ByteConn, bytes: Uint8Array): Promise<void> {
   let offset = await conn.write(bytes);
   while (offset < bytes.byteLength) offset += await conn.write(bytes.subarray(offset));
 }
 
 /** Closes a connection that may already be closed. */
-export function closeQuietly(conn: Deno.Conn): void {
+export function closeQuietly(conn: ByteConn): void {
   try {
     conn.close();
   } catch { /* already closed */ }

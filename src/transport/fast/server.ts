@@ -15,12 +15,13 @@ import {
   streamTargetOf,
 } from "../../exporter/dispatch.ts";
 import type { OpenResource } from "../../exporter/resources.ts";
-import { hasMessageChunks } from "../../driver/stream.ts";
+import { chunksReleased, hasMessageChunks } from "../../driver/stream.ts";
 import { FrameWriter, numberFrame, readFrames, textFrame, u32 } from "./call_frames.ts";
 import { toJsonValue } from "./codec.ts";
 import { connDuplex } from "./conn_duplex.ts";
 import {
   ABANDON,
+  type ByteConn,
   CALL,
   CANCEL,
   closeQuietly,
@@ -55,6 +56,12 @@ export interface FastStats {
 export interface FastServer extends AsyncDisposable {
   readonly path: string;
   readonly stats: FastStats;
+  /**
+   * Serves a connection that arrived another way (a router splice to a
+   * distributed exporter), exactly as one accepted on the socket; resolves
+   * once it is closed.
+   */
+  serve(conn: ByteConn): Promise<void>;
   /** Stops listening, closes every connection, removes the socket. */
   close(): Promise<void>;
 }
@@ -96,7 +103,7 @@ class Session {
   readonly writer: FrameWriter;
 
   constructor(
-    readonly conn: Deno.Conn,
+    readonly conn: ByteConn,
     readonly exporter: Exporter,
     readonly stats: FastStats,
   ) {
@@ -283,10 +290,10 @@ export async function serveFast(
   }
   const stats: FastStats = { sessions: 0, calls: 0, streams: 0 };
   const sessions = new Map<string, Session>();
-  const conns = new Set<Deno.Conn>();
+  const conns = new Set<ByteConn>();
   const tasks = new Set<Promise<void>>();
 
-  const handle = async (conn: Deno.Conn) => {
+  const handle = async (conn: ByteConn) => {
     conns.add(conn);
     try {
       let header: Header;
@@ -354,17 +361,25 @@ export async function serveFast(
     }
   };
 
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      const task = handle(conn);
-      tasks.add(task);
-      void task.finally(() => tasks.delete(task));
+  let closed = false;
+  const accept = (conn: ByteConn): Promise<void> => {
+    if (closed) {
+      closeQuietly(conn);
+      return Promise.resolve();
     }
+    const task = handle(conn);
+    tasks.add(task);
+    void task.finally(() => tasks.delete(task));
+    return task;
+  };
+  const accepting = (async () => {
+    for await (const conn of listener) void accept(conn);
   })().catch(() => {});
 
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
+      closed = true;
       try {
         listener.close();
       } catch { /* closed */ }
@@ -376,17 +391,17 @@ export async function serveFast(
       await Promise.allSettled([...tasks]);
       await Deno.remove(path).catch(() => {});
     })();
-  return { path, stats, close, [Symbol.asyncDispose]: close };
+  return { path, stats, serve: accept, close, [Symbol.asyncDispose]: close };
 }
 
 /** Sends an answer, then the caller closes. */
-async function answer(conn: Deno.Conn, message: unknown): Promise<void> {
+async function answer(conn: ByteConn, message: unknown): Promise<void> {
   await writeAll(conn, encodeMessage(message)).catch(() => {});
 }
 
 /** Serves a driver's byte stream: both directions pumped until both end. */
 async function serveStream(
-  conn: Deno.Conn,
+  conn: ByteConn,
   exporter: Exporter,
   target: { uuid: string; method: string },
   session: Session,
@@ -405,7 +420,10 @@ async function serveStream(
   try {
     await writeAll(conn, encodeMessage({ ok: true, stream: id, ...messages && { messages } }));
     await Promise.allSettled([
-      socket.readable.pipeTo(duplex.writable),
+      // A driver that is done with each chunk once written gets the bytes in reused buffers.
+      !messages && chunksReleased(duplex.writable)
+        ? socket.pumpTo(duplex.writable)
+        : socket.readable.pipeTo(duplex.writable),
       duplex.readable.pipeTo(socket.writable),
     ]);
   } catch (error) {
@@ -424,7 +442,7 @@ async function serveStream(
  * which ends the connection (as the gRPC call ends).
  */
 async function serveResource(
-  conn: Deno.Conn,
+  conn: ByteConn,
   exporter: Exporter,
   target: { uuid: string; encoding: string | null },
   session: Session,
