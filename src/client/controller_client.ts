@@ -11,7 +11,8 @@ import {
   type Lease,
 } from "../gen/jumpstarter/client/v1/client_pb.ts";
 import { ControllerService } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
-import { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
+import type { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
+import { RouterClients } from "../transport/router_splice.ts";
 import type { ClientConfig } from "../config/client_config.ts";
 import {
   type ControllerTransport,
@@ -38,9 +39,10 @@ export class ControllerClient implements AsyncDisposable {
   readonly client: Client<typeof ClientService>;
   readonly controller: Client<typeof ControllerService>;
   readonly #transport: ControllerTransport;
-  readonly #routers = new Map<string, { router: Client<typeof RouterService>; close(): void }>();
+  readonly #routers: RouterClients;
 
   constructor(readonly config: ClientConfig) {
+    this.#routers = new RouterClients(config.tls.ca);
     this.#transport = controllerTransport(config.endpoint, {
       caBase64: config.tls.ca,
       credentials: {
@@ -132,19 +134,12 @@ export class ControllerClient implements AsyncDisposable {
 
   /** A RouterService client for an endpoint the controller named (one connection each). */
   router(endpoint: string): Client<typeof RouterService> {
-    let entry = this.#routers.get(endpoint);
-    if (!entry) {
-      const t = controllerTransport(endpoint, { caBase64: this.config.tls.ca });
-      entry = { router: createClient(RouterService, t.transport), close: t.close };
-      this.#routers.set(endpoint, entry);
-    }
-    return entry.router;
+    return this.#routers.get(endpoint);
   }
 
   close(): Promise<void> {
     this.#transport.close();
-    for (const entry of this.#routers.values()) entry.close();
-    this.#routers.clear();
+    this.#routers.close();
     return Promise.resolve();
   }
 

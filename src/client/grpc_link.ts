@@ -18,7 +18,8 @@ import {
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { ExporterService, type GetReportResponse } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
 import { FrameType, RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
-import { decodeValue, encodeValue, type JsonValue } from "../driver/value.ts";
+import { decodeValue, fromJsonValue, type JsonValue } from "../driver/value.ts";
+import { argsValue } from "../driver/json_value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import type { ResourceHandle } from "../driver/driver.ts";
 import { UnavailableError } from "../driver/errors.ts";
@@ -75,7 +76,7 @@ export class GrpcLink {
   async call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
     try {
       const response = await this.exporter.driverCall(
-        { uuid, method, args: args.map((a, i) => encodeValue(a, `argument ${i + 1}`)) },
+        { uuid, method, args: argsValue(args).map(fromJsonValue) },
         { signal: this.signal },
       );
       return decodeValue(response.result);
@@ -90,7 +91,7 @@ export class GrpcLink {
     args: unknown[],
     signal?: AbortSignal,
   ): AsyncIterable<JsonValue> {
-    const encoded = args.map((a, i) => encodeValue(a, `argument ${i + 1}`));
+    const encoded = argsValue(args).map(fromJsonValue);
     // Ends the call on the exporter when the consumer stops iterating early.
     const own = new AbortController();
     const combined = AbortSignal.any([own.signal, this.signal, ...(signal ? [signal] : [])]);

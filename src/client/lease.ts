@@ -113,8 +113,6 @@ export async function openTunnel(
   leaseName: string,
   options: { routerSplice?: boolean } = {},
 ): Promise<LeaseTunnel> {
-  const splice = (endpoint: string, token: string) =>
-    options.routerSplice === false ? undefined : openRawSplice(endpoint, token);
   const dir = await Deno.makeTempDir({ prefix: "jumpstarter-lease-" });
   await Deno.chmod(dir, 0o700);
   const path = `${dir}/exporter.sock`;
@@ -124,56 +122,51 @@ export async function openTunnel(
   const listeners = paths.map((p) => Deno.listen({ transport: "unix", path: p }));
   for (const p of paths) await Deno.chmod(p, 0o600);
   const stop = new AbortController();
-  const direct = new Set<ByteConn>();
+  const open = new Set<ByteConn>();
   stop.signal.addEventListener("abort", () => {
-    for (const conn of direct) closeQuietly(conn);
+    for (const conn of open) closeQuietly(conn);
   }, { once: true });
+  /** Dials a new stream of the lease: a raw splice when the router takes one (closed with the tunnel). */
+  const dial = async () => {
+    if (stop.signal.aborted) throw new UnavailableError("The lease tunnel is closed");
+    const { routerEndpoint, routerToken } = await controller.dial(leaseName);
+    const spliced = options.routerSplice === false
+      ? undefined
+      : await openRawSplice(routerEndpoint, routerToken);
+    if (!spliced) return { routerEndpoint, routerToken };
+    const conn = withPrefix(spliced.conn, spliced.leftover);
+    const raw: ByteConn = {
+      read: (buffer) => conn.read(buffer),
+      write: (data) => conn.write(data),
+      closeWrite: () => conn.closeWrite(),
+      close: () => {
+        open.delete(raw);
+        conn.close();
+      },
+    };
+    open.add(raw);
+    if (stop.signal.aborted) closeQuietly(raw);
+    return { raw, routerEndpoint, routerToken };
+  };
   const fastTarget: FastTarget = {
     name: `lease ${leaseName} through the router`,
     async dial() {
-      if (stop.signal.aborted) throw new UnavailableError(`The lease tunnel is closed`);
-      const { routerEndpoint, routerToken } = await controller.dial(leaseName);
-      const raw = await splice(routerEndpoint, routerToken);
+      const { raw, routerEndpoint } = await dial();
       if (!raw) {
         throw new UnavailableError(`The router at ${routerEndpoint} does not offer raw splices`);
       }
-      const conn = withPrefix(raw.conn, raw.leftover);
-      // Closing the tunnel closes these too.
-      const tracked: ByteConn = {
-        read: (buffer) => conn.read(buffer),
-        write: (data) => conn.write(data),
-        closeWrite: () => conn.closeWrite(),
-        close: () => {
-          direct.delete(tracked);
-          conn.close();
-        },
-      };
-      direct.add(tracked);
-      return tracked;
+      return raw;
     },
   };
   const running = new Set<Promise<void>>();
   const carry = async (conn: Deno.UnixConn) => {
     try {
-      const { routerEndpoint, routerToken } = await controller.dial(leaseName);
+      const { raw, routerEndpoint, routerToken } = await dial();
       // Our router takes the bytes raw; anyone else's gets the wire-compatible Stream.
-      const raw = await splice(routerEndpoint, routerToken);
-      if (raw) {
-        const cut = () => {
-          try {
-            raw.conn.close();
-          } catch { /* closed */ }
-        };
-        stop.signal.addEventListener("abort", cut, { once: true });
-        await spliceConns(conn, raw.conn, raw.leftover);
-        stop.signal.removeEventListener("abort", cut);
-      } else {
-        await spliceToRouter(conn, controller.router(routerEndpoint), routerToken, stop.signal);
-      }
+      if (raw) await spliceConns(conn, raw);
+      else await spliceToRouter(conn, controller.router(routerEndpoint), routerToken, stop.signal);
     } catch {
-      try {
-        conn.close();
-      } catch { /* closed */ }
+      closeQuietly(conn);
     }
   };
   const accepting = listeners.map((listener) =>

@@ -254,7 +254,7 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
   }
 
   async call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
-    const fast = this.#fast?.failure ? await this.#fastChannel() : this.#fast;
+    const fast = await this.#fastChannel();
     if (fast) return await fast.call(uuid, method, args);
     return await (await this.#grpc()).call(uuid, method, args);
   }

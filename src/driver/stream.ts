@@ -71,11 +71,19 @@ export async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uin
     chunks.push(chunk);
     size += chunk.byteLength;
   }
+  return concatBytes(chunks, size);
+}
+
+/** Joins `parts` (`size`: their total length, when the caller kept count). */
+export function concatBytes(
+  parts: Uint8Array[],
+  size = parts.reduce((sum, part) => sum + part.byteLength, 0),
+): Uint8Array {
   const out = new Uint8Array(size);
   let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
   }
   return out;
 }

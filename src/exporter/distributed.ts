@@ -9,7 +9,6 @@
 import { type Client, createClient } from "@connectrpc/connect";
 import { ControllerService } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
 import { ExporterStatus } from "../gen/jumpstarter/v1/common_pb.ts";
-import { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import type { ExporterConfig } from "../config/exporter_config.ts";
 import { ConfigError } from "../driver/config_check.ts";
 import type { Registry } from "../driver/registry.ts";
@@ -20,9 +19,10 @@ import {
   controllerTransport,
 } from "../transport/controller_transport.ts";
 import { fromConnectError } from "../transport/errors.ts";
-import { spliceToRouter } from "../transport/router_splice.ts";
+import { RouterClients, spliceToRouter } from "../transport/router_splice.ts";
 import { openRawSplice, readSome, spliceConns } from "../transport/raw_splice.ts";
 import { withPrefix } from "../transport/prefixed_conn.ts";
+import { closeQuietly } from "../transport/fast/protocol.ts";
 import { type Hook, hookFrom, runHook } from "./hooks.ts";
 import { type LocalExporter, serveLocal } from "./local.ts";
 
@@ -48,7 +48,7 @@ export class DistributedExporter implements AsyncDisposable {
   #statusMessage = "";
   #session?: LeaseSession;
   #link?: { transport: ControllerTransport; controller: Client<typeof ControllerService> };
-  readonly #routers = new Map<string, { router: Client<typeof RouterService>; close(): void }>();
+  readonly #routers: RouterClients;
   #running?: Promise<void>;
   readonly #before?: Hook;
   readonly #after?: Hook;
@@ -60,6 +60,7 @@ export class DistributedExporter implements AsyncDisposable {
     readonly local: LocalExporter,
     readonly options: Required<DistributedOptions>,
   ) {
+    this.#routers = new RouterClients(config.tls.ca);
     this.#before = hookFrom(config.hooks, "beforeLease");
     this.#after = hookFrom(config.hooks, "afterLease");
   }
@@ -270,11 +271,7 @@ export class DistributedExporter implements AsyncDisposable {
     try {
       const raw = await openRawSplice(endpoint, token);
       if (raw) {
-        const stop = () => {
-          try {
-            raw.conn.close();
-          } catch { /* closed */ }
-        };
+        const stop = () => closeQuietly(raw.conn);
         session.stop.signal.addEventListener("abort", stop, { once: true });
         // The client's first bytes say which of our channels it wants: the HTTP/2
         // preface ("PRI ...") is gRPC, spliced to our socket; anything else is the
@@ -284,33 +281,21 @@ export class DistributedExporter implements AsyncDisposable {
         if (!first) {
           stop();
         } else if (first[0] !== 0x50 && fast) {
-          raw.conn.setNoDelay(true);
           await fast.serve(withPrefix(raw.conn, first));
         } else {
-          const path = first[0] === 0x50 ? this.local.socketPath : `${this.local.socketPath}.fast`;
-          const conn = await Deno.connect({ transport: "unix", path });
-          await spliceConns(conn, raw.conn, first);
+          const conn = await Deno.connect({ transport: "unix", path: this.local.socketPath });
+          await spliceConns(conn, withPrefix(raw.conn, first));
         }
         session.stop.signal.removeEventListener("abort", stop);
         return;
       }
       const conn = await Deno.connect({ transport: "unix", path: this.local.socketPath });
-      await spliceToRouter(conn, this.#router(endpoint), token, session.stop.signal);
+      await spliceToRouter(conn, this.#routers.get(endpoint), token, session.stop.signal);
     } catch (error) {
       if (!session.stop.signal.aborted) {
         this.log.debug(`router stream ended: ${messageOf(fromConnectError(error))}`);
       }
     }
-  }
-
-  #router(endpoint: string): Client<typeof RouterService> {
-    let entry = this.#routers.get(endpoint);
-    if (!entry) {
-      const t = controllerTransport(endpoint, { caBase64: this.config.tls.ca });
-      entry = { router: createClient(RouterService, t.transport), close: t.close };
-      this.#routers.set(endpoint, entry);
-    }
-    return entry.router;
   }
 
   async #endLease(controller: Client<typeof ControllerService>): Promise<void> {
@@ -365,7 +350,7 @@ export class DistributedExporter implements AsyncDisposable {
     this.#stop.abort();
     await this.#running;
     this.#link?.transport.close();
-    for (const entry of this.#routers.values()) entry.close();
+    this.#routers.close();
     await this.local.close();
   }
 

@@ -11,7 +11,8 @@ import type { StreamRequest } from "../gen/jumpstarter/v1/router_pb.ts";
 import type { Socket } from "node:net";
 import { FrameType } from "../gen/jumpstarter/v1/router_pb.ts";
 import { type Frame, GOAWAY_FRAME, MAX_FRAME, PING_FRAME } from "../transport/frames.ts";
-import type { ByteConn } from "../transport/fast/protocol.ts";
+import { type ByteConn, writeAll } from "../transport/fast/protocol.ts";
+import { spliceConns } from "../transport/raw_splice.ts";
 import { spliceConn } from "./socket_conn.ts";
 import type { StreamClaims } from "../controller/auth.ts";
 
@@ -78,10 +79,53 @@ export class RouterPairing {
       }
     }
     if (this.#usedTokens.has(claims.jti)) {
-      this.stats.refused++;
       throw new ConnectError("Stream token already used", Code.Unauthenticated);
     }
     this.#usedTokens.set(claims.jti, claims.expiresAt);
+  }
+
+  /** Admits a stream token: valid, not used before (it is used up now), its lease active. */
+  async #admit(token: string): Promise<StreamClaims> {
+    try {
+      let claims: StreamClaims;
+      try {
+        claims = await this.authority.verifyStreamToken(token);
+      } catch (error) {
+        throw new ConnectError((error as Error).message, Code.Unauthenticated);
+      }
+      this.#consumeToken(claims);
+      if (!this.authority.leaseActive(claims.namespace, claims.lease)) {
+        throw new ConnectError(`Lease "${claims.lease}" is not active`, Code.FailedPrecondition);
+      }
+      return claims;
+    } catch (error) {
+      this.stats.refused++;
+      throw error;
+    }
+  }
+
+  /** Counts a side in, under its lease (so `cutLease` reaches it); returns the lease key. */
+  #join(me: Side): string {
+    const leaseKey = `${me.claims.namespace}/${me.claims.lease}`;
+    const group = this.#byLease.get(leaseKey) ?? new Set();
+    group.add(me);
+    this.#byLease.set(leaseKey, group);
+    this.stats.active++;
+    return leaseKey;
+  }
+
+  /** Counts a side out; ending one side ends the other. */
+  #leave(me: Side, leaseKey: string): void {
+    this.stats.active--;
+    const group = this.#byLease.get(leaseKey);
+    group?.delete(me);
+    if (group?.size === 0) this.#byLease.delete(leaseKey);
+    if (this.#waiting.get(me.claims.streamId) === me) this.#waiting.delete(me.claims.streamId);
+    me.cut.abort(new ConnectError("Stream closed: the peer ended", Code.Canceled));
+  }
+
+  #countBytes(leaseKey: string, bytes: number): void {
+    this.stats.bytesByLease.set(leaseKey, (this.stats.bytesByLease.get(leaseKey) ?? 0) + bytes);
   }
 
   /** The RouterService.Stream handler. */
@@ -91,29 +135,13 @@ export class RouterPairing {
   ): AsyncGenerator<Frame> {
     const token = ctx.requestHeader.get("authorization")?.replace(/^Bearer\s+/i, "");
     if (!token) throw new ConnectError("Missing stream token", Code.Unauthenticated);
-    let claims: StreamClaims;
-    try {
-      claims = await this.authority.verifyStreamToken(token);
-    } catch (error) {
-      this.stats.refused++;
-      throw new ConnectError((error as Error).message, Code.Unauthenticated);
-    }
-    this.#consumeToken(claims);
-    if (!this.authority.leaseActive(claims.namespace, claims.lease)) {
-      this.stats.refused++;
-      throw new ConnectError(`Lease "${claims.lease}" is not active`, Code.FailedPrecondition);
-    }
     const me: Side = {
-      claims,
+      claims: await this.#admit(token),
       requests,
       cut: new AbortController(),
       peer: Promise.withResolvers(),
     };
-    const leaseKey = `${claims.namespace}/${claims.lease}`;
-    const group = this.#byLease.get(leaseKey) ?? new Set();
-    group.add(me);
-    this.#byLease.set(leaseKey, group);
-    this.stats.active++;
+    const leaseKey = this.#join(me);
     const onAbort = () => me.cut.abort(ctx.signal.reason);
     ctx.signal.addEventListener("abort", onAbort);
     try {
@@ -124,12 +152,7 @@ export class RouterPairing {
       else yield* this.#splice(peer, me, leaseKey);
     } finally {
       ctx.signal.removeEventListener("abort", onAbort);
-      this.stats.active--;
-      group.delete(me);
-      if (group.size === 0) this.#byLease.delete(leaseKey);
-      if (this.#waiting.get(claims.streamId) === me) this.#waiting.delete(claims.streamId);
-      // Ending one side ends the other.
-      me.cut.abort(new ConnectError("Stream closed: the peer ended", Code.Canceled));
+      this.#leave(me, leaseKey);
     }
   }
 
@@ -180,14 +203,12 @@ export class RouterPairing {
     try {
       const line = await readLine(socket, 8192);
       if (!line.startsWith(RAW_SPLICE_HELLO)) throw new Error("not a splice request");
-      claims = await this.authority.verifyStreamToken(line.slice(RAW_SPLICE_HELLO.length).trim());
-      this.#consumeToken(claims);
-      if (!this.authority.leaseActive(claims.namespace, claims.lease)) {
-        throw new Error(`Lease "${claims.lease}" is not active`);
-      }
+      claims = await this.#admit(line.slice(RAW_SPLICE_HELLO.length).trim());
     } catch (error) {
-      this.stats.refused++;
-      socket.end(`JMPSPLICE1 ERROR ${(error as Error).message.replaceAll("\n", " ")}\n`);
+      // `#admit` counted its own refusals.
+      if (!(error instanceof ConnectError)) this.stats.refused++;
+      const reason = error instanceof ConnectError ? error.rawMessage : (error as Error).message;
+      socket.end(`JMPSPLICE1 ERROR ${reason.replaceAll("\n", " ")}\n`);
       return;
     }
     // Taken before answering: our peers send nothing more until they read the answer.
@@ -199,11 +220,7 @@ export class RouterPairing {
       cut: new AbortController(),
       peer: Promise.withResolvers(),
     };
-    const leaseKey = `${claims.namespace}/${claims.lease}`;
-    const group = this.#byLease.get(leaseKey) ?? new Set();
-    group.add(me);
-    this.#byLease.set(leaseKey, group);
-    this.stats.active++;
+    const leaseKey = this.#join(me);
     me.cut.signal.addEventListener("abort", () => conn.close(), { once: true });
     try {
       await writeAll(conn, encoder.encode(RAW_SPLICE_OK));
@@ -212,8 +229,7 @@ export class RouterPairing {
         // Both ours: bytes go straight through, each direction a read/write loop
         // (the socket buffers are the backpressure). The client's side splices;
         // the exporter's side waits until it is done.
-        const bytes = await spliceBoth(conn, peer.conn);
-        this.stats.bytesByLease.set(leaseKey, (this.stats.bytesByLease.get(leaseKey) ?? 0) + bytes);
+        this.#countBytes(leaseKey, await spliceConns(conn, peer.conn));
         peer.done!.resolve();
       } else {
         // The gRPC side (or the raw client side) splices; this side lives until it is done.
@@ -222,11 +238,7 @@ export class RouterPairing {
     } catch {
       // Pairing timed out, the lease was cut, or the peer went away.
     } finally {
-      this.stats.active--;
-      group.delete(me);
-      if (group.size === 0) this.#byLease.delete(leaseKey);
-      if (this.#waiting.get(claims.streamId) === me) this.#waiting.delete(claims.streamId);
-      me.cut.abort(new ConnectError("Stream closed: the peer ended", Code.Canceled));
+      this.#leave(me, leaseKey);
       conn.close();
     }
   }
@@ -273,7 +285,7 @@ export class RouterPairing {
       conn.close();
       void pump;
       peer.done?.resolve();
-      this.stats.bytesByLease.set(leaseKey, (this.stats.bytesByLease.get(leaseKey) ?? 0) + bytes);
+      this.#countBytes(leaseKey, bytes);
     }
   }
 
@@ -301,7 +313,7 @@ export class RouterPairing {
       throw error;
     } finally {
       void iterator.return?.()?.catch?.(() => {});
-      this.stats.bytesByLease.set(leaseKey, (this.stats.bytesByLease.get(leaseKey) ?? 0) + bytes);
+      this.#countBytes(leaseKey, bytes);
     }
   }
 }
@@ -348,34 +360,3 @@ function cutOf(side: Side): Promise<never> {
 }
 
 const encoder = new TextEncoder();
-
-async function writeAll(conn: ByteConn, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.byteLength) offset += await conn.write(data.subarray(offset));
-}
-
-/** Copies `from` to `to` until `from` ends, then half-closes `to`; returns the bytes copied. */
-async function copy(from: ByteConn, to: ByteConn): Promise<number> {
-  const buffer = new Uint8Array(256 * 1024);
-  let bytes = 0;
-  try {
-    while (true) {
-      const n = await from.read(buffer);
-      if (n === null) break;
-      await writeAll(to, buffer.subarray(0, n));
-      bytes += n;
-    }
-    await to.closeWrite();
-  } catch {
-    // Either side went away: close both, so the other direction ends too.
-    from.close();
-    to.close();
-  }
-  return bytes;
-}
-
-/** Splices two connections both ways until both directions end; returns the bytes moved. */
-async function spliceBoth(a: ByteConn, b: ByteConn): Promise<number> {
-  const [ab, ba] = await Promise.all([copy(a, b), copy(b, a)]);
-  return ab + ba;
-}

@@ -10,6 +10,7 @@
  * @module
  */
 import { UnavailableError } from "../driver/errors.ts";
+import { type ByteConn, closeQuietly, writeAll } from "./fast/protocol.ts";
 
 const encoder = new TextEncoder();
 
@@ -77,59 +78,59 @@ export async function openRawSplice(
     }
     return undefined;
   } catch (error) {
-    try {
-      conn.close();
-    } catch { /* closed */ }
+    closeQuietly(conn);
     if (error instanceof UnavailableError) throw error;
     return undefined;
   }
 }
 
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.byteLength) offset += await conn.write(data.subarray(offset));
-}
-
-async function copy(from: Deno.Conn, to: Deno.Conn, first?: Uint8Array): Promise<void> {
-  if (first && first.byteLength > 0) await writeAll(to, first);
-  const buffer = new Uint8Array(256 * 1024);
+/**
+ * Copies `from` to `to` (after `first`, bytes already read from `from`) until
+ * `from` ends, then half-closes `to`; returns the bytes copied. If either
+ * side fails, both close, so the other direction ends too.
+ */
+async function copy(from: ByteConn, to: ByteConn, first?: Uint8Array): Promise<number> {
+  let bytes = 0;
   try {
+    if (first && first.byteLength > 0) {
+      await writeAll(to, first);
+      bytes += first.byteLength;
+    }
+    const buffer = new Uint8Array(256 * 1024);
     while (true) {
       const n = await from.read(buffer);
       if (n === null) break;
       await writeAll(to, buffer.subarray(0, n));
+      bytes += n;
     }
-    await (to as Deno.TcpConn | Deno.UnixConn).closeWrite();
+    await to.closeWrite();
   } catch {
-    // Either side went away: the other copy ends when the connections close.
-    try {
-      to.close();
-    } catch { /* closed */ }
+    closeQuietly(from);
+    closeQuietly(to);
   }
+  return bytes;
 }
 
-/** Moves bytes both ways between two connections until both directions end; closes both. */
+/**
+ * Moves bytes both ways between two connections until both directions end;
+ * closes both and returns the bytes moved. `leftoverForA`: bytes already
+ * read from `b`, owed to `a` first.
+ */
 export async function spliceConns(
-  a: Deno.Conn,
-  b: Deno.Conn,
+  a: ByteConn,
+  b: ByteConn,
   leftoverForA?: Uint8Array,
-): Promise<void> {
-  await Promise.all([copy(a, b), copy(b, a, leftoverForA)]);
-  for (const conn of [a, b]) {
-    try {
-      conn.close();
-    } catch { /* closed */ }
-  }
+): Promise<number> {
+  const [ab, ba] = await Promise.all([copy(a, b), copy(b, a, leftoverForA)]);
+  closeQuietly(a);
+  closeQuietly(b);
+  return ab + ba;
 }
 
 /** The first bytes a connection sends (undefined if it ends first or within 10 s sends nothing). */
 export async function readSome(conn: Deno.Conn): Promise<Uint8Array | undefined> {
   const buffer = new Uint8Array(64 * 1024);
-  const timer = setTimeout(() => {
-    try {
-      conn.close();
-    } catch { /* closed */ }
-  }, 10_000);
+  const timer = setTimeout(() => closeQuietly(conn), 10_000);
   try {
     const n = await conn.read(buffer);
     return n === null ? undefined : buffer.slice(0, n);

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import type { Client } from "@connectrpc/connect";
-import { FrameType, type RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
+import { type Client, createClient } from "@connectrpc/connect";
+import { FrameType, RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
+import { controllerTransport } from "./controller_transport.ts";
 import { type Frame, GOAWAY_FRAME } from "./frames.ts";
 
 async function* framesOf(conn: Deno.Conn, stop: AbortSignal): AsyncGenerator<Frame> {
@@ -56,4 +57,27 @@ export async function spliceToRouter(
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < data.byteLength) offset += await conn.write(data.subarray(offset));
+}
+
+/** RouterService clients by the endpoint a controller named, one connection each. */
+export class RouterClients {
+  readonly #clients = new Map<string, { router: Client<typeof RouterService>; close(): void }>();
+
+  /** `caBase64`: the CA to trust for TLS endpoints (a config's `tls.ca`). */
+  constructor(readonly caBase64?: string) {}
+
+  get(endpoint: string): Client<typeof RouterService> {
+    let entry = this.#clients.get(endpoint);
+    if (!entry) {
+      const made = controllerTransport(endpoint, { caBase64: this.caBase64 });
+      entry = { router: createClient(RouterService, made.transport), close: made.close };
+      this.#clients.set(endpoint, entry);
+    }
+    return entry.router;
+  }
+
+  close(): void {
+    for (const entry of this.#clients.values()) entry.close();
+    this.#clients.clear();
+  }
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../../driver/stream.ts";
 import { type ByteConn, FRAME_HEADER, MAX_FRAME, writeAll } from "./protocol.ts";
 
 const encoder = new TextEncoder();
@@ -118,7 +119,9 @@ export class FrameWriter {
   async #flush(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.length === 1 ? this.#queue[0] : concat(this.#queue, this.#size);
+        const batch = this.#queue.length === 1
+          ? this.#queue[0]
+          : concatBytes(this.#queue, this.#size);
         this.#queue = [];
         this.#size = 0;
         await writeAll(this.conn, batch);
@@ -131,14 +134,4 @@ export class FrameWriter {
       this.#scheduled = false;
     }
   }
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }

@@ -16,7 +16,7 @@ import {
 import type { Duplex } from "../../driver/stream.ts";
 import type { JsonValue } from "../../driver/value.ts";
 import { FrameWriter, numberFrame, readFrames, textFrame } from "./call_frames.ts";
-import { argsValue } from "./codec.ts";
+import { argsValue } from "../../driver/json_value.ts";
 import { connDuplex } from "./conn_duplex.ts";
 import {
   ABANDON,

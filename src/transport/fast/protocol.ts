@@ -75,8 +75,7 @@
  * connection of that session is closed and its resources fail, as an
  * HTTP/2 connection loss ends every gRPC stream on it.
  *
- * Values follow the value codec rules of `src/driver/value.ts` (see
- * `codec.ts`). A streaming call may have up to `WINDOW` items unacknowledged;
+ * Values follow the rules of `src/driver/json_value.ts`, as on gRPC. A streaming call may have up to `WINDOW` items unacknowledged;
  * the client returns credit as its consumer takes items, so a slow consumer
  * holds the exporter back instead of a queue growing without bound.
  *

@@ -17,7 +17,7 @@ import {
 import type { OpenResource } from "../../exporter/resources.ts";
 import { chunksReleased, hasMessageChunks } from "../../driver/stream.ts";
 import { FrameWriter, numberFrame, readFrames, textFrame, u32 } from "./call_frames.ts";
-import { toJsonValue } from "./codec.ts";
+import { toJsonValue } from "../../driver/json_value.ts";
 import { connDuplex } from "./conn_duplex.ts";
 import {
   ABANDON,

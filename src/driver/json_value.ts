@@ -1,16 +1,33 @@
 /**
- * Values on the fast channel: JSON text of exactly the values the gRPC path
- * carries as `google.protobuf.Value`. `toJsonValue` applies the rules of
- * `src/driver/value.ts` (`encodeValue`) without building protobuf messages,
- * with the same `TypeError` messages; `codec_test.ts` checks the two agree.
+ * The value rules: which JavaScript values travel as driver call arguments
+ * and results, and as what. Both transports apply them through
+ * `toJsonValue`: the fast channel sends its JSON text, the gRPC path
+ * (`value.ts`) turns it into `google.protobuf.Value`. No protobuf here, so
+ * the fast channel starts without loading it.
+ *
+ * Rules (the same on both ends):
+ * - `null`, booleans, finite numbers, strings, arrays and plain objects map 1:1.
+ * - `undefined` becomes `null` as an argument or list item and is dropped as an
+ *   object field, as `JSON.stringify` does.
+ * - A `Date` becomes its ISO-8601 string (`2026-11-30T12:00:00.000Z`).
+ * - A `Uint8Array` becomes a UTF-8 string, as upstream Jumpstarter does with raw
+ *   bytes; bytes that are not valid UTF-8 are refused with a `TypeError`: send
+ *   binary data through a byte stream or a resource upload instead.
+ * - `bigint` within the safe integer range becomes a number, else it is refused.
+ * - Non-finite numbers, functions, symbols and class instances other than the
+ *   above are refused with a `TypeError` naming the path of the bad value.
  *
  * @module
  */
-import type { JsonValue } from "../../driver/value.ts";
+
+/** A value that can cross the wire unchanged. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | {
+  [key: string]: JsonValue;
+};
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** A JavaScript value as the JSON value the gRPC value codec would carry. */
+/** A JavaScript value as the JSON value it travels as (see the rules above). */
 export function toJsonValue(input: unknown, path = "value"): JsonValue {
   switch (typeof input) {
     case "undefined":
@@ -64,7 +81,7 @@ function objectValue(input: object | null, path: string): JsonValue {
   return out;
 }
 
-/** Call arguments as JSON values (`argument 1`, `argument 2`... in messages, as on gRPC). */
+/** Call arguments as JSON values (`argument 1`, `argument 2`... in messages). */
 export function argsValue(args: unknown[]): JsonValue[] {
   const out = new Array<JsonValue>(args.length);
   for (let i = 0; i < args.length; i++) {

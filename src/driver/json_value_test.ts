@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeValue, encodeValue } from "../../driver/value.ts";
-import { argsValue, toJsonValue } from "./codec.ts";
+import { decodeValue, encodeValue } from "./value.ts";
+import { argsValue, toJsonValue } from "./json_value.ts";
 
 const through = (value: unknown) => JSON.parse(JSON.stringify(toJsonValue(value)));
 const viaGrpc = (value: unknown) => decodeValue(encodeValue(value));
