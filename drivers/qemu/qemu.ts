@@ -13,12 +13,10 @@ import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { byteStream } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { PowerDriver } from "../power/interface.ts";
+import { childContext, ConsoleStreams } from "../virtual/board_parts.ts";
 import type { AccelSetting } from "./accel.ts";
 import { type MachineOptions, QemuMachine } from "./machine.ts";
 import { QemuStorage } from "./storage.ts";
-
-/** Output queued for a console that stopped reading before more is dropped. */
-const MAX_BACKLOG = 1024 * 1024;
 
 /**
  * A QEMU virtual board with `power`, `serial` and `storage` children.
@@ -140,21 +138,6 @@ function integer(reader: ConfigReader, key: string, fallback: number, min: numbe
   return value;
 }
 
-/** The context of a child the board makes itself: same exporter, its own name and path. */
-function childContext(parent: DriverContext, name: string): DriverContext {
-  return {
-    name,
-    path: `${parent.path}.children.${name}`,
-    log: parent.log.child(parent.log.source ? `${parent.log.source}.${name}` : name),
-    baseDir: parent.baseDir,
-    shared: <T>(key: string, make: () => T): T => parent.shared(key, make),
-    openResource: (handle: unknown) => parent.openResource(handle),
-    resourceWriter: parent.resourceWriter
-      ? (handle: unknown) => parent.resourceWriter!(handle)
-      : undefined,
-  };
-}
-
 /**
  * Power of the VM: on starts QEMU (booting the storage's disk image), off
  * quits it. No measurements: `read` is not implemented.
@@ -194,50 +177,26 @@ export class QemuPower extends PowerDriver {
 export class QemuSerial extends Driver {
   static override client = "jumpstarter_driver_pyserial.client.PySerialClient";
 
-  readonly #connections = new Set<() => void>();
+  readonly #streams: ConsoleStreams;
 
   constructor(config: DriverConfig, context: DriverContext, readonly machine: QemuMachine) {
     super(config, context);
+    // Closing the input (a half-close) ends input only: output keeps flowing until
+    // the client cancels. Aborting it ends the stream.
+    this.#streams = new ConsoleStreams(machine, { disconnectOnAbort: true });
   }
 
   /** Open console streams. */
   get connections(): number {
-    return this.#connections.size;
+    return this.#streams.size;
   }
 
   @byteStream({ description: "Connect to the VM's serial console (ttyS0)" })
   connect(): Duplex {
-    let detach = () => {};
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const disconnect = () => {
-      if (!this.#connections.delete(disconnect)) return;
-      detach();
-      try {
-        controller.close();
-      } catch {
-        // Already closed or cancelled by the client.
-      }
-    };
-    const readable = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        controller = c;
-        detach = this.machine.attach((bytes) => {
-          // A client that stops reading loses output, like a UART without flow control.
-          if ((c.desiredSize ?? 0) > -MAX_BACKLOG) c.enqueue(bytes);
-        });
-      },
-      cancel: () => disconnect(),
-    }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
-    const writable = new WritableStream<Uint8Array>({
-      write: (chunk) => this.#connections.has(disconnect) ? this.machine.input(chunk) : undefined,
-      // A half-close ends input only; output keeps flowing until the client cancels.
-      abort: () => disconnect(),
-    });
-    this.#connections.add(disconnect);
-    return { readable, writable };
+    return this.#streams.connect();
   }
 
   override close(): void {
-    for (const disconnect of [...this.#connections]) disconnect();
+    this.#streams.close();
   }
 }

@@ -18,11 +18,15 @@ import { localDevice } from "../../testing.ts";
 import { connect } from "../../src/client/connect.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
-import { FailedPreconditionError, NotImplementedError } from "../../src/driver/errors.ts";
+import {
+  DriverError,
+  FailedPreconditionError,
+  NotImplementedError,
+} from "../../src/driver/errors.ts";
 import type { VirtualBoard } from "../virtual/client.ts";
 import { testContext } from "../virtual/_test_context.ts";
 import { type QemuMachine, which } from "./machine.ts";
-import { Qemu } from "./qemu.ts";
+import { Qemu, QemuSerial } from "./qemu.ts";
 import { QemuStorage } from "./storage.ts";
 
 const GUEST = `${ROOT}/.cache/guest`;
@@ -336,4 +340,74 @@ Deno.test("QemuStorage.write() and flash() are refused while the VM runs, and ke
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("QemuStorage keeps the previous image when the VM is powered on during a write", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "jumpstarter-qemu-test-" });
+  try {
+    await Deno.writeTextFile(`${dir}/disk.img`, "previous image");
+    const machine = { running: false } as { running: boolean };
+    const context = testContext("storage", dir);
+    const storage = new QemuStorage({ path: "disk.img" }, context, machine as QemuMachine);
+    await storage.open();
+    const encoder = new TextEncoder();
+    const upload = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode("new "));
+      },
+      pull(controller) {
+        // Powered on while the image streams in.
+        machine.running = true;
+        controller.enqueue(encoder.encode("image"));
+        controller.close();
+      },
+    });
+    const error = await assertRejects(
+      () => storage.write(context.addResource(upload)),
+      DriverError,
+      `Write to the disk image ${dir}/disk.img failed after 9 bytes, the previous image was kept: the VM was powered on during the write`,
+    );
+    assertEquals((error as DriverError).code, "aborted");
+    assertEquals(await Deno.readTextFile(`${dir}/disk.img`), "previous image");
+    assertEquals((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name), ["disk.img"]);
+    assertEquals((await storage.info()).sha256, null);
+    assertEquals(storage.writing, false);
+    await storage.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("QemuSerial fans the guest's output out; aborting a stream's input disconnects it", async () => {
+  const listeners = new Set<(bytes: Uint8Array) => void>();
+  const typed: string[] = [];
+  const machine = {
+    attach(listener: (bytes: Uint8Array) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    input(bytes: Uint8Array) {
+      typed.push(new TextDecoder().decode(bytes));
+      return Promise.resolve();
+    },
+  };
+  const serial = new QemuSerial({}, testContext("serial"), machine as unknown as QemuMachine);
+  const first = serial.connect();
+  const second = serial.connect();
+  assertEquals(serial.connections, 2);
+  for (const listener of listeners) listener(new TextEncoder().encode("login: "));
+  const firstReader = first.readable.getReader();
+  const secondReader = second.readable.getReader();
+  assertEquals(new TextDecoder().decode((await firstReader.read()).value), "login: ");
+  assertEquals(new TextDecoder().decode((await secondReader.read()).value), "login: ");
+  const writer = first.writable.getWriter();
+  await writer.write(new TextEncoder().encode("root\n"));
+  assertEquals(typed, ["root\n"]);
+  await writer.abort(new Error("client gone"));
+  assertEquals(serial.connections, 1);
+  assertEquals(listeners.size, 1);
+  assertEquals((await firstReader.read()).done, true);
+  serial.close();
+  assertEquals(serial.connections, 0);
+  assertEquals((await secondReader.read()).done, true);
 });

@@ -5,16 +5,16 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { basename, dirname, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import {
-  DriverError,
   FailedPreconditionError,
   messageOf,
   NotImplementedError,
 } from "../../src/driver/errors.ts";
 import { unary } from "../../src/driver/exports.ts";
+import { writeDiskImage } from "../virtual/board_parts.ts";
 import type { QemuMachine } from "./machine.ts";
 
 /** Where the disk is switched: the VM boots with it only on `dut`. */
@@ -233,39 +233,15 @@ export class QemuStorage extends Driver {
 
   async #storeNow(source: ReadableStream<Uint8Array>): Promise<DiskWriteResult> {
     const image = this.path;
-    const hash = createHash("sha256");
-    let size = 0;
-    let temp: string | undefined;
-    try {
-      temp = await Deno.makeTempFile({
-        dir: dirname(image),
-        prefix: `.${basename(image)}.`,
-        suffix: ".partial",
-      });
-      const file = await Deno.open(temp, { write: true, truncate: true });
-      const hashing = new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          hash.update(chunk);
-          size += chunk.byteLength;
-          controller.enqueue(chunk);
-        },
-      });
-      await source.pipeThrough(hashing).pipeTo(file.writable, { signal: this.#closing.signal });
-      if (this.machine.running) throw new Error("the VM was powered on during the write");
-      await Deno.rename(temp, image);
-    } catch (error) {
-      if (temp) await Deno.remove(temp).catch(() => {});
-      await source.cancel(error).catch(() => {});
-      throw new DriverError(
-        "aborted",
-        `Write to the disk image ${image} failed after ${size} bytes, the previous image was kept: ${
-          messageOf(error)
-        }`,
-        { cause: error },
-      );
-    }
-    this.#sha256 = hash.digest("hex");
-    this.log.info(`wrote ${size} bytes to ${image}, sha256 ${this.#sha256}`);
-    return { size, sha256: this.#sha256 };
+    const { size, sha256 } = await writeDiskImage(source, image, {
+      what: `Write to the disk image ${image}`,
+      signal: this.#closing.signal,
+      beforeCommit: () => {
+        if (this.machine.running) throw new Error("the VM was powered on during the write");
+      },
+    });
+    this.#sha256 = sha256;
+    this.log.info(`wrote ${size} bytes to ${image}, sha256 ${sha256}`);
+    return { size, sha256 };
   }
 }

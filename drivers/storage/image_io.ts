@@ -59,6 +59,12 @@ export interface WriteImageOptions {
   signal?: AbortSignal;
   /** Shown in messages instead of the path (the export name). */
   label?: string;
+  /**
+   * Runs once the whole image is written and synced, just before a file
+   * target is replaced; throwing fails the write like any other error (a file
+   * target keeps its previous image; a device was already written in place).
+   */
+  beforeCommit?: () => void | Promise<void>;
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
@@ -97,6 +103,9 @@ export async function writeImage(
   let temp: string | undefined;
   let file: Deno.FsFile | undefined;
   const reader = source.getReader();
+  // Aborting ends a read that is waiting on a stalled source, too.
+  const stop = () => void reader.cancel(options.signal?.reason).catch(() => {});
+  options.signal?.addEventListener("abort", stop, { once: true });
   try {
     if (kind === "device") {
       file = await Deno.open(path, { write: true });
@@ -114,6 +123,8 @@ export async function writeImage(
     while (true) {
       options.signal?.throwIfAborted();
       const { value, done } = await reader.read();
+      // A read ended by the abort is not the end of the image.
+      options.signal?.throwIfAborted();
       await writing;
       if (done) break;
       if (size + value.byteLength > limit) {
@@ -134,6 +145,7 @@ export async function writeImage(
     if (kind !== "device" || (await Deno.stat(path)).isBlockDevice) await file.syncData();
     file.close();
     file = undefined;
+    await options.beforeCommit?.();
     if (temp !== undefined) {
       const mode = kind === "file" ? (await Deno.stat(path)).mode ?? 0o644 : 0o644;
       await Deno.chmod(temp, mode & 0o7777);
@@ -157,6 +169,7 @@ export async function writeImage(
       { cause: error },
     );
   } finally {
+    options.signal?.removeEventListener("abort", stop);
     reader.releaseLock();
   }
   return { size, sha256: hash.digest("hex") };

@@ -6,6 +6,7 @@
  */
 import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
+import { childContext } from "./board_parts.ts";
 import { DEFAULT_BOOT_DELAY } from "./board_state.ts";
 import { VirtualConsole } from "./console.ts";
 import { VirtualPower } from "./power.ts";
@@ -50,16 +51,4 @@ export class Board extends Driver {
       ),
     );
   }
-}
-
-/** The context of a child the board makes itself: same exporter, its own name and path. */
-function childContext(parent: DriverContext, name: string): DriverContext {
-  return {
-    name,
-    path: `${parent.path}.children.${name}`,
-    log: parent.log.child(parent.log.source ? `${parent.log.source}.${name}` : name),
-    baseDir: parent.baseDir,
-    shared: <T>(key: string, make: () => T): T => parent.shared(key, make),
-    openResource: (handle: unknown) => parent.openResource(handle),
-  };
 }

@@ -204,6 +204,18 @@ Deno.test("virtual console streams: every connection sees output, closing one ke
   await third.expect("late\r\n");
 });
 
+Deno.test("virtual console stream: aborting the input leaves the output connected", async () => {
+  await using dut = await openBoard({ bootDelay: 0 });
+  const stream = dut.serial.connect();
+  await stream.writable.abort(new Error("input gone"));
+  assert.equal(dut.serial.connections, 1);
+  const reader = stream.readable.getReader();
+  dut.power.on();
+  assert.match(new TextDecoder().decode((await reader.read()).value), /U-Boot/);
+  await reader.cancel();
+  assert.equal(dut.serial.connections, 0);
+});
+
 Deno.test("VirtualPower read() follows the boot: more current while booting", async () => {
   await using dut = await openBoard({ bootDelay: 200 });
   const readings = dut.power.read();
@@ -281,6 +293,46 @@ Deno.test("VirtualStorage keeps the old image when an upload fails midway", asyn
   const leftovers = (await Array.fromAsync(Deno.readDir(dirnameOf(dut.storage.path))))
     .filter((entry) => entry.name.endsWith(".partial"));
   assert.deepEqual(leftovers, []);
+});
+
+Deno.test("VirtualStorage close() ends a write whose upload stalled and keeps the old image", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const old = image(7, 4096);
+    await Deno.writeFile(`${dir}/disk.img`, old);
+    const context = testContext("disk", dir);
+    const { VirtualStorage } = await import("./storage.ts");
+    const storage = new VirtualStorage({ path: "disk.img", board: "stalled" }, context);
+    await storage.open();
+    let cancelled: unknown;
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(image(8, 1000));
+      },
+      // No more data and no end: the client went quiet.
+      cancel(reason) {
+        cancelled = reason;
+      },
+    });
+    const writing = storage.write(context.addResource(stalled));
+    writing.catch(() => {});
+    await new Promise((r) => setTimeout(r, 50));
+    await storage.close();
+    await assert.rejects(writing, (error: Error) => {
+      assert.ok(error instanceof DriverError);
+      assert.equal(error.code, "aborted");
+      assert.match(
+        error.message,
+        /^Write to the virtual disk failed after 1000 bytes, the previous image was kept: export\.disk was closed$/,
+      );
+      return true;
+    });
+    assert.ok(cancelled instanceof DOMException, "the upload was cancelled");
+    assert.deepEqual(await Deno.readFile(`${dir}/disk.img`), old);
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name), ["disk.img"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("VirtualStorage flash() writes through the mux and leaves the disk on the board", async () => {

@@ -5,11 +5,12 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { basename, dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
-import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
+import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { unary } from "../../src/driver/exports.ts";
+import { writeDiskImage } from "./board_parts.ts";
 import { type BoardState, type MuxState, sharedBoard } from "./board_state.ts";
 
 /** What `write()` and `flash()` return. */
@@ -123,14 +124,7 @@ export class VirtualStorage extends Driver {
   /** Writes an uploaded image to the disk; refused while the running board uses it. */
   @unary({ description: "Write an uploaded image to the disk", params: ["object"] })
   async write(handle: unknown): Promise<WriteResult> {
-    const source = this.context.openResource(handle);
-    try {
-      this.#checkWritable();
-    } catch (error) {
-      await source.cancel(error).catch(() => {});
-      throw error;
-    }
-    return await this.#store(source);
+    return await this.#store(await this.#openUpload(handle));
   }
 
   /**
@@ -144,13 +138,7 @@ export class VirtualStorage extends Driver {
         `Cannot flash target "${target}": the virtual board has one disk, "mmcblk0"`,
       );
     }
-    const source = this.context.openResource(handle);
-    try {
-      this.#checkWritable();
-    } catch (error) {
-      await source.cancel(error).catch(() => {});
-      throw error;
-    }
+    const source = await this.#openUpload(handle);
     this.#switch("host");
     try {
       return await this.#store(source);
@@ -162,6 +150,18 @@ export class VirtualStorage extends Driver {
   #switch(mux: MuxState): void {
     if (this.board.mux !== mux) this.log.info(`storage mux to ${mux}`);
     this.board.mux = mux;
+  }
+
+  /** Opens the upload `handle` names; a refused write cancels it. */
+  async #openUpload(handle: unknown): Promise<ReadableStream<Uint8Array>> {
+    const source = this.context.openResource(handle);
+    try {
+      this.#checkWritable();
+    } catch (error) {
+      await source.cancel(error).catch(() => {});
+      throw error;
+    }
+    return source;
   }
 
   #checkWritable(): void {
@@ -185,38 +185,10 @@ export class VirtualStorage extends Driver {
   }
 
   async #storeNow(source: ReadableStream<Uint8Array>): Promise<WriteResult> {
-    const image = this.path;
-    const hash = createHash("sha256");
-    let size = 0;
-    let temp: string | undefined;
-    try {
-      temp = await Deno.makeTempFile({
-        dir: dirname(image),
-        prefix: `.${basename(image)}.`,
-        suffix: ".partial",
-      });
-      const file = await Deno.open(temp, { write: true, truncate: true });
-      const hashing = new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          hash.update(chunk);
-          size += chunk.byteLength;
-          controller.enqueue(chunk);
-        },
-      });
-      await source.pipeThrough(hashing).pipeTo(file.writable, { signal: this.#closing.signal });
-      await Deno.rename(temp, image);
-    } catch (error) {
-      if (temp) await Deno.remove(temp).catch(() => {});
-      await source.cancel(error).catch(() => {});
-      throw new DriverError(
-        "aborted",
-        `Write to the virtual disk failed after ${size} bytes, the previous image was kept: ${
-          messageOf(error)
-        }`,
-        { cause: error },
-      );
-    }
-    const sha256 = hash.digest("hex");
+    const { size, sha256 } = await writeDiskImage(source, this.path, {
+      what: "Write to the virtual disk",
+      signal: this.#closing.signal,
+    });
     this.board.image = size > 0 ? { size, sha256 } : null;
     this.log.info(`wrote ${size} bytes to the virtual disk, sha256 ${sha256}`);
     return { size, sha256 };
