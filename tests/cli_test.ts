@@ -1,8 +1,14 @@
 /** The three executables as a user runs them: real processes, real sockets. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_fixtures/assert.ts";
-import { jumpstarterCommand, ROOT, runEntry, waitForPath } from "./_fixtures/run.ts";
-
-const VIRTUAL = `${ROOT}/examples/virtual-board.yaml`;
+import {
+  exampleSuiteArgs,
+  jumpstarterCommand,
+  ROOT,
+  runEntry,
+  runInShell,
+  VIRTUAL_BOARD as VIRTUAL,
+  waitForPath,
+} from "./_fixtures/run.ts";
 
 Deno.test("jumpstarter --help lists commands with examples", async () => {
   const ran = await runEntry("cli.ts", ["--help"]);
@@ -13,11 +19,7 @@ Deno.test("jumpstarter --help lists commands with examples", async () => {
 });
 
 Deno.test("jumpstarter shell -- CMD exits with the command's status", async () => {
-  const ran = await runEntry("cli.ts", [
-    "shell",
-    "--exporter-config",
-    VIRTUAL,
-    "--",
+  const ran = await runInShell(VIRTUAL, [
     "sh",
     "-c",
     'test -S "${JUMPSTARTER_HOST#unix://}" && exit 7',
@@ -31,15 +33,7 @@ Deno.test("driver commands run inside a shell session", async () => {
     [...jumpstarterCommand("power", "read", "--count", "1")].join(" "),
     [...jumpstarterCommand("storage", "info")].join(" "),
   ].join(" && ");
-  const ran = await runEntry("cli.ts", [
-    "shell",
-    "--exporter-config",
-    VIRTUAL,
-    "--",
-    "sh",
-    "-c",
-    script,
-  ]);
+  const ran = await runInShell(VIRTUAL, ["sh", "-c", script]);
   assertEquals(ran.code, 0, ran.stderr);
   assertMatch(ran.stdout, /V/);
   assertStringIncludes(ran.stdout, "sha256");
@@ -77,13 +71,7 @@ Deno.test("malformed YAML and an unknown driver type: one line, exit 2, no stack
       'Unknown driver type "power.Nope" at export.power; known types: ',
     ]]
   ) {
-    const ran = await runEntry("cli.ts", [
-      "shell",
-      "--exporter-config",
-      `${dir}/${file}`,
-      "--",
-      "true",
-    ]);
+    const ran = await runInShell(`${dir}/${file}`, ["true"]);
     assertEquals(ran.code, 2, file);
     assertStringIncludes(ran.stderr, expected);
     assertEquals(ran.stderr.trim().split("\n").length, 1, ran.stderr);
@@ -148,28 +136,15 @@ Deno.test("controller and exporter parse --help", async () => {
 });
 
 Deno.test("the example suite passes inside a shell session", async () => {
-  const ran = await runEntry("cli.ts", [
-    "shell",
-    "--exporter-config",
-    VIRTUAL,
-    "--",
-    Deno.execPath(),
-    "test",
-    "-A",
-    `${ROOT}/examples/boot_test.ts`,
-  ]);
+  const ran = await runInShell(VIRTUAL, [Deno.execPath(), ...exampleSuiteArgs()]);
   assertEquals(ran.code, 0, ran.stdout + ran.stderr);
   assertMatch(ran.stdout, /ok \| 1 passed \(4 steps\)/);
 });
 
 Deno.test("the shebang script runs as a file inside a shell session", async () => {
-  const ran = await runEntry("cli.ts", [
-    "shell",
-    "--exporter-config",
-    VIRTUAL,
-    "--",
-    `${ROOT}/examples/power_cycle.ts`,
-  ], { PATH: `${Deno.execPath().replace(/\/[^/]*$/, "")}:${Deno.env.get("PATH") ?? ""}` });
+  const ran = await runInShell(VIRTUAL, [`${ROOT}/examples/power_cycle.ts`], {
+    PATH: `${Deno.execPath().replace(/\/[^/]*$/, "")}:${Deno.env.get("PATH") ?? ""}`,
+  });
   assertEquals(ran.code, 0, ran.stdout + ran.stderr);
   assertStringIncludes(ran.stdout, "board is up: login prompt seen");
 });

@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_fixtures/assert.ts";
 import { Lab, waitUntil } from "./_fixtures/lab.ts";
-import { ROOT, runEntry } from "./_fixtures/run.ts";
+import { exampleSuiteArgs, ROOT, runEntry } from "./_fixtures/run.ts";
 import {
   acquire,
   lease,
@@ -378,9 +378,7 @@ Deno.test({
       "10m",
       "--",
       Deno.execPath(),
-      "test",
-      "-A",
-      `${ROOT}/examples/boot_test.ts`,
+      ...exampleSuiteArgs(),
     ]);
     assertEquals(ran.code, 0, ran.stdout + ran.stderr);
     assertStringIncludes(ran.stdout, "1 passed (4 steps)");

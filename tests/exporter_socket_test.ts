@@ -4,9 +4,9 @@
  */
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { createHash } from "node:crypto";
 import { assert, assertEquals, assertRejects } from "./_fixtures/assert.ts";
 import { EchoDriver, testRegistry } from "./_fixtures/test_drivers.ts";
+import { gzippedHello, hashedSource } from "./_fixtures/uploads.ts";
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { serveLocal } from "../src/exporter/local.ts";
 import { connect } from "../src/client/connect.ts";
@@ -102,26 +102,14 @@ Deno.test("a 64 MiB resource upload arrives intact", async () => {
   await using local = await serve();
   await using root = await connect(local.host);
   const size = 64 * 1024 * 1024;
-  const hash = createHash("sha256");
-  let made = 0;
-  const source = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (made >= size) return controller.close();
-      const chunk = new Uint8Array(1024 * 1024);
-      crypto.getRandomValues(chunk.subarray(0, 65536));
-      chunk.fill(made / 1024 / 1024, 65536);
-      hash.update(chunk);
-      made += chunk.byteLength;
-      controller.enqueue(chunk);
-    },
-  });
+  const { source, sha256 } = hashedSource(size);
   let progress = 0;
   const upload = await root.echo.upload(source, {
     size,
     onProgress: (sent: number) => progress = sent,
   });
   const [result, sent] = await Promise.all([root.echo.call("digest", upload.handle), upload.done]);
-  assertEquals(result, { size, sha256: hash.digest("hex") });
+  assertEquals(result, { size, sha256: sha256() });
   assertEquals(sent, size);
   assertEquals(progress, size);
 });
@@ -129,14 +117,10 @@ Deno.test("a 64 MiB resource upload arrives intact", async () => {
 Deno.test("a gzip upload is decompressed on the exporter", async () => {
   await using local = await serve();
   await using root = await connect(local.host);
-  const text = new TextEncoder().encode("hello ".repeat(10_000));
-  const gz = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-  const upload = await root.echo.upload(gz as ReadableStream<Uint8Array>, { encoding: "gzip" });
+  const { gz, expected } = gzippedHello();
+  const upload = await root.echo.upload(gz, { encoding: "gzip" });
   const [result] = await Promise.all([root.echo.call("digest", upload.handle), upload.done]);
-  assertEquals(result, {
-    size: text.byteLength,
-    sha256: createHash("sha256").update(text).digest("hex"),
-  });
+  assertEquals(result, expected);
 });
 
 Deno.test("a second exporter cannot take a socket in use; a stale socket is replaced", async () => {

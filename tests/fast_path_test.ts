@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { assert, assertEquals, assertRejects } from "./_fixtures/assert.ts";
 import { testRegistry } from "./_fixtures/test_drivers.ts";
+import { gzippedHello, hashedSource } from "./_fixtures/uploads.ts";
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { type LocalExporter, serveLocal } from "../src/exporter/local.ts";
 import { connect, type Connected } from "../src/client/connect.ts";
@@ -522,19 +523,7 @@ for (const path of PATHS) {
     await using local = await serve();
     await using root = await client(local, path);
     const size = 64 * 1024 * 1024;
-    const hash = createHash("sha256");
-    let made = 0;
-    const source = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (made >= size) return controller.close();
-        const chunk = new Uint8Array(1024 * 1024);
-        crypto.getRandomValues(chunk.subarray(0, 65536));
-        chunk.fill(made / 1024 / 1024, 65536);
-        hash.update(chunk);
-        made += chunk.byteLength;
-        controller.enqueue(chunk);
-      },
-    });
+    const { source, sha256 } = hashedSource(size);
     let progress = 0;
     const upload = await root.echo.upload(source, {
       size,
@@ -544,18 +533,14 @@ for (const path of PATHS) {
       root.echo.call("digest", upload.handle),
       upload.done,
     ]);
-    assertEquals(result, { size, sha256: hash.digest("hex") });
+    assertEquals(result, { size, sha256: sha256() });
     assertEquals(sent, size);
     assertEquals(progress, size);
 
-    const text = new TextEncoder().encode("hello ".repeat(10_000));
-    const gz = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-    const zipped = await root.echo.upload(gz as ReadableStream<Uint8Array>, { encoding: "gzip" });
+    const { gz, expected } = gzippedHello();
+    const zipped = await root.echo.upload(gz, { encoding: "gzip" });
     const [unzipped] = await Promise.all([root.echo.call("digest", zipped.handle), zipped.done]);
-    assertEquals(unzipped, {
-      size: text.byteLength,
-      sha256: createHash("sha256").update(text).digest("hex"),
-    });
+    assertEquals(unzipped, expected);
 
     const download = await root.probe.download();
     const [emitted, bytes] = await Promise.all([

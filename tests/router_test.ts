@@ -8,6 +8,7 @@
  */
 import { assert, assertEquals } from "./_fixtures/assert.ts";
 import { Lab, waitUntil } from "./_fixtures/lab.ts";
+import { echoBack } from "./_fixtures/net.ts";
 import { lease } from "../src/client/lease.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 import { type Duplex, readAll } from "../src/driver/stream.ts";
@@ -21,13 +22,7 @@ function echoServer() {
   const serve = async (conn: Deno.Conn) => {
     conns.add(conn);
     try {
-      const buffer = new Uint8Array(64 * 1024);
-      while (true) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        let offset = 0;
-        while (offset < n) offset += await conn.write(buffer.subarray(offset, n));
-      }
+      await echoBack(conn);
       await conn.closeWrite();
     } catch {
       // Closed by the test or by the exporter.

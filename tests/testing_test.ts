@@ -3,14 +3,22 @@
  * helpers, the three ways the example suite runs, and the example scripts.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_fixtures/assert.ts";
-import { denoDir, jumpstarterCommand, ROOT, runEntry } from "./_fixtures/run.ts";
+import {
+  denoDir,
+  exampleSuiteArgs,
+  jumpstarterCommand,
+  ROOT,
+  runDeno,
+  runEntry,
+  runInShell,
+  VIRTUAL_BOARD as VIRTUAL,
+} from "./_fixtures/run.ts";
 import { Lab, waitUntil } from "./_fixtures/lab.ts";
 import { device, eventually, withDevice, withTimeout } from "../testing.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import { DriverTimeoutError, FailedPreconditionError } from "../src/driver/errors.ts";
 import { leaseCondition } from "../src/client/lease.ts";
 
-const VIRTUAL = `${ROOT}/examples/virtual-board.yaml`;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 /** True while the private directory of a local exporter's socket exists. */
@@ -201,36 +209,21 @@ Deno.test({
   ...opts,
   async fn() {
     const local = await runEntry("cli.ts", []).then(() =>
-      new Deno.Command(Deno.execPath(), {
-        args: ["test", "-A", `${ROOT}/examples/boot_test.ts`],
-        cwd: ROOT,
-        env: { NO_COLOR: "1" },
-      }).output()
+      runDeno(exampleSuiteArgs(), { cwd: ROOT, env: { NO_COLOR: "1" } })
     );
-    assertEquals(local.code, 0, new TextDecoder().decode(local.stderr));
-    assertStringIncludes(new TextDecoder().decode(local.stdout), "1 passed (4 steps)");
-    const inShell = await runEntry("cli.ts", [
-      "shell",
-      "--exporter-config",
-      VIRTUAL,
-      "--",
-      Deno.execPath(),
-      "test",
-      "-A",
-      `${ROOT}/examples/boot_test.ts`,
-    ]);
+    assertEquals(local.code, 0, local.stderr);
+    assertStringIncludes(local.stdout, "1 passed (4 steps)");
+    const inShell = await runInShell(VIRTUAL, [Deno.execPath(), ...exampleSuiteArgs()]);
     assertEquals(inShell.code, 0, inShell.stdout + inShell.stderr);
     await using lab = await Lab.start();
     const alice = await lab.client("alice");
     await lab.exporter("bench-1", ["board=virtual"]);
-    const leased = await new Deno.Command(Deno.execPath(), {
-      args: ["test", "-A", `${ROOT}/examples/boot_test.ts`],
+    const leased = await runDeno(exampleSuiteArgs(), {
       cwd: ROOT,
       env: { NO_COLOR: "1", JMP_CLIENT_CONFIG: alice },
-    }).output();
-    const text = new TextDecoder().decode(leased.stdout);
-    assertEquals(leased.code, 0, text + new TextDecoder().decode(leased.stderr));
-    assertStringIncludes(text, "1 passed (4 steps)");
+    });
+    assertEquals(leased.code, 0, leased.stdout + leased.stderr);
+    assertStringIncludes(leased.stdout, "1 passed (4 steps)");
     await using a = await lab.connect(alice);
     assertEquals((await a.listLeases({ all: true })).length, 1, "the suite leased a board itself");
   },
@@ -242,13 +235,9 @@ Deno.test({
   async fn() {
     const path = `${Deno.execPath().replace(/\/[^/]*$/, "")}:${Deno.env.get("PATH") ?? ""}`;
     const dir = await Deno.makeTempDir();
-    const flash = await runEntry("cli.ts", [
-      "shell",
-      "--exporter-config",
-      VIRTUAL,
-      "--",
-      `${ROOT}/examples/flash_and_boot.ts`,
-    ], { PATH: path });
+    const flash = await runInShell(VIRTUAL, [`${ROOT}/examples/flash_and_boot.ts`], {
+      PATH: path,
+    });
     assertEquals(flash.code, 0, flash.stdout + flash.stderr);
     assertStringIncludes(flash.stdout, "the board booted and sees the flashed image");
     const capture = await runEntry("cli.ts", [

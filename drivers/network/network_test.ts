@@ -7,6 +7,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../../tests/_fixtures/assert.ts";
+import { echoBack } from "../../tests/_fixtures/net.ts";
 import { localDevice } from "../../testing.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
@@ -42,13 +43,7 @@ class EchoServer implements AsyncDisposable {
       this.#conns.add(conn);
       const handler = (async () => {
         try {
-          const buffer = new Uint8Array(64 * 1024);
-          while (true) {
-            const n = await conn.read(buffer);
-            if (n === null) break;
-            let offset = 0;
-            while (offset < n) offset += await conn.write(buffer.subarray(offset, n));
-          }
+          await echoBack(conn);
         } catch {
           // A reset by the forwarder: the connection is gone.
         } finally {

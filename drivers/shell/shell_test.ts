@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { localDevice } from "../../testing.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
-import { ROOT } from "../../tests/_fixtures/run.ts";
+import { cliWithConfig } from "../../tests/_fixtures/run.ts";
 import { testContext } from "../virtual/_test_context.ts";
 import type { ShellClient } from "./client.ts";
 import { Shell } from "./shell.ts";
@@ -152,20 +152,7 @@ Deno.test("jumpstarter <shell> METHOD streams output and exits with the command'
         "        ok: 'true'",
       ].join("\n"),
     );
-    const cli = async (...args: string[]) => {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", `${ROOT}/cli.ts`, "--exporter-config", `${dir}/shell.yaml`, ...args],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const decoder = new TextDecoder();
-      return {
-        code: out.code,
-        stdout: decoder.decode(out.stdout),
-        stderr: decoder.decode(out.stderr),
-      };
-    };
+    const cli = cliWithConfig(`${dir}/shell.yaml`);
     const greet = await cli("tools", "greet", "-e", "WHERE=the lab", "world");
     assert.deepEqual(greet, { code: 4, stdout: "hello world from the lab\n", stderr: "oops\n" });
     assert.deepEqual(await cli("tools", "ok"), { code: 0, stdout: "", stderr: "" });

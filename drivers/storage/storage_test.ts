@@ -17,7 +17,7 @@ import {
   NotImplementedError,
   UnavailableError,
 } from "../../src/driver/errors.ts";
-import { ROOT } from "../../tests/_fixtures/run.ts";
+import { cliWithConfig } from "../../tests/_fixtures/run.ts";
 import type { StorageClient, VerifiedResult } from "./client.ts";
 import { FileStorageMux, parseSize } from "./file.ts";
 import type { TransferResult } from "./image_io.ts";
@@ -421,20 +421,7 @@ Deno.test("jumpstarter storage flash and dump from the CLI", async () => {
       `${dir}/storage.yaml`,
       "export:\n  storage:\n    type: storage.FileStorageMux\n    config: {path: target.img, size: 8MiB}\n",
     );
-    const cli = async (...args: string[]) => {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", `${ROOT}/cli.ts`, "--exporter-config", `${dir}/storage.yaml`, ...args],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const decoder = new TextDecoder();
-      return {
-        code: out.code,
-        stdout: decoder.decode(out.stdout),
-        stderr: decoder.decode(out.stderr),
-      };
-    };
+    const cli = cliWithConfig(`${dir}/storage.yaml`);
     const flashed = await cli("storage", "flash", `${dir}/disk.img.zst`);
     assert.equal(flashed.code, 0, flashed.stderr);
     assert.match(

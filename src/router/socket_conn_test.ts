@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { assert, assertEquals } from "../../tests/_fixtures/assert.ts";
+import { echoBack } from "../../tests/_fixtures/net.ts";
 import { spliceConn } from "./socket_conn.ts";
 
 /** A node:net server that reads one line, then echoes through `spliceConn` until EOF. */
@@ -13,13 +14,7 @@ async function echoServer(native: boolean) {
       const conn = spliceConn(socket, native);
       used.push(conn.native);
       await conn.write(new TextEncoder().encode("OK\n"));
-      const buffer = new Uint8Array(100_000);
-      while (true) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        let offset = 0;
-        while (offset < n) offset += await conn.write(buffer.subarray(offset, n));
-      }
+      await echoBack(conn, 100_000);
       await conn.closeWrite();
       conn.close();
     });

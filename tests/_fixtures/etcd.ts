@@ -14,6 +14,8 @@
  * prints `elected REPLICA` when it becomes leader and then waits to be killed.
  */
 import { EtcdKv } from "../../src/controller/store/etcd.ts";
+import { freePort } from "./net.ts";
+import { spawnDeno, type Spawned } from "./run.ts";
 
 /** Path of the etcd binary, or undefined when none is installed. */
 export const etcdBinary: string | undefined = findEtcd();
@@ -40,14 +42,6 @@ function findEtcd(): string | undefined {
     } catch { /* not here */ }
   }
   return undefined;
-}
-
-/** A free TCP port on loopback. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /** One etcd member: its ports, data dir and (while running) its process. */
@@ -370,30 +364,17 @@ export function spawnCampaigner(
   election: string,
   replicaId: string,
   ttlSeconds: number,
-): { child: Deno.ChildProcess; output: () => string; drained: Promise<unknown> } {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL(import.meta.url).pathname,
-      "campaign",
-      endpoints.join(","),
-      election,
-      replicaId,
-      String(ttlSeconds),
-    ],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  return { child, output: () => text, drained };
+): Spawned {
+  return spawnDeno([
+    "run",
+    "-A",
+    new URL(import.meta.url).pathname,
+    "campaign",
+    endpoints.join(","),
+    election,
+    replicaId,
+    String(ttlSeconds),
+  ], { env: { NO_COLOR: "1" } });
 }
 
 async function campaignMain(args: string[]): Promise<void> {

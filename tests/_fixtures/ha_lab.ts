@@ -4,10 +4,8 @@
  * is stopped by `close()`.
  */
 import { EtcdCluster } from "./etcd.ts";
-import { freePort, type LabProcess, spawn, waitUntil } from "./lab.ts";
-import { ROOT, runEntry } from "./run.ts";
-import { loadClientConfig } from "../../src/config/client_config.ts";
-import { ControllerClient } from "../../src/client/controller_client.ts";
+import { freePort, LabBase, type LabProcess, spawn, waitUntil } from "./lab.ts";
+import { VIRTUAL_BOARD } from "./run.ts";
 
 export interface Replica {
   id: string;
@@ -16,11 +14,11 @@ export interface Replica {
   process?: LabProcess;
 }
 
-export class HaLab implements AsyncDisposable {
-  readonly processes = new Set<LabProcess>();
+export class HaLab extends LabBase {
   readonly replicas: Replica[];
 
-  private constructor(readonly dir: string, readonly etcd: EtcdCluster, count: number) {
+  private constructor(dir: string, readonly etcd: EtcdCluster, count: number) {
+    super(dir);
     this.replicas = Array.from({ length: count }, (_, i) => {
       const port = freePort();
       return { id: `r${i}`, port, endpoint: `127.0.0.1:${port}` };
@@ -38,6 +36,10 @@ export class HaLab implements AsyncDisposable {
       throw error;
     }
     return lab;
+  }
+
+  protected storeArgs(): string[] {
+    return ["--store", this.store];
   }
 
   get store(): string {
@@ -98,71 +100,24 @@ export class HaLab implements AsyncDisposable {
   async killReplica(i: number, signal: Deno.Signal = "SIGKILL"): Promise<void> {
     const process = this.replicas[i].process;
     if (!process) return;
-    try {
-      process.child.kill(signal);
-    } catch { /* gone */ }
-    await process.child.status;
-    await process.drained;
-    this.processes.delete(process);
+    await this.stop(process, signal);
     this.replicas[i].process = undefined;
-  }
-
-  async admin(...args: string[]) {
-    const ran = await runEntry("controller.ts", ["admin", "--store", this.store, ...args]);
-    if (ran.code !== 0) throw new Error(`admin ${args.join(" ")} failed: ${ran.stderr}`);
-    return ran;
   }
 
   /** A client whose config names `endpoints` (default: every replica). */
   async client(name: string, endpoints = this.endpoints): Promise<string> {
-    const out = `${this.dir}/${name}.yaml`;
-    await this.admin("create", "client", name, "--endpoint", endpoints, "--out", out);
-    return out;
-  }
-
-  async connect(configPath: string): Promise<ControllerClient> {
-    return new ControllerClient(await loadClientConfig(configPath));
+    return await this.create("client", name, [], endpoints);
   }
 
   /** An exporter with the virtual board attached to `endpoints` (default: every replica). */
   async exporter(name: string, labels: string[], endpoints = this.endpoints): Promise<LabProcess> {
-    const out = `${this.dir}/${name}.yaml`;
-    await this.admin(
-      "create",
-      "exporter",
-      name,
-      ...labels.flatMap((l) => ["--label", l]),
-      "--endpoint",
-      endpoints,
-      "--export-from",
-      `${ROOT}/examples/virtual-board.yaml`,
-      "--out",
-      out,
-    );
-    const process = spawn("exporter.ts", ["serve", "--config", out, "--log-level", "debug"]);
-    this.processes.add(process);
-    await waitUntil(
-      `exporter ${name} to register`,
-      () => process.log().includes("registered with"),
-      20_000,
-    );
-    return process;
+    await this.create("exporter", name, labels, endpoints, "--export-from", VIRTUAL_BOARD);
+    return await this.startExporter(name, {}, 20_000);
   }
 
-  async close(): Promise<void> {
-    for (const process of [...this.processes]) {
-      try {
-        process.child.kill("SIGTERM");
-      } catch { /* gone */ }
-      await process.child.status;
-      await process.drained;
-    }
-    this.processes.clear();
+  /** Stops every process and removes the temp dir, then stops the etcd cluster. */
+  override async close(): Promise<void> {
+    await super.close();
     await this.etcd.close();
-    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }

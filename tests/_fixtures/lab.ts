@@ -3,17 +3,12 @@
  * real exporter processes, identities made with the admin CLI. Everything
  * it starts is stopped by `close()`.
  */
-import { ROOT, runEntry } from "./run.ts";
+import { ROOT, runEntry, spawnDeno, VIRTUAL_BOARD } from "./run.ts";
+import { freePort } from "./net.ts";
 import { loadClientConfig } from "../../src/config/client_config.ts";
 import { ControllerClient } from "../../src/client/controller_client.ts";
 
-/** A free TCP port on loopback. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+export { freePort };
 
 export interface LabProcess {
   child: Deno.ChildProcess;
@@ -27,21 +22,11 @@ export function spawn(
   args: string[],
   env: Record<string, string> = {},
 ): LabProcess {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/${entry}`, ...args],
+  const { child, output, drained } = spawnDeno(["run", "-A", `${ROOT}/${entry}`, ...args], {
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  return { child, log: () => text, drained };
+  });
+  return { child, log: output, drained };
 }
 
 async function waitUntil(
@@ -57,13 +42,103 @@ async function waitUntil(
   throw new Error(`Timed out waiting for ${what}`);
 }
 
-/** A controller, its data dir, and helpers to add identities and exporters. */
-export class Lab implements AsyncDisposable {
+/**
+ * What `Lab` and `HaLab` share, whatever stores the controller's state: a
+ * temp dir for configs, the processes started, the admin CLI, exporters.
+ */
+export abstract class LabBase implements AsyncDisposable {
   readonly processes = new Set<LabProcess>();
+
+  protected constructor(readonly dir: string) {}
+
+  /** Where `controller admin` finds the state: `--data-dir DIR` or `--store URL`. */
+  protected abstract storeArgs(): string[];
+
+  /** Runs `controller admin ...` against the lab's state. */
+  async admin(...args: string[]) {
+    const ran = await runEntry("controller.ts", ["admin", ...this.storeArgs(), ...args]);
+    if (ran.code !== 0) throw new Error(`admin ${args.join(" ")} failed: ${ran.stderr}`);
+    return ran;
+  }
+
+  /** `admin create KIND NAME --label ... --endpoint ENDPOINT MORE... --out`; returns the config path. */
+  protected async create(
+    kind: "client" | "exporter",
+    name: string,
+    labels: string[],
+    endpoint: string,
+    ...more: string[]
+  ): Promise<string> {
+    const out = `${this.dir}/${name}.yaml`;
+    await this.admin(
+      "create",
+      kind,
+      name,
+      ...labels.flatMap((l) => ["--label", l]),
+      "--endpoint",
+      endpoint,
+      ...more,
+      "--out",
+      out,
+    );
+    return out;
+  }
+
+  /** A ControllerClient for a client config file. */
+  async connect(configPath: string): Promise<ControllerClient> {
+    return new ControllerClient(await loadClientConfig(configPath));
+  }
+
+  /** Starts (or restarts) the process of an existing exporter config; waits until it registers. */
+  async startExporter(
+    name: string,
+    env: Record<string, string> = {},
+    timeoutMs = 15_000,
+  ): Promise<LabProcess> {
+    const process = spawn("exporter.ts", [
+      "serve",
+      "--config",
+      `${this.dir}/${name}.yaml`,
+      "--log-level",
+      "debug",
+    ], env);
+    this.processes.add(process);
+    await waitUntil(
+      `exporter ${name} to register`,
+      () => process.log().includes("registered with"),
+      timeoutMs,
+    );
+    return process;
+  }
+
+  /** Stops a process with SIGTERM (or `signal`) and waits until it exited and its output is read. */
+  async stop(process: LabProcess, signal: Deno.Signal = "SIGTERM"): Promise<void> {
+    try {
+      process.child.kill(signal);
+    } catch { /* exited */ }
+    await process.child.status;
+    await process.drained;
+    this.processes.delete(process);
+  }
+
+  /** Stops every process and removes the temp dir. */
+  async close(): Promise<void> {
+    for (const process of [...this.processes]) await this.stop(process, "SIGTERM");
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** A controller, its data dir, and helpers to add identities and exporters. */
+export class Lab extends LabBase {
   controller!: LabProcess;
   readonly endpoint: string;
 
-  private constructor(readonly dir: string, readonly port: number, readonly serveArgs: string[]) {
+  private constructor(dir: string, readonly port: number, readonly serveArgs: string[]) {
+    super(dir);
     this.endpoint = `127.0.0.1:${port}`;
   }
 
@@ -72,6 +147,10 @@ export class Lab implements AsyncDisposable {
     const lab = new Lab(dir, freePort(), serveArgs);
     await lab.startController();
     return lab;
+  }
+
+  protected storeArgs(): string[] {
+    return ["--data-dir", `${this.dir}/data`];
   }
 
   /** (Re)starts the controller process on the same port and data dir. */
@@ -103,97 +182,29 @@ export class Lab implements AsyncDisposable {
     await this.stop(this.controller, signal);
   }
 
-  async stop(process: LabProcess, signal: Deno.Signal = "SIGTERM"): Promise<void> {
-    try {
-      process.child.kill(signal);
-    } catch { /* exited */ }
-    await process.child.status;
-    await process.drained;
-    this.processes.delete(process);
-  }
-
-  /** Runs `controller admin ...` against the lab's data dir. */
-  async admin(...args: string[]) {
-    const ran = await runEntry("controller.ts", [
-      "admin",
-      "--data-dir",
-      `${this.dir}/data`,
-      ...args,
-    ]);
-    if (ran.code !== 0) throw new Error(`admin ${args.join(" ")} failed: ${ran.stderr}`);
-    return ran;
-  }
-
   /** Creates a client; returns its config path. */
   async client(name: string, ...labels: string[]): Promise<string> {
-    const out = `${this.dir}/${name}.yaml`;
-    await this.admin(
-      "create",
-      "client",
-      name,
-      ...labels.flatMap((l) => ["--label", l]),
-      "--endpoint",
-      this.endpoint,
-      "--out",
-      out,
-    );
-    return out;
-  }
-
-  /** A ControllerClient for a client config file. */
-  async connect(configPath: string): Promise<ControllerClient> {
-    return new ControllerClient(await loadClientConfig(configPath));
+    return await this.create("client", name, labels, this.endpoint);
   }
 
   /** Creates an exporter identity with the virtual board and starts its process; waits until online. */
   async exporter(
     name: string,
     labels: string[],
-    exportFrom = `${ROOT}/examples/virtual-board.yaml`,
+    exportFrom = VIRTUAL_BOARD,
     extraYaml = "",
     env: Record<string, string> = {},
   ): Promise<LabProcess> {
-    const out = `${this.dir}/${name}.yaml`;
-    await this.admin(
-      "create",
+    const out = await this.create(
       "exporter",
       name,
-      ...labels.flatMap((l) => ["--label", l]),
-      "--endpoint",
+      labels,
       this.endpoint,
       "--export-from",
       exportFrom,
-      "--out",
-      out,
     );
     if (extraYaml) await Deno.writeTextFile(out, extraYaml, { append: true });
     return await this.startExporter(name, env);
-  }
-
-  /** Starts (or restarts) the process of an existing exporter config. */
-  async startExporter(name: string, env: Record<string, string> = {}): Promise<LabProcess> {
-    const process = spawn("exporter.ts", [
-      "serve",
-      "--config",
-      `${this.dir}/${name}.yaml`,
-      "--log-level",
-      "debug",
-    ], env);
-    this.processes.add(process);
-    await waitUntil(
-      `exporter ${name} to register`,
-      () => process.log().includes("registered with"),
-    );
-    return process;
-  }
-
-  async close(): Promise<void> {
-    for (const process of [...this.processes]) await this.stop(process, "SIGTERM");
-    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 

@@ -1,10 +1,27 @@
 /** Runs the project's executables as real processes, the way a user does. */
 export const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
+/** The example exporter config with the virtual board. */
+export const VIRTUAL_BOARD = `${ROOT}/examples/virtual-board.yaml`;
+
 export interface Ran {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** Runs `deno args...` to its end; `options` as `Deno.Command` takes them (its defaults stand). */
+export async function runDeno(
+  args: string[],
+  options: Omit<Deno.CommandOptions, "args"> = {},
+): Promise<Ran> {
+  const output = await new Deno.Command(Deno.execPath(), { ...options, args }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
 }
 
 /** Runs `deno run -A ENTRY args...` from the repo root. */
@@ -13,19 +30,71 @@ export async function runEntry(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<Ran> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/${entry}`, ...args],
+  return await runDeno(["run", "-A", `${ROOT}/${entry}`, ...args], {
     cwd: ROOT,
     // Tests that point HOME elsewhere must not send deno to a new, empty cache.
     env: { NO_COLOR: "1", DENO_DIR: denoDir(), ...env },
     stdin: "null",
-  }).output();
+  });
+}
+
+/**
+ * A function that runs `jumpstarter --exporter-config CONFIG args...` with
+ * no stdin, from this process's directory and with its environment (unlike
+ * `runEntry`).
+ */
+export function cliWithConfig(exporterConfig: string): (...args: string[]) => Promise<Ran> {
+  return (...args) =>
+    runDeno(["run", "-A", `${ROOT}/cli.ts`, "--exporter-config", exporterConfig, ...args], {
+      stdin: "null",
+    });
+}
+
+/** Runs `jumpstarter shell --exporter-config CONFIG -- COMMAND...` (see `runEntry`). */
+export async function runInShell(
+  exporterConfig: string,
+  command: string[],
+  env: Record<string, string> = {},
+): Promise<Ran> {
+  return await runEntry(
+    "cli.ts",
+    ["shell", "--exporter-config", exporterConfig, "--", ...command],
+    env,
+  );
+}
+
+/** The arguments of `deno` that run the example suite: `test -A examples/boot_test.ts`. */
+export function exampleSuiteArgs(): string[] {
+  return ["test", "-A", `${ROOT}/examples/boot_test.ts`];
+}
+
+/** A `deno` child whose stdout and stderr are read, as they come, into one text. */
+export interface Spawned {
+  child: Deno.ChildProcess;
+  output: () => string;
+  /** Settles when its output has been read to the end. */
+  drained: Promise<unknown>;
+}
+
+/** Spawns `deno args...` with no stdin, collecting its output (see `Spawned`). */
+export function spawnDeno(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Spawned {
+  const child = new Deno.Command(Deno.execPath(), {
+    ...options,
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
   const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
   };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  return { child, output: () => text, drained };
 }
 
 /** Deno's cache directory as this process sees it. */
