@@ -359,7 +359,12 @@ class LocalImage {
           controller.enqueue(n === CHUNK ? buffer : buffer.subarray(0, n));
         }
       },
-      cancel: () => this.#close(),
+      // The consumer gave up (the driver refused the upload, say): a read that
+      // fails as the file closes under it is not a read error.
+      cancel: () => {
+        this.#cancelled = true;
+        this.#close();
+      },
     }, { highWaterMark: 0 });
   }
 
