@@ -159,18 +159,24 @@ export class PtyPair implements AsyncDisposable {
           } on ${this.path}; got ${JSON.stringify(this.#text)}`,
         );
       }
-      this.#pendingRead ??= this.#reader.read();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const next = await Promise.race([
-        this.#pendingRead,
-        new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), left)),
-      ]);
-      clearTimeout(timer);
+      const next = await this.#readWithin(left);
       if (next === undefined) continue;
-      this.#pendingRead = undefined;
       if (next.done) throw new Error(`${this.path} closed while waiting for ${pattern}`);
       this.#text += this.#decoder.decode(next.value, { stream: true });
     }
+  }
+
+  /** The next read of master output, or undefined if none came within `ms` (it stays pending). */
+  async #readWithin(ms: number): Promise<ReadableStreamReadResult<Uint8Array> | undefined> {
+    this.#pendingRead ??= this.#reader!.read();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const next = await Promise.race([
+      this.#pendingRead,
+      new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), ms)),
+    ]);
+    clearTimeout(timer);
+    if (next !== undefined) this.#pendingRead = undefined;
+    return next;
   }
 
   /**
@@ -187,15 +193,8 @@ export class PtyPair implements AsyncDisposable {
           `Timed out after ${timeout} ms waiting for ${count} bytes on ${this.path}; got ${this.#bytes.byteLength}`,
         );
       }
-      this.#pendingRead ??= this.#reader.read();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const next = await Promise.race([
-        this.#pendingRead,
-        new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), left)),
-      ]);
-      clearTimeout(timer);
+      const next = await this.#readWithin(left);
       if (next === undefined) continue;
-      this.#pendingRead = undefined;
       if (next.done) throw new Error(`${this.path} closed while waiting for ${count} bytes`);
       const joined = new Uint8Array(this.#bytes.byteLength + next.value.byteLength);
       joined.set(this.#bytes);
