@@ -39,6 +39,7 @@ export async function startExporterProcess(configYaml: string, dir?: string) {
     host: `unix://${dir}/exporter.sock`,
     rawEchoPath: `${dir}/raw-echo.sock`,
     rawSinkPath: `${dir}/raw-sink.sock`,
+    rawFlashPath: `${dir}/raw-flash.sock`,
     pid: child.pid,
     close: () =>
       closing ??= (async () => {

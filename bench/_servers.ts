@@ -45,3 +45,85 @@ export async function pushRaw(conn: Deno.TcpConn | Deno.UnixConn): Promise<numbe
   await conn.closeWrite();
   return await back;
 }
+
+/** Bytes per read and write of the bare flash pipe. */
+const BARE_BUFFER = 256 * 1024;
+
+/**
+ * The bound of any flash over a local socket, with no framework at all: the
+ * receiving end of a bare pipe doing a flash's work and nothing else. Reads
+ * a connection into two reused buffers, writes each to a temporary file
+ * beside `target` (one write in flight) while hashing it (when the first
+ * byte the client sent is 1), fsyncs, renames over `target` (the replaced
+ * image freed in the background, as the storage driver does), answers the
+ * sha256 (or "-") and closes.
+ */
+export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<void> {
+  const { createHash } = await import("node:crypto");
+  const buffers = [new Uint8Array(BARE_BUFFER), new Uint8Array(BARE_BUFFER)];
+  const temp = `${target}.${crypto.randomUUID()}.partial`;
+  const file = await Deno.open(temp, { write: true, create: true });
+  let hash: ReturnType<typeof createHash> | undefined;
+  let writing: Promise<unknown> = Promise.resolve();
+  try {
+    for (let i = 0;; i++) {
+      const buffer = buffers[i % 2];
+      const n = await conn.read(buffer);
+      await writing;
+      if (n === null) break;
+      let data = buffer.subarray(0, n);
+      if (i === 0) {
+        if (data[0] === 1) hash = createHash("sha256");
+        data = data.subarray(1);
+      }
+      writing = (async () => {
+        for (let offset = 0; offset < data.byteLength;) {
+          offset += await file.write(data.subarray(offset));
+        }
+      })();
+      hash?.update(data);
+    }
+    await writing;
+    await file.syncData();
+    file.close();
+    const old = `${temp}.replaced`;
+    const linked = await Deno.link(target, old).then(() => true, () => false);
+    await Deno.rename(temp, target);
+    if (linked) Deno.remove(old).catch(() => {});
+    await conn.write(new TextEncoder().encode(hash?.digest("hex") ?? "-"));
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }
+}
+
+/**
+ * The sending end of the bare flash pipe: reads `image` into two reused
+ * buffers, hashing each (when `sha256`) while the previous one is written to
+ * `conn`; half-closes and checks the sha256 the receiver answers.
+ */
+export async function bareFlash(conn: Deno.UnixConn, image: string, sha256: boolean) {
+  const { createHash } = await import("node:crypto");
+  const hash = sha256 ? createHash("sha256") : undefined;
+  const buffers = [new Uint8Array(BARE_BUFFER), new Uint8Array(BARE_BUFFER)];
+  using file = await Deno.open(image);
+  await conn.write(new Uint8Array([sha256 ? 1 : 0]));
+  let sending: Promise<unknown> = Promise.resolve();
+  for (let i = 0;; i++) {
+    const buffer = buffers[i % 2];
+    const n = await file.read(buffer);
+    await sending;
+    if (n === null) break;
+    const data = buffer.subarray(0, n);
+    sending = (async () => {
+      for (let offset = 0; offset < n;) offset += await conn.write(data.subarray(offset));
+    })();
+    hash?.update(data);
+  }
+  await sending;
+  await conn.closeWrite();
+  const answer = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+  const expected = hash?.digest("hex") ?? "-";
+  if (answer !== expected) throw new Error(`bare flash: sent ${expected}, receiver has ${answer}`);
+}

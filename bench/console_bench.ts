@@ -8,12 +8,15 @@
  * - storage flash: a 64 MiB image flashed to a storage.FileStorageMux over the
  *   local socket (upload, sha256 on both ends, fsync, rename), against `cp` of
  *   the same file (and `cp` plus an fsync of the copy, the same durability);
- *   on the fast local channel (what `connect()` picks) and on gRPC.
+ *   on the fast local channel (what `connect()` picks) and on gRPC; and the
+ *   bound of any flash over a local socket: a bare pipe between the same two
+ *   processes doing only a flash's work (read, sha256, send; receive, write,
+ *   sha256, fsync, rename), with and without the sha256.
  */
 import { connect } from "../src/client/connect.ts";
 import { PtyPair } from "../drivers/serial/pty.ts";
 import { startExporterProcess } from "./_exporter.ts";
-import { writeImage } from "../drivers/storage/image_io.ts";
+import { bareFlash } from "./_servers.ts";
 import type { SerialClient } from "../drivers/serial/client.ts";
 import type { StorageClient } from "../drivers/storage/client.ts";
 
@@ -123,15 +126,26 @@ Deno.bench({
   },
 });
 
-Deno.bench({
-  name: "bound: the driver's own write, no transport (read, sha256, write, fsync, rename)",
-  group: "flash 64 MiB",
-  n: 10,
-  async fn() {
-    const file = await Deno.open(image);
-    await writeImage(file.readable, `${dir}/direct.img`);
-  },
-});
+// The same work with no framework at all (see bareFlash), with and without the sha256.
+for (
+  const [name, sha256] of [
+    [
+      "bound: bare pipe, no framework (read, sha256, unix socket, write, sha256, fsync, rename)",
+      true,
+    ],
+    ["bound: bare pipe, no framework, no sha256 (read, unix socket, write, fsync, rename)", false],
+  ] as const
+) {
+  Deno.bench({
+    name,
+    group: "flash 64 MiB",
+    n: 10,
+    async fn() {
+      const conn = await Deno.connect({ transport: "unix", path: exporter.rawFlashPath });
+      await bareFlash(conn, image, sha256);
+    },
+  });
+}
 
 Deno.bench({
   name: "jumpstarter storage flash over the local socket (sha256 verified), fast channel",

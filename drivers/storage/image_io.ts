@@ -67,6 +67,28 @@ export interface WriteImageOptions {
   beforeCommit?: () => void | Promise<void>;
 }
 
+/**
+ * Renames `temp` over `path`. The replaced image is unlinked afterwards in the
+ * background through a second name: freeing a large file's blocks and cached
+ * pages takes about as long as writing a tenth of it, and the caller should
+ * not wait for it. Without hard links (vfat) it is a plain rename.
+ */
+async function replaceFile(temp: string, path: string): Promise<void> {
+  const old = `${temp}.replaced`;
+  let linked = false;
+  try {
+    await Deno.link(path, old);
+    linked = true;
+  } catch {
+    // No previous image, or a file system without hard links.
+  }
+  try {
+    await Deno.rename(temp, path);
+  } finally {
+    if (linked) Deno.remove(old).catch(() => {});
+  }
+}
+
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   for (let offset = 0; offset < bytes.byteLength;) {
     offset += await file.write(bytes.subarray(offset));
@@ -149,7 +171,7 @@ export async function writeImage(
     if (temp !== undefined) {
       const mode = kind === "file" ? (await Deno.stat(path)).mode ?? 0o644 : 0o644;
       await Deno.chmod(temp, mode & 0o7777);
-      await Deno.rename(temp, path);
+      await replaceFile(temp, path);
       temp = undefined;
     }
   } catch (error) {

@@ -92,6 +92,33 @@ Deno.test("FileStorageMux flash() takes a 256 MiB image plain, gzip, zstd and xz
   }
 });
 
+Deno.test("FileStorageMux replaces an image and frees the previous one after answering", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const first = await makeImage(`${dir}/first.img`, 8 * MiB, 1);
+    const second = await makeImage(`${dir}/second.img`, 8 * MiB, 2);
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    const storage = dut.storage as StorageClient;
+    assert.equal((await storage.flash<VerifiedResult>(`${dir}/first.img`)).sha256, first);
+    // A reader of the previous image keeps reading it whole while it is replaced.
+    using reading = await Deno.open(`${dir}/target.img`);
+    assert.equal((await storage.flash<VerifiedResult>(`${dir}/second.img`)).sha256, second);
+    assert.equal(await sha256Of(`${dir}/target.img`), second);
+    const hash = createHash("sha256");
+    for await (const chunk of reading.readable) hash.update(chunk);
+    assert.equal(hash.digest("hex"), first);
+    // The second name the previous image was freed through goes away on its own.
+    const names = async () => (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+    const deadline = Date.now() + 5000;
+    while ((await names()).length > 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(await names(), ["first.img", "second.img", "target.img"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("FileStorageMux expands bz2 uploads and reports corrupt compressed data", async () => {
   const dir = await Deno.makeTempDir();
   try {
