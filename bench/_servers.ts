@@ -1,3 +1,4 @@
+import { writeAll } from "../src/driver/stream.ts";
 /**
  * What every byte-stream benchmark shares: 64 MiB moved in 64 KiB writes,
  * and the helpers that push and drain them. No side effects: the local
@@ -76,11 +77,7 @@ export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<vo
         if (data[0] === 1) hash = createHash("sha256");
         data = data.subarray(1);
       }
-      writing = (async () => {
-        for (let offset = 0; offset < data.byteLength;) {
-          offset += await file.write(data.subarray(offset));
-        }
-      })();
+      writing = writeAll(file, data);
       hash?.update(data);
     }
     await writing;
@@ -116,9 +113,7 @@ export async function bareFlash(conn: Deno.UnixConn, image: string, sha256: bool
     await sending;
     if (n === null) break;
     const data = buffer.subarray(0, n);
-    sending = (async () => {
-      for (let offset = 0; offset < n;) offset += await conn.write(data.subarray(offset));
-    })();
+    sending = writeAll(conn, data);
     hash?.update(data);
   }
   await sending;

@@ -19,6 +19,7 @@ import { startExporterProcess } from "./_exporter.ts";
 import { bareFlash } from "./_servers.ts";
 import type { SerialClient } from "../drivers/serial/client.ts";
 import type { StorageClient } from "../drivers/storage/client.ts";
+import { writeAll } from "../src/driver/stream.ts";
 
 const MiB = 1024 * 1024;
 const IMAGE_SIZE = 64 * MiB;
@@ -37,9 +38,7 @@ const image = `${dir}/image.img`;
   for (let i = 0; i < IMAGE_SIZE / MiB; i++) {
     crypto.getRandomValues(chunk.subarray(0, 65536));
     chunk.fill(i, 65536);
-    for (let offset = 0; offset < chunk.byteLength;) {
-      offset += await file.write(chunk.subarray(offset));
-    }
+    await writeAll(file, chunk);
   }
 }
 

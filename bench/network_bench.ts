@@ -11,6 +11,7 @@ import { registry } from "../drivers/registry.ts";
 import { connect } from "../src/client/connect.ts";
 import { NetworkClient } from "../drivers/network/client.ts";
 import { answerSink } from "./_servers.ts";
+import { writeAll } from "../src/driver/stream.ts";
 
 const CHUNK = 64 * 1024;
 const TOTAL = 64 * 1024 * 1024;
@@ -38,10 +39,7 @@ const forward = await root.child("net", NetworkClient).forwardTcp(0);
 
 async function push(port: number): Promise<void> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  for (let sent = 0; sent < TOTAL; sent += CHUNK) {
-    let offset = 0;
-    while (offset < CHUNK) offset += await conn.write(chunk.subarray(offset));
-  }
+  for (let sent = 0; sent < TOTAL; sent += CHUNK) await writeAll(conn, chunk);
   await conn.closeWrite();
   const answer = await new Response(conn.readable).text();
   if (Number(answer) !== TOTAL) throw new Error(`the target received ${answer} bytes`);

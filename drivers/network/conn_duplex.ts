@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Duplex, releasesChunks } from "../../src/driver/stream.ts";
+import { type Duplex, releasesChunks, writeAll } from "../../src/driver/stream.ts";
 
 /** Bytes asked for per read. */
 const READ_SIZE = 128 * 1024;
@@ -84,8 +84,7 @@ export function connDuplex(conn: Deno.Conn): ConnDuplex {
   const writable = releasesChunks(
     new WritableStream<Uint8Array>({
       async write(chunk) {
-        let offset = 0;
-        while (offset < chunk.byteLength) offset += await conn.write(chunk.subarray(offset));
+        await writeAll(conn, chunk);
       },
       async close() {
         writeDone = true;

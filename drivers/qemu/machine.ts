@@ -15,6 +15,7 @@ import { FailedPreconditionError, messageOf, UnavailableError } from "../../src/
 import type { Logger } from "../../src/log.ts";
 import { accelArgs, type AccelSetting, kvmUsable } from "./accel.ts";
 import { QmpClient } from "./qmp.ts";
+import { writeAll } from "../../src/driver/stream.ts";
 
 /** What a machine boots and how. */
 export interface MachineOptions {
@@ -90,9 +91,8 @@ export class QemuMachine {
   async input(bytes: Uint8Array): Promise<void> {
     const serial = this.#serial;
     if (!serial) return;
-    let offset = 0;
     try {
-      while (offset < bytes.byteLength) offset += await serial.write(bytes.subarray(offset));
+      await writeAll(serial, bytes);
     } catch {
       // The machine went away mid-write; like a UART with nothing attached.
     }

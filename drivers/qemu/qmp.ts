@@ -1,3 +1,4 @@
+import { writeAll } from "../../src/driver/stream.ts";
 /**
  * A minimal QMP (QEMU Machine Protocol) client over a unix socket: the
  * capabilities handshake, commands matched to their answers by id, events
@@ -68,9 +69,7 @@ export class QmpClient {
   }
 
   async #write(text: string): Promise<void> {
-    const bytes = this.#encoder.encode(text);
-    let offset = 0;
-    while (offset < bytes.byteLength) offset += await this.#conn.write(bytes.subarray(offset));
+    await writeAll(this.#conn, this.#encoder.encode(text));
   }
 
   async #read(): Promise<void> {

@@ -10,6 +10,7 @@ import { addExamples, parseNumberOption, UsageError } from "../../src/client/cli
 import { Console, type ConsoleOptions } from "./console.ts";
 import { pipeConsole } from "./pipe.ts";
 import { attachTerminal } from "./terminal.ts";
+import { writeAll } from "../../src/driver/stream.ts";
 
 /**
  * Opens a serial console for automation (`expect`, `run`).
@@ -51,11 +52,7 @@ export class SerialClient extends DriverClient {
           try {
             const reason = await attachTerminal(duplex, {
               input: Deno.stdin.readable,
-              write: async (bytes) => {
-                for (let offset = 0; offset < bytes.byteLength;) {
-                  offset += await Deno.stdout.write(bytes.subarray(offset));
-                }
-              },
+              write: (bytes) => writeAll(Deno.stdout, bytes),
               setRaw: (raw) => Deno.stdin.setRaw(raw),
               signal: stop.signal,
             });

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Duplex } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/stream.ts";
 
 /** Options of `pipeConsole()`. */
 export interface PipeOptions {
@@ -72,12 +73,6 @@ async function copyOutput(
     if (!signal.aborted) await reader.cancel().catch(() => {});
     reader.releaseLock();
     writer.releaseLock();
-  }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength;) {
-    offset += await file.write(bytes.subarray(offset));
   }
 }
 

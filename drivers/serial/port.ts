@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Duplex, releasesChunks } from "../../src/driver/stream.ts";
+import { type Duplex, releasesChunks, writeAll } from "../../src/driver/stream.ts";
 import { DriverError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
 import type { Logger } from "../../src/log.ts";
 import { configureTty, Errno, OsError } from "./termios.ts";
@@ -200,9 +200,7 @@ export class SerialPort {
       if (this.#device !== device) {
         throw new UnavailableError(`Serial port "${this.path}" is closed`);
       }
-      for (let offset = 0; offset < chunk.byteLength;) {
-        offset += await device.output.write(chunk.subarray(offset));
-      }
+      await writeAll(device.output, chunk);
     });
     this.#writes = run.catch(() => {});
     return run.catch((error) => {

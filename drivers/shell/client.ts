@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import { type CliOutput, DriverClient } from "../../src/client/driver_client.ts";
 import { addExamples, ExitStatus, UsageError } from "../../src/client/cli_support.ts";
+import { writeAll } from "../../src/driver/stream.ts";
 
 /** One piece of a method's output; the last one has the exit status. */
 export interface ShellOutput {
@@ -90,12 +91,7 @@ export class ShellClient extends DriverClient {
   /** Adds one subcommand per configured method: `METHOD [ARGS...] [-e KEY=VALUE]`. */
   override cli(command: Command, _output: CliOutput): void {
     const encoder = new TextEncoder();
-    const write = async (file: typeof Deno.stdout, text: string) => {
-      const bytes = encoder.encode(text);
-      for (let offset = 0; offset < bytes.byteLength;) {
-        offset += await file.write(bytes.subarray(offset));
-      }
-    };
+    const write = (file: typeof Deno.stdout, text: string) => writeAll(file, encoder.encode(text));
     for (const name of this.methodNames) {
       const sub = command
         .command(name)

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
+import { writeAll } from "../../src/driver/stream.ts";
 
 /** What a write or a read reports: bytes moved and their SHA-256. */
 export interface TransferResult {
@@ -86,12 +87,6 @@ async function replaceFile(temp: string, path: string): Promise<void> {
     await Deno.rename(temp, path);
   } finally {
     if (linked) Deno.remove(old).catch(() => {});
-  }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength;) {
-    offset += await file.write(bytes.subarray(offset));
   }
 }
 

@@ -21,6 +21,7 @@ import { cliWithConfig } from "../../tests/_fixtures/run.ts";
 import type { StorageClient, VerifiedResult } from "./client.ts";
 import { FileStorageMux, parseSize } from "./file.ts";
 import type { TransferResult } from "./image_io.ts";
+import { writeAll } from "../../src/driver/stream.ts";
 
 const MiB = 1024 * 1024;
 
@@ -33,9 +34,7 @@ async function makeImage(path: string, size: number, seed = 0): Promise<string> 
     crypto.getRandomValues(chunk.subarray(0, Math.min(16384, chunk.byteLength)));
     chunk.fill((done / MiB + seed) % 251, 16384);
     hash.update(chunk);
-    for (let offset = 0; offset < chunk.byteLength;) {
-      offset += await file.write(chunk.subarray(offset));
-    }
+    await writeAll(file, chunk);
   }
   return hash.digest("hex");
 }

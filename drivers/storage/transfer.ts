@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import type { ProgressCallback } from "../../src/client/driver_client.ts";
 import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
+import { writeAll } from "../../src/driver/stream.ts";
 
 /**
  * The sha256 of an image. Uncompressed: hashed inline as it is uploaded
@@ -77,12 +78,6 @@ export class ImageDigest {
   async cancel(): Promise<void> {
     await this.#stop?.();
     await this.#background?.catch(() => {});
-  }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength;) {
-    offset += await file.write(bytes.subarray(offset));
   }
 }
 

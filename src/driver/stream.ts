@@ -74,6 +74,17 @@ export async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uin
   return concatBytes(chunks, size);
 }
 
+/** Anything written the way Deno files and connections are: `write()` may take part of the bytes. */
+export interface ByteWriter {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/** Writes all of `bytes` to `writer`, however many writes it takes. */
+export async function writeAll(writer: ByteWriter, bytes: Uint8Array): Promise<void> {
+  let offset = await writer.write(bytes);
+  while (offset < bytes.byteLength) offset += await writer.write(bytes.subarray(offset));
+}
+
 /** Joins `parts` (`size`: their total length, when the caller kept count). */
 export function concatBytes(
   parts: Uint8Array[],

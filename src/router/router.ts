@@ -11,10 +11,11 @@ import type { StreamRequest } from "../gen/jumpstarter/v1/router_pb.ts";
 import type { Socket } from "node:net";
 import { FrameType } from "../gen/jumpstarter/v1/router_pb.ts";
 import { type Frame, GOAWAY_FRAME, MAX_FRAME, PING_FRAME } from "../transport/frames.ts";
-import { type ByteConn, writeAll } from "../transport/fast/protocol.ts";
+import type { ByteConn } from "../transport/fast/protocol.ts";
 import { spliceConns } from "../transport/raw_splice.ts";
 import { spliceConn } from "./socket_conn.ts";
 import type { StreamClaims } from "../controller/auth.ts";
+import { writeAll } from "../driver/stream.ts";
 
 /** What the router needs from the controller. */
 export interface RouterAuthority {

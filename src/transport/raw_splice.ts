@@ -10,7 +10,8 @@
  * @module
  */
 import { UnavailableError } from "../driver/errors.ts";
-import { type ByteConn, closeQuietly, writeAll } from "./fast/protocol.ts";
+import { type ByteConn, closeQuietly } from "./fast/protocol.ts";
+import { writeAll } from "../driver/stream.ts";
 
 const encoder = new TextEncoder();
 

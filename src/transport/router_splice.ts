@@ -9,6 +9,7 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { FrameType, RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import { controllerTransport } from "./controller_transport.ts";
 import { type Frame, GOAWAY_FRAME } from "./frames.ts";
+import { writeAll } from "../driver/stream.ts";
 
 async function* framesOf(conn: Deno.Conn, stop: AbortSignal): AsyncGenerator<Frame> {
   const buffer = new Uint8Array(256 * 1024);
@@ -52,11 +53,6 @@ export async function spliceToRouter(
       conn.close();
     } catch { /* already closed */ }
   }
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.byteLength) offset += await conn.write(data.subarray(offset));
 }
 
 /** RouterService clients by the endpoint a controller named, one connection each. */

@@ -1,3 +1,4 @@
+import { writeAll } from "../../src/driver/stream.ts";
 /** Loopback networking helpers for tests. */
 
 /** A free TCP port on loopback. */
@@ -20,7 +21,6 @@ export async function echoBack(conn: ReadWrite, bufferSize = 64 * 1024): Promise
   while (true) {
     const n = await conn.read(buffer);
     if (n === null) break;
-    let offset = 0;
-    while (offset < n) offset += await conn.write(buffer.subarray(offset, n));
+    await writeAll(conn, buffer.subarray(0, n));
   }
 }

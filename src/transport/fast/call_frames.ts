@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { concatBytes } from "../../driver/stream.ts";
-import { type ByteConn, FRAME_HEADER, MAX_FRAME, writeAll } from "./protocol.ts";
+import { concatBytes, writeAll } from "../../driver/stream.ts";
+import { type ByteConn, FRAME_HEADER, MAX_FRAME } from "./protocol.ts";
 
 const encoder = new TextEncoder();
 

@@ -38,8 +38,8 @@ import {
   STREAM,
   VERSION,
   WINDOW,
-  writeAll,
 } from "./protocol.ts";
+import { writeAll } from "../../driver/stream.ts";
 
 /** What a pending call does with the frames addressed to it. */
 interface Pending {

@@ -10,6 +10,7 @@
  */
 import type { Duplex } from "../../driver/stream.ts";
 import { type ByteConn, closeQuietly, MAX_FRAME, readExactly } from "./protocol.ts";
+import { writeAll } from "../../driver/stream.ts";
 
 /**
  * Reads go into slabs: each chunk is a view of the part of a slab one read
@@ -258,8 +259,7 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
       if (input.byteLength === 0) return;
       const chunk = options.messages ? messageFrame(input) : input;
       try {
-        let offset = await conn.write(chunk);
-        while (offset < chunk.byteLength) offset += await conn.write(chunk.subarray(offset));
+        await writeAll(conn, chunk);
       } catch (error) {
         writing = false;
         settle();

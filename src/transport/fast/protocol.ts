@@ -210,12 +210,6 @@ export async function readMessage(conn: ByteConn): Promise<unknown> {
   return JSON.parse(decoder.decode(body));
 }
 
-/** Writes all of `bytes`. */
-export async function writeAll(conn: ByteConn, bytes: Uint8Array): Promise<void> {
-  let offset = await conn.write(bytes);
-  while (offset < bytes.byteLength) offset += await conn.write(bytes.subarray(offset));
-}
-
 /** Closes a connection that may already be closed. */
 export function closeQuietly(conn: ByteConn): void {
   try {

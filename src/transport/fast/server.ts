@@ -15,7 +15,7 @@ import {
   streamTargetOf,
 } from "../../exporter/dispatch.ts";
 import type { OpenResource } from "../../exporter/resources.ts";
-import { chunksReleased, hasMessageChunks } from "../../driver/stream.ts";
+import { chunksReleased, hasMessageChunks, writeAll } from "../../driver/stream.ts";
 import { FrameWriter, numberFrame, readFrames, textFrame, u32 } from "./call_frames.ts";
 import { toJsonValue } from "../../driver/json_value.ts";
 import { connDuplex } from "./conn_duplex.ts";
@@ -39,7 +39,6 @@ import {
   STREAM,
   VERSION,
   WINDOW,
-  writeAll,
 } from "./protocol.ts";
 
 /** What the fast channel served so far (tests and benchmarks read it). */
