@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { Duplex } from "../../src/driver/stream.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { type Duplex, writeAll } from "../../src/driver/stream.ts";
 
 /** Options of `pipeConsole()`. */
 export interface PipeOptions {

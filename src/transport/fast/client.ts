@@ -13,7 +13,7 @@ import {
   messageOf,
   UnavailableError,
 } from "../../driver/errors.ts";
-import type { Duplex } from "../../driver/stream.ts";
+import { type Duplex, writeAll } from "../../driver/stream.ts";
 import type { JsonValue } from "../../driver/value.ts";
 import { FrameWriter, numberFrame, readFrames, textFrame } from "./call_frames.ts";
 import { argsValue } from "../../driver/json_value.ts";
@@ -39,7 +39,6 @@ import {
   VERSION,
   WINDOW,
 } from "./protocol.ts";
-import { writeAll } from "../../driver/stream.ts";
 
 /** What a pending call does with the frames addressed to it. */
 interface Pending {

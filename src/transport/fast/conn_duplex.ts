@@ -8,9 +8,8 @@
  *
  * @module
  */
-import type { Duplex } from "../../driver/stream.ts";
+import { type Duplex, writeAll } from "../../driver/stream.ts";
 import { type ByteConn, closeQuietly, MAX_FRAME, readExactly } from "./protocol.ts";
-import { writeAll } from "../../driver/stream.ts";
 
 /**
  * Reads go into slabs: each chunk is a view of the part of a slab one read
@@ -86,7 +85,6 @@ function messageFrame(chunk: Uint8Array): Uint8Array {
   return frame;
 }
 
-/** Wraps `conn`; the returned duplex owns it. */
 /**
  * What `pumpTo` reads into: buffers of this size, reused once the writable
  * released them; a few are kept (the writable's queue bounds how many are
