@@ -1,9 +1,9 @@
-import { writeAll } from "../src/driver/stream.ts";
 /**
  * What every byte-stream benchmark shares: 64 MiB moved in 64 KiB writes,
  * and the helpers that push and drain them. No side effects: the local
  * exporter process and its clients are in `_local.ts`.
  */
+import { writeAll } from "../src/driver/stream.ts";
 
 export const CHUNK = 64 * 1024;
 export const TOTAL = 64 * 1024 * 1024;

@@ -1,4 +1,3 @@
-import { writeAll } from "../../src/driver/stream.ts";
 /**
  * A minimal QMP (QEMU Machine Protocol) client over a unix socket: the
  * capabilities handshake, commands matched to their answers by id, events
@@ -6,6 +5,7 @@ import { writeAll } from "../../src/driver/stream.ts";
  *
  * @module
  */
+import { writeAll } from "../../src/driver/stream.ts";
 
 /** An error QEMU answered a command with. */
 export class QmpError extends Error {

@@ -18,6 +18,7 @@ import type { JsonValue } from "../../src/driver/value.ts";
 import { DriverError, messageOf } from "../../src/driver/errors.ts";
 import { ProgressBar } from "../../src/client/progress.ts";
 import { addExamples, UsageError } from "../../src/client/cli_support.ts";
+import { readsInto } from "../../src/driver/stream.ts";
 import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";
 import { ImageDigest, saveDownload } from "./transfer.ts";
 
@@ -158,16 +159,17 @@ export class StorageClient extends DriverClient {
       : options.encoding === null
       ? null
       : checkEncoding(options.encoding);
-    const local = await LocalImage.open(path);
+    // An image sent as it is gets hashed as it is read; a compressed one, as it expands.
+    const plain = options.verify !== false && encoding === null ? new ImageDigest() : undefined;
+    const local = await LocalImage.open(path, plain?.update);
     const digest = options.verify === false
       ? undefined
       : encoding === null
-      ? new ImageDigest()
+      ? plain
       : await ImageDigest.expanding(path, () => decompressor(encoding));
     let upload: Upload;
     try {
-      const source = digest?.inline ? local.readable.pipeThrough(digest.inline) : local.readable;
-      upload = await this.upload(source, {
+      upload = await this.upload(local.readable, {
         size: local.size,
         onProgress: options.onProgress,
         encoding,
@@ -322,19 +324,29 @@ function parseCompression(value: string | undefined): UploadOptions["encoding"] 
   }
 }
 
-/** A local file as an upload source that can be cancelled and remembers a read error. */
+/**
+ * A local file as an upload source that can be cancelled and remembers a
+ * read error. `onRead` sees every byte read (the image's digest). Its
+ * readable also reads straight into a transport's buffers (`readsInto`).
+ */
 class LocalImage {
   /** Why reading the file failed, if it did. */
   readError: unknown;
   readonly readable: ReadableStream<Uint8Array>;
   readonly #file: Deno.FsFile;
+  readonly #onRead?: (bytes: Uint8Array) => void;
   #controller?: ReadableStreamDefaultController<Uint8Array>;
   #cancelled = false;
   #closed = false;
 
-  private constructor(readonly size: number, file: Deno.FsFile) {
+  private constructor(
+    readonly size: number,
+    file: Deno.FsFile,
+    onRead?: (bytes: Uint8Array) => void,
+  ) {
     this.#file = file;
-    this.readable = new ReadableStream<Uint8Array>({
+    this.#onRead = onRead;
+    const stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
       },
@@ -343,21 +355,13 @@ class LocalImage {
         const buffer = new Uint8Array(CHUNK);
         let n: number | null;
         try {
-          n = await file.read(buffer);
+          n = await this.#read(buffer);
         } catch (error) {
-          if (this.#cancelled) return;
-          this.readError = error;
-          this.#close();
-          controller.error(error);
+          if (!this.#cancelled) controller.error(error);
           return;
         }
-        if (this.#cancelled) return;
-        if (n === null) {
-          this.#close();
-          controller.close();
-        } else {
-          controller.enqueue(n === CHUNK ? buffer : buffer.subarray(0, n));
-        }
+        if (n === null) controller.close();
+        else controller.enqueue(n === CHUNK ? buffer : buffer.subarray(0, n));
       },
       // The consumer gave up (the driver refused the upload, say): a read that
       // fails as the file closes under it is not a read error.
@@ -366,10 +370,31 @@ class LocalImage {
         this.#close();
       },
     }, { highWaterMark: 0 });
+    this.readable = readsInto(stream, (view) => this.#read(view));
+  }
+
+  /** Reads into `view`; null at the end of the file (closed then). */
+  async #read(view: Uint8Array): Promise<number | null> {
+    let n: number | null;
+    try {
+      n = await this.#file.read(view);
+    } catch (error) {
+      if (this.#cancelled) throw uploadCancelled();
+      this.readError = error;
+      this.#close();
+      throw error;
+    }
+    if (this.#cancelled) throw uploadCancelled();
+    if (n === null) {
+      this.#close();
+      return null;
+    }
+    this.#onRead?.(view.subarray(0, n));
+    return n;
   }
 
   /** Opens `path`, failing with a message that names it. */
-  static async open(path: string): Promise<LocalImage> {
+  static async open(path: string, onRead?: (bytes: Uint8Array) => void): Promise<LocalImage> {
     let file: Deno.FsFile;
     try {
       file = await Deno.open(path);
@@ -377,7 +402,7 @@ class LocalImage {
       throw new Error(`Cannot open image "${path}": ${messageOf(error)}`, { cause: error });
     }
     try {
-      return new LocalImage((await file.stat()).size, file);
+      return new LocalImage((await file.stat()).size, file, onRead);
     } catch (error) {
       file.close();
       throw error;
@@ -399,10 +424,14 @@ class LocalImage {
     if (this.#cancelled) return;
     this.#cancelled = true;
     try {
-      this.#controller?.error(new DOMException("The upload was cancelled", "AbortError"));
+      this.#controller?.error(uploadCancelled());
     } catch {
       // The stream already ended.
     }
     this.#close();
   }
+}
+
+function uploadCancelled(): DOMException {
+  return new DOMException("The upload was cancelled", "AbortError");
 }

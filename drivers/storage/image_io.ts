@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { directReads, writeAll } from "../../src/driver/stream.ts";
 
 /** What a write or a read reports: bytes moved and their SHA-256. */
 export interface TransferResult {
@@ -90,6 +90,30 @@ async function replaceFile(temp: string, path: string): Promise<void> {
   }
 }
 
+/** Bytes per direct read of an upload (see `chunks`). */
+const DIRECT_READ = 256 * 1024;
+
+/**
+ * The chunks of `source`, null at its end: read straight into two buffers
+ * taking turns when the transport offers it (`directReads`), else from
+ * `reader`. The caller is done with a chunk (its write settled, its hash
+ * taken) before asking for the one after next.
+ */
+function chunks(
+  source: ReadableStream<Uint8Array>,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): () => Promise<Uint8Array | null> {
+  const read = directReads(source);
+  if (!read) return async () => (await reader.read()).value ?? null;
+  const buffers = [new Uint8Array(DIRECT_READ), new Uint8Array(DIRECT_READ)];
+  let turn = 0;
+  return async () => {
+    const buffer = buffers[turn++ % 2];
+    const n = await read(buffer);
+    return n === null ? null : buffer.subarray(0, n);
+  };
+}
+
 /** The error for an image that does not fit. */
 function tooLarge(label: string, limit: number): DriverError {
   return new DriverError(
@@ -120,6 +144,7 @@ export async function writeImage(
   let temp: string | undefined;
   let file: Deno.FsFile | undefined;
   const reader = source.getReader();
+  const next = chunks(source, reader);
   // Aborting ends a read that is waiting on a stalled source, too.
   const stop = () => void reader.cancel(options.signal?.reason).catch(() => {});
   options.signal?.addEventListener("abort", stop, { once: true });
@@ -139,11 +164,11 @@ export async function writeImage(
     let writing: Promise<void> = Promise.resolve();
     while (true) {
       options.signal?.throwIfAborted();
-      const { value, done } = await reader.read();
+      const value = await next();
       // A read ended by the abort is not the end of the image.
       options.signal?.throwIfAborted();
       await writing;
-      if (done) break;
+      if (value === null) break;
       if (size + value.byteLength > limit) {
         // Fill the target up first: the failure reads the same whatever the chunking
         // of the stream (a raw socket's reads are not the sender's writes).

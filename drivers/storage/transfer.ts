@@ -12,28 +12,17 @@ import { DriverError, FailedPreconditionError, messageOf } from "../../src/drive
 import { writeAll } from "../../src/driver/stream.ts";
 
 /**
- * The sha256 of an image. Uncompressed: hashed inline as it is uploaded
- * (`inline`). Compressed: the file is read a second time through a local
- * decompressor, alongside the upload.
+ * The sha256 of an image. Uncompressed: fed with `update` as the image is
+ * read for the upload. Compressed (`expanding`): the file is read a second
+ * time through a local decompressor, alongside the upload.
  */
 export class ImageDigest {
   readonly #hash = createHash("sha256");
-  /** Put this in the upload's path (uncompressed images only). */
-  readonly inline?: TransformStream<Uint8Array, Uint8Array>;
   #background?: Promise<string | undefined>;
   #stop?: () => Promise<void>;
 
-  /** A digest of an uncompressed image, fed by `inline`; `inline: false` for `expanding()`. */
-  constructor(inline = true) {
-    const hash = this.#hash;
-    if (!inline) return;
-    this.inline = new TransformStream({
-      transform(chunk, controller) {
-        hash.update(chunk);
-        controller.enqueue(chunk);
-      },
-    });
-  }
+  /** Adds bytes read from an image sent as it is. */
+  readonly update = (bytes: Uint8Array): void => void this.#hash.update(bytes);
 
   /**
    * Hashes what `path` expands to, in the background. Without the local tool
@@ -43,7 +32,7 @@ export class ImageDigest {
     path: string,
     decompressor: () => ReadableWritablePair<Uint8Array, Uint8Array>,
   ): Promise<ImageDigest> {
-    const digest = new ImageDigest(false);
+    const digest = new ImageDigest();
     let pair: ReadableWritablePair<Uint8Array, Uint8Array>;
     try {
       pair = decompressor();

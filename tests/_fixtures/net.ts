@@ -1,5 +1,5 @@
-import { writeAll } from "../../src/driver/stream.ts";
 /** Loopback networking helpers for tests. */
+import { writeAll } from "../../src/driver/stream.ts";
 
 /** A free TCP port on loopback. */
 export function freePort(): number {
@@ -23,4 +23,29 @@ export async function echoBack(conn: ReadWrite, bufferSize = 64 * 1024): Promise
     if (n === null) break;
     await writeAll(conn, buffer.subarray(0, n));
   }
+}
+
+/** Two ends of a real unix socket connection in a fresh directory; disposing closes both. */
+export async function socketPair(): Promise<
+  { client: Deno.UnixConn; server: Deno.UnixConn } & AsyncDisposable
+> {
+  const dir = await Deno.makeTempDir();
+  const listener = Deno.listen({ transport: "unix", path: `${dir}/s` });
+  const [client, server] = await Promise.all([
+    Deno.connect({ transport: "unix", path: `${dir}/s` }),
+    listener.accept(),
+  ]);
+  listener.close();
+  return {
+    client,
+    server,
+    [Symbol.asyncDispose]: async () => {
+      for (const conn of [client, server]) {
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
 }

@@ -1,29 +1,7 @@
 import assert from "node:assert/strict";
 import { FrameWriter, numberFrame, readFrames, textFrame, u32 } from "./call_frames.ts";
 import { MAX_FRAME } from "./protocol.ts";
-
-/** A connected pair of unix sockets in a fresh directory. */
-async function socketPair() {
-  const dir = await Deno.makeTempDir();
-  const listener = Deno.listen({ transport: "unix", path: `${dir}/s` });
-  const [client, server] = await Promise.all([
-    Deno.connect({ transport: "unix", path: `${dir}/s` }),
-    listener.accept(),
-  ]);
-  listener.close();
-  return {
-    client,
-    server,
-    [Symbol.asyncDispose]: async () => {
-      for (const conn of [client, server]) {
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      }
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
+import { socketPair } from "../../../tests/_fixtures/net.ts";
 
 const decoder = new TextDecoder();
 

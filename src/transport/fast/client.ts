@@ -13,11 +13,11 @@ import {
   messageOf,
   UnavailableError,
 } from "../../driver/errors.ts";
-import { type Duplex, writeAll } from "../../driver/stream.ts";
+import { directReads, type Duplex, writeAll } from "../../driver/stream.ts";
 import type { JsonValue } from "../../driver/value.ts";
 import { FrameWriter, numberFrame, readFrames, textFrame } from "./call_frames.ts";
 import { argsValue } from "../../driver/json_value.ts";
-import { connDuplex } from "./conn_duplex.ts";
+import { type ConnDuplex, connDuplex } from "./conn_duplex.ts";
 import {
   ABANDON,
   type Answer,
@@ -297,7 +297,7 @@ export class FastChannel {
     confirm?: boolean;
     messages?: boolean;
     onWrite?: (bytes: number) => void;
-  } = {}): Duplex {
+  } = {}): ConnDuplex {
     const socket = connDuplex(conn, {
       messages: options.messages,
       mapError: streamError,
@@ -309,7 +309,7 @@ export class FastChannel {
       onClose: () => this.#streams.delete(socket.close),
     });
     this.#streams.add(socket.close);
-    return { readable: socket.readable, writable: socket.writable };
+    return socket;
   }
 
   /** Opens a driver's byte stream; resolves once the exporter accepted it. */
@@ -321,7 +321,8 @@ export class FastChannel {
       method,
       session: this.session,
     });
-    return this.#duplex(conn, answer.stream ?? "", { messages: answer.messages === true });
+    const socket = this.#duplex(conn, answer.stream ?? "", { messages: answer.messages === true });
+    return { readable: socket.readable, writable: socket.writable };
   }
 
   /** Uploads `source` as a resource for driver `uuid`. */
@@ -349,9 +350,17 @@ export class FastChannel {
         options.onProgress?.(sent, options.size);
       },
     });
+    // A source that can be read into our buffers (a local file) skips the stream's chunks.
+    const read = directReads(source);
+    const push = read
+      ? duplex.pumpFrom(read).catch(async (error) => {
+        await source.cancel(error).catch(() => {});
+        throw error;
+      })
+      : source.pipeTo(duplex.writable);
     const done = (async () => {
       const [pushed, answered] = await Promise.allSettled([
-        source.pipeTo(duplex.writable),
+        push,
         duplex.readable.pipeTo(new WritableStream()),
       ]);
       if (pushed.status === "rejected") throw pushed.reason;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type Duplex, writeAll } from "../../driver/stream.ts";
+import { type Duplex, type ReadInto, readsInto, writeAll } from "../../driver/stream.ts";
 import { type ByteConn, closeQuietly, MAX_FRAME, readExactly } from "./protocol.ts";
 
 /**
@@ -62,6 +62,12 @@ export interface ConnDuplexOptions {
    * `messageChunks` stream). Empty chunks are not sent, as on gRPC.
    */
   messages?: boolean;
+  /**
+   * `readable` reads nothing ahead and is marked `readsInto`: a consumer
+   * that copies an upload out (to a file, a hash) reads the socket straight
+   * into buffers of its own (see `directReads`).
+   */
+  directReads?: boolean;
 }
 
 /** Reads one length-prefixed message; null at a clean end between messages. */
@@ -88,7 +94,7 @@ function messageFrame(chunk: Uint8Array): Uint8Array {
 /**
  * What `pumpTo` reads into: buffers of this size, reused once the writable
  * released them; a few are kept (the writable's queue bounds how many are
- * out at once).
+ * out at once). `pumpFrom` takes turns between two of them.
  */
 const POOL_BUFFER = 256 * 1024;
 const POOL_KEEP = 8;
@@ -105,6 +111,14 @@ export interface ConnDuplex extends Duplex {
    * it if the connection fails, and stops reading if it fails.
    */
   pumpTo(writable: WritableStream<Uint8Array>): Promise<void>;
+  /**
+   * Instead of writing to `writable` (never both): sends what `read` puts
+   * into two buffers taking turns, one write in flight while the next read
+   * runs. Ends like `source.pipeTo(writable)`: half-closes at the end of
+   * `read`'s data, gives the connection up if `read` fails, and rejects with
+   * the write's error if the connection fails.
+   */
+  pumpFrom(read: ReadInto): Promise<void>;
 }
 
 /** Wraps `conn`; the returned duplex owns it. */
@@ -131,16 +145,24 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
   const settle = () => {
     if (!reading && !writing) close();
   };
+  /** What a failed read becomes: closed under it (by us or the session), or its own error. */
+  const readFailure = (error: unknown) =>
+    mapError(closed ? new Deno.errors.Interrupted("The connection was closed") : error);
   let slab = new Uint8Array(SMALL_SLAB);
   let used = 0;
   let bulk = false;
   // Made on first use: a stream starts reading ahead as soon as it exists.
-  const makeReadable = () =>
+  const makeStream = () =>
     new ReadableStream<Uint8Array>({
       start(controller) {
         readController = controller;
       },
       async pull(controller) {
+        if (direct) {
+          controller.error(new TypeError("The connection is already being read directly"));
+          return;
+        }
+        pulled = true;
         let n: number | null;
         let message: Uint8Array | null = null;
         try {
@@ -157,12 +179,7 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
           }
         } catch (error) {
           reading = false;
-          if (closed) {
-            // Closed under a pending read: by us (cancel, close) or the session.
-            controller.error(mapError(new Deno.errors.Interrupted("The connection was closed")));
-          } else {
-            controller.error(mapError(error));
-          }
+          controller.error(readFailure(error));
           settle();
           return;
         }
@@ -184,8 +201,10 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
         controller.enqueue(slab.subarray(used, used + n));
         used += n;
       },
-      cancel() {
+      cancel(reason) {
         reading = false;
+        cancelled = { reason: reason ?? new DOMException("The read was cancelled", "AbortError") };
+        stopped.reject(cancelled.reason);
         if (options.onGiveUp) {
           options.onGiveUp();
           close();
@@ -193,7 +212,51 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
           settle();
         }
       },
-    }, readAhead);
+    }, options.directReads ? { highWaterMark: 0 } : readAhead);
+  // One way of reading per connection: the stream (`pulled`) or direct reads (`direct`).
+  let pulled = false;
+  let direct = false;
+  /** Rejects when `readable` is cancelled, ending a direct read waiting on the socket. */
+  const stopped = Promise.withResolvers<never>();
+  let cancelled: { reason: unknown } | undefined;
+  stopped.promise.catch(() => {});
+  let readEnd: { error: unknown } | "done" | undefined;
+  /** Ends the read side after direct reads, closing or erroring `readable` to match. */
+  const endDirect = (end: { error: unknown } | "done") => {
+    readEnd = end;
+    reading = false;
+    try {
+      if (end === "done") readController?.close();
+      else readController?.error(end.error);
+    } catch { /* cancelled already */ }
+    settle();
+  };
+  /** A direct read (`directReads`): the socket's bytes straight into `view`. */
+  const readInto: ReadInto = async (view) => {
+    if (pulled) throw new TypeError("The connection is already being read as a stream");
+    direct = true;
+    if (readEnd === "done") return null;
+    if (readEnd) throw readEnd.error;
+    let n: number | null;
+    try {
+      n = await Promise.race([conn.read(view), stopped.promise]);
+    } catch (error) {
+      const reason = cancelled ? cancelled.reason : readFailure(error);
+      endDirect({ error: reason });
+      throw reason;
+    }
+    if (n === null) {
+      try {
+        await options.beforeEnd?.();
+      } catch (error) {
+        endDirect({ error });
+        throw error;
+      }
+      endDirect("done");
+    }
+    return n;
+  };
+  const makeReadable = () => options.directReads ? readsInto(makeStream(), readInto) : makeStream();
   let readable: ReadableStream<Uint8Array> | undefined;
   let pumping = false;
   const pumpTo = async (target: WritableStream<Uint8Array>): Promise<void> => {
@@ -215,9 +278,7 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
           n = await conn.read(buffer);
         } catch (error) {
           reading = false;
-          const reason = mapError(
-            closed ? new Deno.errors.Interrupted("The connection was closed") : error,
-          );
+          const reason = readFailure(error);
           await writer.abort(reason).catch(() => {});
           settle();
           throw reason;
@@ -249,37 +310,64 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
       writer.releaseLock();
     }
   };
+  /** The write side, for `writable` and `pumpFrom`. */
+  const send = async (input: Uint8Array) => {
+    if (input.byteLength === 0) return;
+    const chunk = options.messages ? messageFrame(input) : input;
+    try {
+      await writeAll(conn, chunk);
+    } catch (error) {
+      writing = false;
+      settle();
+      throw mapError(error);
+    }
+    options.onWrite?.(input.byteLength);
+  };
+  const halfClose = async () => {
+    options.beforeHalfClose?.();
+    if (!closed) {
+      try {
+        await conn.closeWrite();
+      } catch { /* the peer is gone: nothing left to tell it */ }
+    }
+    writing = false;
+    settle();
+  };
+  const giveUp = () => {
+    options.onGiveUp?.();
+    close();
+  };
   const writable = new WritableStream<Uint8Array>({
     start(controller) {
       writeController = controller;
     },
-    async write(input) {
-      if (input.byteLength === 0) return;
-      const chunk = options.messages ? messageFrame(input) : input;
-      try {
-        await writeAll(conn, chunk);
-      } catch (error) {
-        writing = false;
-        settle();
-        throw mapError(error);
-      }
-      options.onWrite?.(input.byteLength);
-    },
-    async close() {
-      options.beforeHalfClose?.();
-      if (!closed) {
-        try {
-          await conn.closeWrite();
-        } catch { /* the peer is gone: nothing left to tell it */ }
-      }
-      writing = false;
-      settle();
-    },
-    abort() {
-      options.onGiveUp?.();
-      close();
-    },
+    write: send,
+    close: halfClose,
+    abort: giveUp,
   }, writeBehind);
+  const pumpFrom = async (read: ReadInto): Promise<void> => {
+    if (writable.locked) throw new TypeError("The connection is already being written");
+    // Locked for good: nothing else may write between the pump's chunks.
+    writable.getWriter();
+    const buffers = [new Uint8Array(POOL_BUFFER), new Uint8Array(POOL_BUFFER)];
+    let sending: Promise<void> = Promise.resolve();
+    for (let turn = 0;; turn++) {
+      let n: number | null;
+      try {
+        n = await read(buffers[turn % 2]);
+      } catch (error) {
+        await sending.catch(() => {});
+        giveUp();
+        throw error;
+      }
+      // The other buffer is free once its write is done; a failed write ends the pump.
+      await sending;
+      if (n === null) break;
+      sending = send(buffers[turn % 2].subarray(0, n));
+      sending.catch(() => {});
+    }
+    await halfClose();
+  };
   return {
     get readable() {
       if (pumping) throw new TypeError("The connection is being pumped");
@@ -288,5 +376,6 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
     writable,
     close,
     pumpTo,
+    pumpFrom,
   };
 }

@@ -447,7 +447,12 @@ async function serveResource(
   session: Session,
 ): Promise<void> {
   let id = "";
-  const socket = connDuplex(conn, { beforeEnd: () => session.confirmed(id) });
+  const socket = connDuplex(conn, {
+    beforeEnd: () => session.confirmed(id),
+    // A plain upload can be read straight into the driver's buffers; an encoded one
+    // goes through the decoder, which reads the stream.
+    directReads: target.encoding === null,
+  });
   let resource: OpenResource;
   try {
     resource = openResource(exporter, target, socket.readable);
