@@ -117,7 +117,10 @@ export class HaLab extends LabBase {
 
   /** Stops every process and removes the temp dir, then stops the etcd cluster. */
   override async close(): Promise<void> {
-    await super.close();
-    await this.etcd.close();
+    try {
+      await super.close();
+    } finally {
+      await this.etcd.close();
+    }
   }
 }

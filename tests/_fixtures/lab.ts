@@ -29,6 +29,9 @@ export function spawn(
   return { child, log: output, drained };
 }
 
+/** How long a lab process may take to exit once told to. */
+const EXIT_WAIT_MS = 15_000;
+
 async function waitUntil(
   what: string,
   check: () => Promise<boolean> | boolean,
@@ -111,20 +114,46 @@ export abstract class LabBase implements AsyncDisposable {
     return process;
   }
 
-  /** Stops a process with SIGTERM (or `signal`) and waits until it exited and its output is read. */
+  /**
+   * Stops a process with SIGTERM (or `signal`) and waits until it exited and
+   * its output is read. One that takes longer than `EXIT_WAIT_MS` is killed
+   * and fails the test with the end of its log, instead of hanging it.
+   */
   async stop(process: LabProcess, signal: Deno.Signal = "SIGTERM"): Promise<void> {
+    this.processes.delete(process);
     try {
       process.child.kill(signal);
     } catch { /* exited */ }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) =>
+      timer = setTimeout(() => resolve("late"), EXIT_WAIT_MS)
+    );
+    const ended = await Promise.race([
+      Promise.all([process.child.status, process.drained]).then(() => "ended" as const),
+      late,
+    ]);
+    clearTimeout(timer);
+    if (ended === "ended") return;
+    try {
+      process.child.kill("SIGKILL");
+    } catch { /* exited */ }
     await process.child.status;
-    await process.drained;
-    this.processes.delete(process);
+    throw new Error(
+      `A lab process was still running ${EXIT_WAIT_MS / 1000} s after ${signal}; its log ends:\n${
+        process.log().slice(-2000)
+      }`,
+    );
   }
 
-  /** Stops every process and removes the temp dir. */
+  /** Stops every process (all of them, even when one fails to stop) and removes the temp dir. */
   async close(): Promise<void> {
-    for (const process of [...this.processes]) await this.stop(process, "SIGTERM");
+    const stopped = [];
+    for (const process of [...this.processes]) {
+      stopped.push(await this.stop(process, "SIGTERM").then(() => undefined, (error) => error));
+    }
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+    const failure = stopped.find((error) => error !== undefined);
+    if (failure) throw failure;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
