@@ -4,6 +4,7 @@
  * exporter process and its clients are in `_local.ts`.
  */
 import { writeAll } from "../src/driver/stream.ts";
+import { openElsewhere } from "../drivers/storage/open_check.ts";
 
 export const CHUNK = 64 * 1024;
 export const TOTAL = 64 * 1024 * 1024;
@@ -53,19 +54,26 @@ const BARE_BUFFER = 256 * 1024;
 /**
  * The bound of any flash over a local socket, with no framework at all: the
  * receiving end of a bare pipe doing a flash's work and nothing else. Reads
- * a connection into two reused buffers, writes each to a temporary file
- * beside `target` (one write in flight) while hashing it (when the first
- * byte the client sent is 1), fsyncs, renames over `target` (the replaced
- * image freed in the background, as the storage driver does), answers the
- * sha256 (or "-") and closes.
+ * a connection into two reused buffers, writes each to a file beside
+ * `target` (one write in flight) while hashing it (when the first byte the
+ * client sent is 1), fsyncs, renames over `target`, answers the sha256 (or
+ * "-") and closes. As the storage driver does, the file written is the
+ * image the previous flash replaced (its spare), overwritten in place, when
+ * it has no other name and nothing has it open; the replaced image becomes
+ * the next spare.
  */
 export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<void> {
   const { createHash } = await import("node:crypto");
   const buffers = [new Uint8Array(BARE_BUFFER), new Uint8Array(BARE_BUFFER)];
-  const temp = `${target}.${crypto.randomUUID()}.partial`;
+  const spare = target.replace(/[^/]*$/, (name) => `.${name}.spare`);
+  const reused =
+    await Deno.lstat(spare).then((info) => info.isFile && info.nlink === 1, () => false) &&
+    openElsewhere(spare) === false;
+  const temp = reused ? spare : `${target}.${crypto.randomUUID()}.partial`;
   const file = await Deno.open(temp, { write: true, create: true });
   let hash: ReturnType<typeof createHash> | undefined;
   let writing: Promise<unknown> = Promise.resolve();
+  let size = 0;
   try {
     for (let i = 0;; i++) {
       const buffer = buffers[i % 2];
@@ -78,15 +86,20 @@ export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<vo
         data = data.subarray(1);
       }
       writing = writeAll(file, data);
+      size += data.byteLength;
       hash?.update(data);
     }
     await writing;
+    if (reused) await file.truncate(size);
     await file.syncData();
     file.close();
     const old = `${temp}.replaced`;
     const linked = await Deno.link(target, old).then(() => true, () => false);
     await Deno.rename(temp, target);
-    if (linked) Deno.remove(old).catch(() => {});
+    if (linked) {
+      const kept = Deno.rename(old, spare).catch(() => Deno.remove(old).catch(() => {}));
+      if (reused) await kept;
+    }
     await conn.write(new TextEncoder().encode(hash?.digest("hex") ?? "-"));
   } finally {
     try {

@@ -5,12 +5,21 @@
  * write keeps the previous image. A block (or character) device is written
  * in place; a failure then says the device holds a partial image.
  *
+ * With `spare`, the image a flash replaces is kept under a hidden name beside
+ * the target (`spareName()`) and the next flash overwrites it in place instead
+ * of filling a new file: its blocks are already allocated and its pages
+ * cached, so there is nothing to allocate, zero or free, and the final fsync
+ * has only data to write. The spare is reused only when it has no other name
+ * and the kernel says no open file refers to it (`openElsewhere()`), so a
+ * process still reading an image that was replaced keeps reading it whole.
+ *
  * @module
  */
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
 import { directReads, writeAll } from "../../src/driver/stream.ts";
+import { openElsewhere } from "./open_check.ts";
 
 /** What a write or a read reports: bytes moved and their SHA-256. */
 export interface TransferResult {
@@ -66,15 +75,43 @@ export interface WriteImageOptions {
    * target keeps its previous image; a device was already written in place).
    */
   beforeCommit?: () => void | Promise<void>;
+  /**
+   * Keeps the image a file target's flash replaces as the spare the next
+   * flash overwrites (see the module doc); without it the replaced image is
+   * freed, and a spare left from before is removed.
+   */
+  spare?: boolean;
+}
+
+/** The hidden name beside a file target `path` under which its spare is kept. */
+export function spareName(path: string): string {
+  return `${dirname(path)}/.${basename(path)}.spare`;
 }
 
 /**
- * Renames `temp` over `path`. The replaced image is unlinked afterwards in the
- * background through a second name: freeing a large file's blocks and cached
- * pages takes about as long as writing a tenth of it, and the caller should
- * not wait for it. Without hard links (vfat) it is a plain rename.
+ * The spare of a target opened for writing in place, when it can be reused:
+ * a regular file with no other name that no open file refers to.
  */
-async function replaceFile(temp: string, path: string): Promise<void> {
+async function openSpare(spare: string): Promise<Deno.FsFile | undefined> {
+  const info = await Deno.lstat(spare).catch(() => undefined);
+  if (!info?.isFile || info.nlink !== 1 || openElsewhere(spare) !== false) return undefined;
+  const file = await Deno.open(spare, { write: true }).catch(() => undefined);
+  if (!file) return undefined;
+  const opened = await file.stat().catch(() => undefined);
+  if (opened?.ino === info.ino && opened.nlink === 1) return file;
+  file.close();
+  return undefined;
+}
+
+/**
+ * Renames `temp` over `path`. The replaced image keeps a second name, which
+ * becomes `spare` when one is given (awaited when `temp` was the spare, so
+ * the next flash finds it). Otherwise, or when that fails, the second name is
+ * unlinked in the background: freeing a large file's blocks and cached pages
+ * takes about as long as writing a tenth of it, and the caller should not
+ * wait for it. Without hard links (vfat) it is a plain rename.
+ */
+async function replaceFile(temp: string, path: string, spare?: string): Promise<void> {
   const old = `${temp}.replaced`;
   let linked = false;
   try {
@@ -85,9 +122,16 @@ async function replaceFile(temp: string, path: string): Promise<void> {
   }
   try {
     await Deno.rename(temp, path);
-  } finally {
+  } catch (error) {
     if (linked) Deno.remove(old).catch(() => {});
+    throw error;
   }
+  if (!linked) return;
+  const free = () => Deno.remove(old).catch(() => {});
+  if (spare === undefined) return void free();
+  // Renaming over a spare that could not be reused frees it: not on the caller's time.
+  const kept = Deno.rename(old, spare).catch(free);
+  if (temp === spare) await kept;
 }
 
 /** Bytes per direct read of an upload (see `chunks`). */
@@ -142,6 +186,8 @@ export async function writeImage(
   let size = 0;
   let written = 0;
   let temp: string | undefined;
+  /** Whether `temp` is the target's spare, written in place. */
+  let reused = false;
   let file: Deno.FsFile | undefined;
   const reader = source.getReader();
   const next = chunks(source, reader);
@@ -149,9 +195,14 @@ export async function writeImage(
   const stop = () => void reader.cancel(options.signal?.reason).catch(() => {});
   options.signal?.addEventListener("abort", stop, { once: true });
   try {
+    const spare = kind === "device" ? undefined : spareName(path);
     if (kind === "device") {
       file = await Deno.open(path, { write: true });
+    } else if (options.spare && (file = await openSpare(spare!))) {
+      temp = spare;
+      reused = true;
     } else {
+      if (!options.spare) Deno.remove(spare!).catch(() => {});
       temp = await Deno.makeTempFile({
         dir: dirname(path),
         prefix: `.${basename(path)}.`,
@@ -182,6 +233,8 @@ export async function writeImage(
       size += value.byteLength;
     }
     await writing;
+    // A reused spare may be longer than the image.
+    if (reused) await file.truncate(size);
     // fsync: a file or block device keeps the image across a power cut; a character
     // device (no cache of its own) refuses it.
     if (kind !== "device" || (await Deno.stat(path)).isBlockDevice) await file.syncData();
@@ -191,7 +244,7 @@ export async function writeImage(
     if (temp !== undefined) {
       const mode = kind === "file" ? (await Deno.stat(path)).mode ?? 0o644 : 0o644;
       await Deno.chmod(temp, mode & 0o7777);
-      await replaceFile(temp, path);
+      await replaceFile(temp, path, options.spare ? spare : undefined);
       temp = undefined;
     }
   } catch (error) {

@@ -17,7 +17,7 @@ import {
   NotImplementedError,
   UnavailableError,
 } from "../../src/driver/errors.ts";
-import { cliWithConfig } from "../../tests/_fixtures/run.ts";
+import { cliWithConfig, holdOpen } from "../../tests/_fixtures/run.ts";
 import type { StorageClient, VerifiedResult } from "./client.ts";
 import { FileStorageMux, parseSize } from "./file.ts";
 import type { TransferResult } from "./image_io.ts";
@@ -91,12 +91,44 @@ Deno.test("FileStorageMux flash() takes a 256 MiB image plain, gzip, zstd and xz
   }
 });
 
-Deno.test("FileStorageMux replaces an image and frees the previous one after answering", async () => {
+/** Waits until `check()` holds (background renames and removals), failing after 5 s. */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Still not true after 5 s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function names(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort();
+}
+
+/** An upload that fails after `size` bytes, as a pulled network cable does. */
+function failingUpload(size: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= size) {
+        controller.error(new Error("network cable pulled"));
+        return;
+      }
+      sent += MiB;
+      controller.enqueue(new Uint8Array(MiB).fill(1));
+    },
+  });
+}
+
+Deno.test("FileStorageMux with spare: false replaces an image and frees the previous one after answering", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const first = await makeImage(`${dir}/first.img`, 8 * MiB, 1);
     const second = await makeImage(`${dir}/second.img`, 8 * MiB, 2);
-    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    // A spare kept while spares were on goes away once they are off.
+    await Deno.writeTextFile(`${dir}/.target.img.spare`, "left from before");
+    await using dut = await localDevice(
+      storageConfig(dir, { path: "target.img", spare: false }),
+    );
     const storage = dut.storage as StorageClient;
     assert.equal((await storage.flash<VerifiedResult>(`${dir}/first.img`)).sha256, first);
     // A reader of the previous image keeps reading it whole while it is replaced.
@@ -107,12 +139,100 @@ Deno.test("FileStorageMux replaces an image and frees the previous one after ans
     for await (const chunk of reading.readable) hash.update(chunk);
     assert.equal(hash.digest("hex"), first);
     // The second name the previous image was freed through goes away on its own.
-    const names = async () => (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
-    const deadline = Date.now() + 5000;
-    while ((await names()).length > 3 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually("only the images are left", async () => (await names(dir)).length === 3);
+    assert.deepEqual(await names(dir), ["first.img", "second.img", "target.img"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileStorageMux overwrites the image a flash replaced in place on the next flash", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const first = await makeImage(`${dir}/first.img`, 8 * MiB, 1);
+    const second = await makeImage(`${dir}/second.img`, 8 * MiB, 2);
+    const third = await makeImage(`${dir}/third.img`, 6 * MiB, 3);
+    const target = `${dir}/target.img`;
+    const spare = `${dir}/.target.img.spare`;
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    const storage = dut.storage as StorageClient;
+    assert.equal((await storage.flash<VerifiedResult>(`${dir}/first.img`)).sha256, first);
+    const firstInode = (await Deno.stat(target)).ino;
+    assert.equal((await storage.flash<VerifiedResult>(`${dir}/second.img`)).sha256, second);
+    // The replaced image stays, under the spare's name.
+    await eventually("the spare appears", () => Deno.lstat(spare).then(() => true, () => false));
+    assert.equal((await Deno.stat(spare)).ino, firstInode);
+    assert.equal(await sha256Of(spare), first);
+
+    // The next flash writes into it (same inode), cut to the new, shorter image.
+    assert.equal((await storage.flash<VerifiedResult>(`${dir}/third.img`)).sha256, third);
+    const after = await Deno.stat(target);
+    assert.equal(after.ino, firstInode, "the spare was overwritten in place");
+    assert.equal(after.size, 6 * MiB);
+    assert.equal(await sha256Of(target), third);
+    assert.equal(await sha256Of(spare), second);
+    assert.equal((after.mode ?? 0) & 0o777, 0o644);
+    assert.deepEqual(await names(dir), [
+      ".target.img.spare",
+      "first.img",
+      "second.img",
+      "target.img",
+      "third.img",
+    ]);
+
+    // A flash that fails while writing into the spare keeps the image and drops the spare.
+    const upload = await storage.upload(failingUpload(4 * MiB));
+    const [flashed] = await Promise.allSettled([
+      storage.call("flash", upload.handle, null),
+      upload.done,
+    ]);
+    assert.equal(flashed.status, "rejected");
+    assert.match(
+      (flashed as PromiseRejectedResult).reason.message,
+      /^Flashing storage "storage" failed after [\d.]+ MiB: .+; the previous image was kept$/,
+    );
+    assert.equal(await sha256Of(target), third);
+    assert.deepEqual(await names(dir), ["first.img", "second.img", "target.img", "third.img"]);
+    assert.equal((await storage.flash<VerifiedResult>(`${dir}/first.img`)).sha256, first);
+    assert.equal(await sha256Of(target), first);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileStorageMux leaves a replaced image alone while it is open or has another name", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const images: string[] = [];
+    for (let i = 0; i < 4; i++) images.push(await makeImage(`${dir}/${i}.img`, 4 * MiB, i));
+    const target = `${dir}/target.img`;
+    const spare = `${dir}/.target.img.spare`;
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    const storage = dut.storage as StorageClient;
+    const flash = async (i: number) => {
+      assert.equal((await storage.flash<VerifiedResult>(`${dir}/${i}.img`)).sha256, images[i]);
+      assert.equal(await sha256Of(target), images[i]);
+    };
+    await flash(0);
+    // Another process keeps the first image open (as QEMU or a loop device would).
+    using reading = await Deno.open(target);
+    {
+      await using _holder = await holdOpen(target);
+      await flash(1);
+      await eventually("the spare appears", () => Deno.lstat(spare).then(() => true, () => false));
+      // The spare (the first image) is open elsewhere: the next flash leaves it alone.
+      await flash(2);
+      const hash = createHash("sha256");
+      for await (const chunk of reading.readable) hash.update(chunk);
+      assert.equal(hash.digest("hex"), images[0], "the reader still reads the first image whole");
     }
-    assert.deepEqual(await names(), ["first.img", "second.img", "target.img"]);
+    // The spare is now the second image; a second name keeps it from being reused.
+    await eventually("the spare holds the second image", async () => {
+      return await sha256Of(spare).catch(() => "") === images[1];
+    });
+    await Deno.link(spare, `${dir}/kept.img`);
+    await flash(3);
+    assert.equal(await sha256Of(`${dir}/kept.img`), images[1]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -161,18 +281,7 @@ Deno.test("FileStorageMux keeps the previous image when an upload is interrupted
     const previous = await makeImage(`${dir}/target.img`, MiB, 7);
     await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
     const storage = dut.storage as StorageClient;
-    let sent = 0;
-    const failing = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent >= 8 * MiB) {
-          controller.error(new Error("network cable pulled"));
-          return;
-        }
-        sent += MiB;
-        controller.enqueue(new Uint8Array(MiB).fill(1));
-      },
-    });
-    const upload = await storage.upload(failing);
+    const upload = await storage.upload(failingUpload(8 * MiB));
     const [flashed, uploaded] = await Promise.allSettled([
       storage.call("flash", upload.handle, null),
       upload.done,
@@ -424,6 +533,24 @@ Deno.test("FileStorageMux writes a device in place and says when it holds a part
       },
     );
     assert.deepEqual(await partials(dir), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileStorageMux refuses a spare setting that is not true or false", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      localDevice(storageConfig(dir, { path: "target.img", spare: "yes" })),
+      (error: Error) => {
+        assert.equal(
+          error.message,
+          'Invalid config export.storage.config.spare: expected true or false, got "yes"',
+        );
+        return true;
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

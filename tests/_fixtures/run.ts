@@ -121,3 +121,27 @@ export async function waitForPath(path: string, timeoutMs = 15_000): Promise<voi
   }
   throw new Error(`${path} did not appear within ${timeoutMs} ms`);
 }
+
+/**
+ * Another process (a shell) holding `path` open for reading, as QEMU or a
+ * loop device holds a disk image; disposing it ends the process.
+ */
+export async function holdOpen(path: string): Promise<AsyncDisposable> {
+  const holder = new Deno.Command("sh", {
+    args: ["-c", 'exec 3<"$1"; echo open; read _', "sh", path],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const out = holder.stdout.getReader();
+  const { value } = await out.read();
+  if (new TextDecoder().decode(value).trim() !== "open") {
+    throw new Error(`Cannot hold ${path} open`);
+  }
+  return {
+    async [Symbol.asyncDispose]() {
+      await holder.stdin.close().catch(() => {});
+      await out.cancel().catch(() => {});
+      await holder.status;
+    },
+  };
+}
