@@ -5,6 +5,7 @@
  */
 import { writeAll } from "../src/driver/stream.ts";
 import { openElsewhere } from "../drivers/storage/open_check.ts";
+import { TransferFile } from "../src/driver/transfer_file.ts";
 
 export const CHUNK = 64 * 1024;
 export const TOTAL = 64 * 1024 * 1024;
@@ -60,7 +61,7 @@ const BARE_BUFFER = 256 * 1024;
  * "-") and closes. As the storage driver does, the file written is the
  * image the previous flash replaced (its spare), overwritten in place, when
  * it has no other name and nothing has it open; the replaced image becomes
- * the next spare.
+ * the next spare. Both ends use the driver's `TransferFile` for the file.
  */
 export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<void> {
   const { createHash } = await import("node:crypto");
@@ -71,6 +72,7 @@ export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<vo
     openElsewhere(spare) === false;
   const temp = reused ? spare : `${target}.${crypto.randomUUID()}.partial`;
   const file = await Deno.open(temp, { write: true, create: true });
+  const io = new TransferFile(file);
   let hash: ReturnType<typeof createHash> | undefined;
   let writing: Promise<unknown> = Promise.resolve();
   let size = 0;
@@ -85,7 +87,7 @@ export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<vo
         if (data[0] === 1) hash = createHash("sha256");
         data = data.subarray(1);
       }
-      writing = writeAll(file, data);
+      writing = io.write(data);
       size += data.byteLength;
       hash?.update(data);
     }
@@ -118,11 +120,12 @@ export async function bareFlash(conn: Deno.UnixConn, image: string, sha256: bool
   const hash = sha256 ? createHash("sha256") : undefined;
   const buffers = [new Uint8Array(BARE_BUFFER), new Uint8Array(BARE_BUFFER)];
   using file = await Deno.open(image);
+  const io = new TransferFile(file);
   await conn.write(new Uint8Array([sha256 ? 1 : 0]));
   let sending: Promise<unknown> = Promise.resolve();
   for (let i = 0;; i++) {
     const buffer = buffers[i % 2];
-    const n = await file.read(buffer);
+    const n = await io.read(buffer);
     await sending;
     if (n === null) break;
     const data = buffer.subarray(0, n);

@@ -19,6 +19,7 @@ import { DriverError, messageOf } from "../../src/driver/errors.ts";
 import { ProgressBar } from "../../src/client/progress.ts";
 import { addExamples, UsageError } from "../../src/client/cli_support.ts";
 import { readsInto } from "../../src/driver/stream.ts";
+import { TransferFile } from "../../src/driver/transfer_file.ts";
 import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";
 import { ImageDigest, saveDownload } from "./transfer.ts";
 
@@ -334,6 +335,8 @@ class LocalImage {
   readError: unknown;
   readonly readable: ReadableStream<Uint8Array>;
   readonly #file: Deno.FsFile;
+  /** Reads of `#file`, on the event loop's thread on a host with few cores. */
+  readonly #io: TransferFile;
   readonly #onRead?: (bytes: Uint8Array) => void;
   #controller?: ReadableStreamDefaultController<Uint8Array>;
   #cancelled = false;
@@ -345,6 +348,7 @@ class LocalImage {
     onRead?: (bytes: Uint8Array) => void,
   ) {
     this.#file = file;
+    this.#io = new TransferFile(file);
     this.#onRead = onRead;
     const stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -377,7 +381,7 @@ class LocalImage {
   async #read(view: Uint8Array): Promise<number | null> {
     let n: number | null;
     try {
-      n = await this.#file.read(view);
+      n = await this.#io.read(view);
     } catch (error) {
       if (this.#cancelled) throw uploadCancelled();
       this.readError = error;

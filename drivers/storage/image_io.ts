@@ -18,7 +18,8 @@
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
-import { directReads, writeAll } from "../../src/driver/stream.ts";
+import { directReads } from "../../src/driver/stream.ts";
+import { TransferFile } from "../../src/driver/transfer_file.ts";
 import { openElsewhere } from "./open_check.ts";
 
 /** What a write or a read reports: bytes moved and their SHA-256. */
@@ -210,6 +211,9 @@ export async function writeImage(
       });
       file = await Deno.open(temp, { write: true, truncate: true });
     }
+    // A device (often slow media) is written from a thread; a file from the event
+    // loop's own thread on a host with few cores (see TransferFile).
+    const io = new TransferFile(file, kind === "device" ? false : undefined);
     // One write in flight while the next chunk is hashed and read: the disk, the
     // hash and the network overlap instead of taking turns.
     let writing: Promise<void> = Promise.resolve();
@@ -223,11 +227,11 @@ export async function writeImage(
       if (size + value.byteLength > limit) {
         // Fill the target up first: the failure reads the same whatever the chunking
         // of the stream (a raw socket's reads are not the sender's writes).
-        await writeAll(file, value.subarray(0, limit - size));
+        await io.write(value.subarray(0, limit - size));
         written += limit - size;
         throw tooLarge(label, limit);
       }
-      writing = writeAll(file, value).then(() => void (written += value.byteLength));
+      writing = io.write(value).then(() => void (written += value.byteLength));
       writing.catch(() => {});
       hash.update(value);
       size += value.byteLength;
