@@ -135,6 +135,55 @@ async function replaceFile(temp: string, path: string, spare?: string): Promise<
   if (temp === spare) await kept;
 }
 
+/** Bytes written to a file target between two background syncs (see `EarlySync`). */
+const SYNC_EVERY = 16 * 1024 * 1024;
+
+/**
+ * Starts the writeback of a file target while its image is still arriving:
+ * every `SYNC_EVERY` bytes, an fdatasync through a second handle, from a
+ * thread, one at a time. The final fsync then has only the tail left to
+ * write (per 64 MiB on a 2-core machine: 15 → 5 ms, the flash 75 → 70 ms);
+ * it still runs, and it alone makes the image durable.
+ */
+class EarlySync {
+  readonly #file: Deno.FsFile;
+  #syncing?: Promise<void>;
+  #syncedAt = 0;
+  #error: unknown;
+
+  private constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  static async open(path: string): Promise<EarlySync> {
+    return new EarlySync(await Deno.open(path, { read: true }));
+  }
+
+  /** Told the bytes written so far; starts a sync when due and none runs. */
+  written(size: number): void {
+    if (this.#syncing || size - this.#syncedAt < SYNC_EVERY) return;
+    this.#syncedAt = size;
+    this.#syncing = this.#file.syncData()
+      .catch((error) => void (this.#error ??= error))
+      .finally(() => void (this.#syncing = undefined));
+  }
+
+  /** Waits for the sync running and closes; a sync that failed fails the write. */
+  async finish(): Promise<void> {
+    await this.#syncing;
+    this.close();
+    if (this.#error !== undefined) throw this.#error;
+  }
+
+  close(): void {
+    try {
+      this.#file.close();
+    } catch {
+      // Closed already.
+    }
+  }
+}
+
 /** Bytes per direct read of an upload (see `chunks`). */
 const DIRECT_READ = 256 * 1024;
 
@@ -190,6 +239,7 @@ export async function writeImage(
   /** Whether `temp` is the target's spare, written in place. */
   let reused = false;
   let file: Deno.FsFile | undefined;
+  let early: EarlySync | undefined;
   const reader = source.getReader();
   const next = chunks(source, reader);
   // Aborting ends a read that is waiting on a stalled source, too.
@@ -214,6 +264,7 @@ export async function writeImage(
     // A device (often slow media) is written from a thread; a file from the event
     // loop's own thread on a host with few cores (see TransferFile).
     const io = new TransferFile(file, kind === "device" ? false : undefined);
+    if (temp !== undefined) early = await EarlySync.open(temp);
     // One write in flight while the next chunk is hashed and read: the disk, the
     // hash and the network overlap instead of taking turns.
     let writing: Promise<void> = Promise.resolve();
@@ -235,8 +286,10 @@ export async function writeImage(
       writing.catch(() => {});
       hash.update(value);
       size += value.byteLength;
+      early?.written(size);
     }
     await writing;
+    await early?.finish();
     // A reused spare may be longer than the image.
     if (reused) await file.truncate(size);
     // fsync: a file or block device keeps the image across a power cut; a character
@@ -252,6 +305,7 @@ export async function writeImage(
       temp = undefined;
     }
   } catch (error) {
+    early?.close();
     file?.close();
     if (temp !== undefined) await Deno.remove(temp).catch(() => {});
     await reader.cancel(error).catch(() => {});

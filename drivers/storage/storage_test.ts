@@ -281,7 +281,9 @@ Deno.test("FileStorageMux keeps the previous image when an upload is interrupted
     const previous = await makeImage(`${dir}/target.img`, MiB, 7);
     await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
     const storage = dut.storage as StorageClient;
-    const upload = await storage.upload(failingUpload(8 * MiB));
+    const openFiles = async () => (await Array.fromAsync(Deno.readDir("/proc/self/fd"))).length;
+    const before = await openFiles();
+    const upload = await storage.upload(failingUpload(24 * MiB));
     const [flashed, uploaded] = await Promise.allSettled([
       storage.call("flash", upload.handle, null),
       upload.done,
@@ -295,6 +297,8 @@ Deno.test("FileStorageMux keeps the previous image when an upload is interrupted
     assert.equal(await sha256Of(`${dir}/target.img`), previous);
     assert.deepEqual(await partials(dir), []);
     assert.equal((await storage.info<{ mux: string }>()).mux, "dut");
+    // Every file the flash opened (the image, its background syncer) is closed.
+    await eventually("the files are closed", async () => await openFiles() <= before);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
