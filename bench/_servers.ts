@@ -61,7 +61,8 @@ const BARE_BUFFER = 256 * 1024;
  * "-") and closes. As the storage driver does, the file written is the
  * image the previous flash replaced (its spare), overwritten in place, when
  * it has no other name and nothing has it open; the replaced image becomes
- * the next spare. Both ends use the driver's `TransferFile` for the file.
+ * the next spare. Both ends use the driver's `TransferFile` for the file,
+ * and writeback starts every 16 MiB, as in the driver.
  */
 export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<void> {
   const { createHash } = await import("node:crypto");
@@ -73,6 +74,10 @@ export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<vo
   const temp = reused ? spare : `${target}.${crypto.randomUUID()}.partial`;
   const file = await Deno.open(temp, { write: true, create: true });
   const io = new TransferFile(file);
+  // Writeback started every 16 MiB from a second handle, as the driver does.
+  const syncer = await Deno.open(temp, { read: true });
+  let syncing: Promise<void> | undefined;
+  let syncedAt = 0;
   let hash: ReturnType<typeof createHash> | undefined;
   let writing: Promise<unknown> = Promise.resolve();
   let size = 0;
@@ -90,8 +95,13 @@ export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<vo
       writing = io.write(data);
       size += data.byteLength;
       hash?.update(data);
+      if (!syncing && size - syncedAt >= 16 * 1024 * 1024) {
+        syncedAt = size;
+        syncing = syncer.syncData().finally(() => void (syncing = undefined));
+      }
     }
     await writing;
+    await syncing;
     if (reused) await file.truncate(size);
     await file.syncData();
     file.close();
@@ -104,9 +114,12 @@ export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<vo
     }
     await conn.write(new TextEncoder().encode(hash?.digest("hex") ?? "-"));
   } finally {
-    try {
-      conn.close();
-    } catch { /* closed */ }
+    syncer.close();
+    for (const closable of [file, conn]) {
+      try {
+        closable.close();
+      } catch { /* closed */ }
+    }
   }
 }
 
