@@ -344,11 +344,13 @@ class LocalImage {
 
   private constructor(
     readonly size: number,
+    regular: boolean,
     file: Deno.FsFile,
     onRead?: (bytes: Uint8Array) => void,
   ) {
     this.#file = file;
-    this.#io = new TransferFile(file);
+    // A pipe or a device may wait for its writer: only a regular file is read blocking.
+    this.#io = new TransferFile(file, regular ? undefined : false);
     this.#onRead = onRead;
     const stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -406,7 +408,8 @@ class LocalImage {
       throw new Error(`Cannot open image "${path}": ${messageOf(error)}`, { cause: error });
     }
     try {
-      return new LocalImage((await file.stat()).size, file, onRead);
+      const info = await file.stat();
+      return new LocalImage(info.size, info.isFile, file, onRead);
     } catch (error) {
       file.close();
       throw error;

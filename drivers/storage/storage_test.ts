@@ -542,6 +542,37 @@ Deno.test("FileStorageMux writes a device in place and says when it holds a part
   }
 });
 
+Deno.test("StorageClient.flash() from a pipe keeps the client's event loop free while it waits", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sha256 = await makeImage(`${dir}/image.img`, 4 * MiB);
+    const fifo = `${dir}/image.fifo`;
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    // The writer opens the pipe at once and sends the image only 500 ms later.
+    const writer = new Deno.Command("sh", {
+      args: ["-c", 'exec 3>"$1"; sleep 0.5; cat "$2" >&3', "sh", fifo, `${dir}/image.img`],
+    }).spawn();
+    await using dut = await localDevice(storageConfig(dir, { path: "target.img" }));
+    let last = performance.now();
+    let longest = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 10);
+    try {
+      const result = await (dut.storage as StorageClient).flash<VerifiedResult>(fifo);
+      assert.equal(result.sha256, sha256);
+    } finally {
+      clearInterval(ticker);
+    }
+    assert.ok((await writer.status).success);
+    assert.ok(longest < 250, `the event loop stalled for ${longest.toFixed(0)} ms`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("FileStorageMux refuses a spare setting that is not true or false", async () => {
   const dir = await Deno.makeTempDir();
   try {

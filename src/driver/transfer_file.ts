@@ -15,7 +15,9 @@
  * A blocking call also stalls everything else the process serves, so one
  * that takes longer than `SLOW_MS` (a cold cache on a slow disk, or the
  * kernel throttling a writer that outruns the disk) hands the rest of the
- * transfer back to the thread.
+ * transfer back to the thread. Only regular files qualify: a pipe or a
+ * device may wait on its other end for as long as it likes, so callers
+ * pass `blocking: false` for them.
  *
  * @module
  */
