@@ -89,28 +89,48 @@ export function spareName(path: string): string {
   return `${dirname(path)}/.${basename(path)}.spare`;
 }
 
+/** What a flash does with a file target's spare. */
+interface SpareUse {
+  /** The spare opened for writing in place, when it can be reused. */
+  file?: Deno.FsFile;
+  /** Its inode, checked again before it is renamed over the target. */
+  ino?: number | null;
+  /** Whether the image the flash replaces becomes the next spare. */
+  keep: boolean;
+}
+
 /**
- * The spare of a target opened for writing in place, when it can be reused:
- * a regular file with no other name that no open file refers to.
+ * The spare `spare`, opened for writing in place when it can be reused: a
+ * regular file with no other name that no open file refers to. A spare that
+ * is in use or has other names is left to them (the next spare is renamed
+ * over its name). Where the kernel cannot say whether a file is in use (no
+ * FFI, no leases), spares could never be reused, so none is kept.
  */
-async function openSpare(spare: string): Promise<Deno.FsFile | undefined> {
+async function openSpare(spare: string): Promise<SpareUse> {
   const info = await Deno.lstat(spare).catch(() => undefined);
-  if (!info?.isFile || info.nlink !== 1 || openElsewhere(spare) !== false) return undefined;
+  if (!info?.isFile || info.nlink !== 1) return { keep: true };
+  const inUse = openElsewhere(spare);
+  if (inUse === undefined) {
+    Deno.remove(spare).catch(() => {});
+    return { keep: false };
+  }
+  if (inUse) return { keep: true };
   const file = await Deno.open(spare, { write: true }).catch(() => undefined);
-  if (!file) return undefined;
+  if (!file) return { keep: true };
   const opened = await file.stat().catch(() => undefined);
-  if (opened?.ino === info.ino && opened.nlink === 1) return file;
+  if (opened?.ino === info.ino && opened.nlink === 1) return { file, ino: info.ino, keep: true };
   file.close();
-  return undefined;
+  return { keep: true };
 }
 
 /**
  * Renames `temp` over `path`. The replaced image keeps a second name, which
- * becomes `spare` when one is given (awaited when `temp` was the spare, so
- * the next flash finds it). Otherwise, or when that fails, the second name is
- * unlinked in the background: freeing a large file's blocks and cached pages
- * takes about as long as writing a tenth of it, and the caller should not
- * wait for it. Without hard links (vfat) it is a plain rename.
+ * becomes `spare` when one is given, before this returns (the next flash
+ * must find the spare as this one left it). Otherwise, or when that fails,
+ * the second name is unlinked in the background: freeing a large file's
+ * blocks and cached pages takes about as long as writing a tenth of it, and
+ * the caller should not wait for it. Without hard links (vfat) it is a
+ * plain rename.
  */
 async function replaceFile(temp: string, path: string, spare?: string): Promise<void> {
   const old = `${temp}.replaced`;
@@ -130,9 +150,7 @@ async function replaceFile(temp: string, path: string, spare?: string): Promise<
   if (!linked) return;
   const free = () => Deno.remove(old).catch(() => {});
   if (spare === undefined) return void free();
-  // Renaming over a spare that could not be reused frees it: not on the caller's time.
-  const kept = Deno.rename(old, spare).catch(free);
-  if (temp === spare) await kept;
+  await Deno.rename(old, spare).catch(free);
 }
 
 /** Bytes written to a file target between two background syncs (see `EarlySync`). */
@@ -236,8 +254,8 @@ export async function writeImage(
   let size = 0;
   let written = 0;
   let temp: string | undefined;
-  /** Whether `temp` is the target's spare, written in place. */
-  let reused = false;
+  /** Whether `temp` is the target's spare, written in place, and what becomes of the spare. */
+  let spareUse: SpareUse = { keep: false };
   let file: Deno.FsFile | undefined;
   let early: EarlySync | undefined;
   const reader = source.getReader();
@@ -249,9 +267,9 @@ export async function writeImage(
     const spare = kind === "device" ? undefined : spareName(path);
     if (kind === "device") {
       file = await Deno.open(path, { write: true });
-    } else if (options.spare && (file = await openSpare(spare!))) {
+    } else if (options.spare && (spareUse = await openSpare(spare!)).file) {
+      file = spareUse.file;
       temp = spare;
-      reused = true;
     } else {
       if (!options.spare) Deno.remove(spare!).catch(() => {});
       temp = await Deno.makeTempFile({
@@ -291,7 +309,7 @@ export async function writeImage(
     await writing;
     await early?.finish();
     // A reused spare may be longer than the image.
-    if (reused) await file.truncate(size);
+    if (spareUse.file) await file.truncate(size);
     // fsync: a file or block device keeps the image across a power cut; a character
     // device (no cache of its own) refuses it.
     if (kind !== "device" || (await Deno.stat(path)).isBlockDevice) await file.syncData();
@@ -301,7 +319,10 @@ export async function writeImage(
     if (temp !== undefined) {
       const mode = kind === "file" ? (await Deno.stat(path)).mode ?? 0o644 : 0o644;
       await Deno.chmod(temp, mode & 0o7777);
-      await replaceFile(temp, path, options.spare ? spare : undefined);
+      if (spareUse.file && (await Deno.lstat(temp)).ino !== spareUse.ino) {
+        throw new Error(`${temp} was replaced while the image was written to it`);
+      }
+      await replaceFile(temp, path, spareUse.keep ? spare : undefined);
       temp = undefined;
     }
   } catch (error) {
