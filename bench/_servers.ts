@@ -4,7 +4,7 @@
  * exporter process and its clients are in `_local.ts`.
  */
 import { writeAll } from "../src/driver/stream.ts";
-import { openElsewhere } from "../drivers/storage/open_check.ts";
+import { EarlySync, openSpare, replaceFile, spareName } from "../drivers/storage/image_io.ts";
 import { TransferFile } from "../src/driver/transfer_file.ts";
 
 export const CHUNK = 64 * 1024;
@@ -61,23 +61,19 @@ const BARE_BUFFER = 256 * 1024;
  * "-") and closes. As the storage driver does, the file written is the
  * image the previous flash replaced (its spare), overwritten in place, when
  * it has no other name and nothing has it open; the replaced image becomes
- * the next spare. Both ends use the driver's `TransferFile` for the file,
- * and writeback starts every 16 MiB, as in the driver.
+ * the next spare. The file work is the driver's own (`openSpare`,
+ * `TransferFile`, `EarlySync`, `replaceFile`); only the stream, protocol
+ * and driver machinery are left out.
  */
 export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<void> {
   const { createHash } = await import("node:crypto");
   const buffers = [new Uint8Array(BARE_BUFFER), new Uint8Array(BARE_BUFFER)];
-  const spare = target.replace(/[^/]*$/, (name) => `.${name}.spare`);
-  const reused =
-    await Deno.lstat(spare).then((info) => info.isFile && info.nlink === 1, () => false) &&
-    openElsewhere(spare) === false;
-  const temp = reused ? spare : `${target}.${crypto.randomUUID()}.partial`;
-  const file = await Deno.open(temp, { write: true, create: true });
+  const spare = spareName(target);
+  const use = await openSpare(spare);
+  const temp = use.file ? spare : `${target}.${crypto.randomUUID()}.partial`;
+  const file = use.file ?? await Deno.open(temp, { write: true, create: true });
   const io = new TransferFile(file);
-  // Writeback started every 16 MiB from a second handle, as the driver does.
-  const syncer = await Deno.open(temp, { read: true });
-  let syncing: Promise<void> | undefined;
-  let syncedAt = 0;
+  const early = await EarlySync.open(temp);
   let hash: ReturnType<typeof createHash> | undefined;
   let writing: Promise<unknown> = Promise.resolve();
   let size = 0;
@@ -95,26 +91,17 @@ export async function bareFlashSink(conn: Deno.Conn, target: string): Promise<vo
       writing = io.write(data);
       size += data.byteLength;
       hash?.update(data);
-      if (!syncing && size - syncedAt >= 16 * 1024 * 1024) {
-        syncedAt = size;
-        syncing = syncer.syncData().finally(() => void (syncing = undefined));
-      }
+      early.written(size);
     }
     await writing;
-    await syncing;
-    if (reused) await file.truncate(size);
+    await early.finish();
+    if (use.file) await file.truncate(size);
     await file.syncData();
     file.close();
-    const old = `${temp}.replaced`;
-    const linked = await Deno.link(target, old).then(() => true, () => false);
-    await Deno.rename(temp, target);
-    if (linked) {
-      const kept = Deno.rename(old, spare).catch(() => Deno.remove(old).catch(() => {}));
-      if (reused) await kept;
-    }
+    await replaceFile(temp, target, use.keep ? spare : undefined);
     await conn.write(new TextEncoder().encode(hash?.digest("hex") ?? "-"));
   } finally {
-    syncer.close();
+    early.close();
     for (const closable of [file, conn]) {
       try {
         closable.close();

@@ -90,7 +90,7 @@ export function spareName(path: string): string {
 }
 
 /** What a flash does with a file target's spare. */
-interface SpareUse {
+export interface SpareUse {
   /** The spare opened for writing in place, when it can be reused. */
   file?: Deno.FsFile;
   /** Its inode, checked again before it is renamed over the target. */
@@ -106,7 +106,7 @@ interface SpareUse {
  * over its name). Where the kernel cannot say whether a file is in use (no
  * FFI, no leases), spares could never be reused, so none is kept.
  */
-async function openSpare(spare: string): Promise<SpareUse> {
+export async function openSpare(spare: string): Promise<SpareUse> {
   const info = await Deno.lstat(spare).catch(() => undefined);
   if (!info?.isFile || info.nlink !== 1) return { keep: true };
   const inUse = openElsewhere(spare);
@@ -132,7 +132,7 @@ async function openSpare(spare: string): Promise<SpareUse> {
  * the caller should not wait for it. Without hard links (vfat) it is a
  * plain rename.
  */
-async function replaceFile(temp: string, path: string, spare?: string): Promise<void> {
+export async function replaceFile(temp: string, path: string, spare?: string): Promise<void> {
   const old = `${temp}.replaced`;
   let linked = false;
   try {
@@ -163,7 +163,7 @@ const SYNC_EVERY = 16 * 1024 * 1024;
  * write (per 64 MiB on a 2-core machine: 15 → 5 ms, the flash 75 → 70 ms);
  * it still runs, and it alone makes the image durable.
  */
-class EarlySync {
+export class EarlySync {
   readonly #file: Deno.FsFile;
   #syncing?: Promise<void>;
   #syncedAt = 0;
