@@ -61,5 +61,7 @@ globalThis.addEventListener("unload", () => {
   for (const { lab, client } of Object.values(labs)) {
     void client.close();
     void lab.close();
+    // The process exits right after unload: the store goes now or never.
+    Deno.removeSync(lab.dir, { recursive: true });
   }
 });
