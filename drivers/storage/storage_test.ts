@@ -119,6 +119,25 @@ function failingUpload(size: number): ReadableStream<Uint8Array> {
   });
 }
 
+/**
+ * Flashes `source` through an upload handle, as the client's flash() does
+ * with a file; resolves with how the flash call and the upload ended.
+ */
+async function flashUpload(storage: StorageClient, source: ReadableStream<Uint8Array>) {
+  const upload = await storage.upload(source);
+  const [flashed, uploaded] = await Promise.allSettled([
+    storage.call("flash", upload.handle, null),
+    upload.done,
+  ]);
+  return { flashed, uploaded };
+}
+
+/** The message a flash failed with (fails the test if it did not). */
+function failure(flashed: PromiseSettledResult<unknown>): string {
+  assert.equal(flashed.status, "rejected");
+  return (flashed as PromiseRejectedResult).reason.message;
+}
+
 Deno.test("FileStorageMux with spare: false replaces an image and frees the previous one after answering", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -180,14 +199,9 @@ Deno.test("FileStorageMux overwrites the image a flash replaced in place on the 
     ]);
 
     // A flash that fails while writing into the spare keeps the image and drops the spare.
-    const upload = await storage.upload(failingUpload(4 * MiB));
-    const [flashed] = await Promise.allSettled([
-      storage.call("flash", upload.handle, null),
-      upload.done,
-    ]);
-    assert.equal(flashed.status, "rejected");
+    const { flashed } = await flashUpload(storage, failingUpload(4 * MiB));
     assert.match(
-      (flashed as PromiseRejectedResult).reason.message,
+      failure(flashed),
       /^Flashing storage "storage" failed after [\d.]+ MiB: .+; the previous image was kept$/,
     );
     assert.equal(await sha256Of(target), third);
@@ -280,15 +294,10 @@ Deno.test("FileStorageMux keeps the previous image when an upload is interrupted
     const storage = dut.storage as StorageClient;
     const openFiles = async () => (await Array.fromAsync(Deno.readDir("/proc/self/fd"))).length;
     const before = await openFiles();
-    const upload = await storage.upload(failingUpload(24 * MiB));
-    const [flashed, uploaded] = await Promise.allSettled([
-      storage.call("flash", upload.handle, null),
-      upload.done,
-    ]);
+    const { flashed, uploaded } = await flashUpload(storage, failingUpload(24 * MiB));
     assert.equal(uploaded.status, "rejected");
-    assert.equal(flashed.status, "rejected");
     assert.match(
-      (flashed as PromiseRejectedResult).reason.message,
+      failure(flashed),
       /^Flashing storage "storage" failed after [\d.]+ MiB: .+; the previous image was kept$/,
     );
     assert.equal(await sha256Of(`${dir}/target.img`), previous);
@@ -582,7 +591,8 @@ Deno.test("FileStorageMux fails a flash whose spare is replaced under it and kee
     assert.equal((await storage.flash<VerifiedResult>(`${dir}/second.img`)).sha256, second);
     // Halfway through the next flash (into the spare), another file takes the spare's name.
     let sent = 0;
-    const upload = await storage.upload(
+    const { flashed } = await flashUpload(
+      storage,
       new ReadableStream<Uint8Array>({
         async pull(controller) {
           if (sent === 2) {
@@ -594,13 +604,8 @@ Deno.test("FileStorageMux fails a flash whose spare is replaced under it and kee
         },
       }),
     );
-    const [flashed] = await Promise.allSettled([
-      storage.call("flash", upload.handle, null),
-      upload.done,
-    ]);
-    assert.equal(flashed.status, "rejected");
     assert.match(
-      (flashed as PromiseRejectedResult).reason.message,
+      failure(flashed),
       /: .*\.target\.img\.spare was replaced while the image was written to it; the previous image was kept$/,
     );
     assert.equal(await sha256Of(`${dir}/target.img`), second);
