@@ -26,9 +26,10 @@ const IMAGE_SIZE = 64 * MiB;
 
 /** The device: a pty whose master echoes back everything it reads. */
 const device = PtyPair.open();
-const echoing = (async () => {
+// Ends with the device (at exit).
+(async () => {
   for await (const chunk of device.readable) await device.write(chunk);
-})();
+})().catch(() => {});
 
 const dir = await Deno.makeTempDir({ prefix: "jumpstarter-bench-" });
 const image = `${dir}/image.img`;
