@@ -285,8 +285,7 @@ export class FastChannel {
   /** Opens a connection for a byte stream or resource; closing the session closes it. */
   async #open(header: Header): Promise<{ conn: ByteConn; answer: Answer & { ok: true } }> {
     if (this.#failure) throw this.#failure;
-    const opened = await dial(this.target, header, 10_000);
-    return opened;
+    return await dial(this.target, header, 10_000);
   }
 
   /**
