@@ -27,6 +27,7 @@ import {
 } from "../transport/fast/protocol.ts";
 import type { ClientSession, Download, Upload, UploadOptions } from "./driver_client.ts";
 import type { GrpcLink } from "./grpc_link.ts";
+import { switchedOff } from "../env_switch.ts";
 
 /** Options of `GrpcSession.open` and `connect`. */
 export interface SessionOptions {
@@ -43,12 +44,7 @@ export interface SessionOptions {
 }
 
 function fastPathWanted(options: SessionOptions): boolean {
-  if (options.fastPath === false) return false;
-  let env: string | undefined;
-  try {
-    env = Deno.env.get("JMP_FAST_PATH");
-  } catch { /* no env permission: the default */ }
-  return !(env && /^(off|0|false|no)$/i.test(env));
+  return options.fastPath !== false && !switchedOff("JMP_FAST_PATH");
 }
 
 function offersFastPath(report: ExporterReport | undefined): boolean {

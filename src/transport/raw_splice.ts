@@ -12,6 +12,7 @@
 import { UnavailableError } from "../driver/errors.ts";
 import { type ByteConn, closeQuietly } from "./fast/protocol.ts";
 import { writeAll } from "../driver/stream.ts";
+import { switchedOff } from "../env_switch.ts";
 
 const encoder = new TextEncoder();
 
@@ -27,11 +28,7 @@ export interface RawSplice {
  * that passes HTTP/2 only.
  */
 export function rawSpliceWanted(): boolean {
-  let env: string | undefined;
-  try {
-    env = Deno.env.get("JMP_ROUTER_SPLICE");
-  } catch { /* no env permission: the default */ }
-  return !(env && /^(off|0|false|no)$/i.test(env));
+  return !switchedOff("JMP_ROUTER_SPLICE");
 }
 
 /**
