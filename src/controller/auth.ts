@@ -9,6 +9,9 @@
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
 import type { KvStore } from "./store/kv.ts";
 import { type Identity, keys, type Kind } from "./model.ts";
+import type { StreamClaims } from "../router/router.ts";
+
+export type { StreamClaims };
 
 /** Issuer of identity tokens. */
 export const ISSUER = "https://jumpstarter.dev/controller";
@@ -25,16 +28,6 @@ export interface IdentityClaims {
   name: string;
   uid: string;
   generation: number;
-}
-
-/** Claims of a verified stream token. */
-export interface StreamClaims {
-  streamId: string;
-  jti: string;
-  lease: string;
-  namespace: string;
-  side: "client" | "exporter";
-  expiresAt: number;
 }
 
 /** An authentication failure; always UNAUTHENTICATED on the wire. */

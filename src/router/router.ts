@@ -14,8 +14,17 @@ import { type Frame, GOAWAY_FRAME, MAX_FRAME, PING_FRAME } from "../transport/fr
 import type { ByteConn } from "../transport/fast/protocol.ts";
 import { spliceConns } from "../transport/raw_splice.ts";
 import { spliceConn } from "./socket_conn.ts";
-import type { StreamClaims } from "../controller/auth.ts";
 import { writeAll } from "../driver/stream.ts";
+
+/** Claims of a verified stream token: which side of which lease's stream it opens. */
+export interface StreamClaims {
+  streamId: string;
+  jti: string;
+  lease: string;
+  namespace: string;
+  side: "client" | "exporter";
+  expiresAt: number;
+}
 
 /** What the router needs from the controller. */
 export interface RouterAuthority {
