@@ -18,8 +18,28 @@
  *
  * @module
  */
-export { connect, env } from "./src/client/connect.ts";
-export type { Connected } from "./src/client/connect.ts";
+import {
+  connect as connectWith,
+  type Connected,
+  type ConnectOptions,
+  env as envWith,
+} from "./src/client/connect.ts";
+import { lease as leaseWith, type LeaseOptions } from "./src/client/lease.ts";
+import type {
+  CompositeClient,
+  DriverClient,
+  DriverClientClass,
+} from "./src/client/driver_client.ts";
+import type { ExporterConfig } from "./src/config/exporter_config.ts";
+import {
+  type LocalExporter,
+  type LocalOptions,
+  serveLocal as serveWith,
+} from "./src/exporter/local.ts";
+import type { Registry } from "./src/driver/registry.ts";
+import { registry } from "./drivers/registry.ts";
+
+export type { Connected, ConnectOptions, LeaseOptions, LocalExporter, LocalOptions };
 export {
   CompositeClient,
   DriverClient,
@@ -40,8 +60,7 @@ export {
   UnavailableError,
 } from "./src/driver/errors.ts";
 export { loadExporterConfig, parseExporterConfig } from "./src/config/exporter_config.ts";
-export { serveLocal } from "./src/exporter/local.ts";
-export { registry } from "./drivers/registry.ts";
+export { registry };
 export { PowerClient, type PowerReading } from "./drivers/power/client.ts";
 export { SerialClient } from "./drivers/serial/client.ts";
 export { Console } from "./drivers/serial/console.ts";
@@ -49,4 +68,83 @@ export { StorageClient } from "./drivers/storage/client.ts";
 export type { VirtualBoard } from "./drivers/virtual/client.ts";
 export { NetworkClient } from "./drivers/network/client.ts";
 export { ShellClient } from "./drivers/shell/client.ts";
-export { lease, type LeaseOptions } from "./src/client/lease.ts";
+
+/**
+ * Connects to an exporter at `host` (socket path, `unix://` URL or
+ * `http://host:port`) and returns the root of its driver tree, with a typed
+ * client per driver. A local exporter of this project also offers its fast
+ * channel, used unless `fastPath: false` (or `JMP_FAST_PATH=off`). The
+ * built-in registry picks the clients unless `registry` names another.
+ *
+ * @example
+ * ```ts
+ * import { connect, loadExporterConfig, serveLocal, type VirtualBoard } from "./mod.ts";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect<VirtualBoard>(exporter.socketPath);
+ * await dut.power.on();
+ * await dut.power.off();
+ * ```
+ */
+export function connect<T extends DriverClient = CompositeClient>(
+  host: string,
+  options: Partial<ConnectOptions> = {},
+): Promise<Connected<T>> {
+  return connectWith<T>(host, { registry, ...options });
+}
+
+/**
+ * Connects to the exporter of the current session: inside `jumpstarter
+ * shell` (or any process given `JUMPSTARTER_HOST`).
+ *
+ * @example Needs a session (`jumpstarter shell --exporter-config examples/virtual-board.yaml`):
+ * ```ts ignore
+ * import { env, type VirtualBoard } from "./mod.ts";
+ *
+ * await using dut = await env<VirtualBoard>();
+ * await dut.power.cycle();
+ * ```
+ */
+export function env<T extends DriverClient = CompositeClient>(
+  options: Partial<ConnectOptions> = {},
+): Promise<Connected<T>> {
+  return envWith<T>({ registry, ...options });
+}
+
+/**
+ * Leases a board from the configured controller and returns its driver
+ * tree, like `env()`; disposing it closes the connection and releases the
+ * lease.
+ *
+ * @example Needs a controller and a client config (see docs/distributed.md):
+ * ```ts ignore
+ * import { lease, type VirtualBoard } from "./mod.ts";
+ *
+ * await using dut = await lease<VirtualBoard>({ selector: "board=virtual", duration: "10m" });
+ * await dut.power.on();
+ * ```
+ */
+export function lease<T extends DriverClient = CompositeClient>(
+  options: LeaseOptions & { registry?: Registry<DriverClientClass> },
+): Promise<Connected<T>> {
+  return leaseWith<T>({ registry, ...options });
+}
+
+/**
+ * Serves the exporter of `config` on a private unix socket (mode 0600) in
+ * this process; `await using` stops it and removes the socket.
+ *
+ * @example
+ * ```ts
+ * import { loadExporterConfig, serveLocal } from "./mod.ts";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * console.log(exporter.socketPath);
+ * ```
+ */
+export function serveLocal(
+  config: ExporterConfig,
+  options: LocalOptions & { registry?: Registry } = {},
+): Promise<LocalExporter> {
+  return serveWith(config, options.registry ?? registry, options);
+}

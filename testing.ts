@@ -28,6 +28,6 @@ export {
   type DeviceOptions,
   withDevice,
   type WithDeviceOptions,
-} from "./src/testing/device.ts";
-export { eventually, type EventuallyOptions, withTimeout } from "./src/testing/timing.ts";
-export { driverHarness, type LocalDevice, localDevice } from "./src/testing/harness.ts";
+} from "./testing/device.ts";
+export { eventually, type EventuallyOptions, withTimeout } from "./testing/timing.ts";
+export { driverHarness, type LocalDevice, localDevice } from "./testing/harness.ts";

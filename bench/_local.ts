@@ -6,7 +6,7 @@
  * (what `connect()` negotiates with our exporter) and `grpcRoot` on the
  * wire-compatible gRPC path.
  */
-import { connect } from "../src/client/connect.ts";
+import { connect } from "../mod.ts";
 import { startExporterProcess } from "./_exporter.ts";
 
 /** The exporter process under test. */

@@ -13,7 +13,7 @@
  *   processes doing only a flash's work (read, sha256, send; receive, write,
  *   sha256, fsync, rename), with and without the sha256.
  */
-import { connect } from "../src/client/connect.ts";
+import { connect } from "../mod.ts";
 import { PtyPair } from "../drivers/serial/pty.ts";
 import { startExporterProcess } from "./_exporter.ts";
 import { bareFlash } from "./_servers.ts";

@@ -8,7 +8,7 @@
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { serveLocal } from "../src/exporter/local.ts";
 import { registry } from "../drivers/registry.ts";
-import { connect } from "../src/client/connect.ts";
+import { connect } from "../mod.ts";
 import { NetworkClient } from "../drivers/network/client.ts";
 import { answerSink } from "./_servers.ts";
 import { writeAll } from "../src/driver/stream.ts";

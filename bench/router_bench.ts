@@ -4,7 +4,7 @@
  * run as their own processes, as they do in a lab; the client is this one.
  */
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
-import { lease } from "../src/client/lease.ts";
+import { lease } from "../mod.ts";
 import { clientConfigFrom } from "../src/config/client_config.ts";
 import { openDataDir } from "../src/controller/store/sqlite.ts";
 import { TokenAuthority } from "../src/controller/auth.ts";

@@ -8,7 +8,7 @@
  */
 import { Composite } from "../src/driver/driver.ts";
 import { Registry } from "../src/driver/registry.ts";
-import { CompositeClient } from "../src/client/driver_client.ts";
+import { CompositeClient, type DriverClientClass } from "../src/client/driver_client.ts";
 import { MockPower } from "./power/mock.ts";
 import { CommandPower } from "./power/command.ts";
 import { HttpPower } from "./power/http.ts";
@@ -29,7 +29,7 @@ import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
 
 /** Every built-in driver and client. */
-export const registry: Registry = new Registry(
+export const registry: Registry<DriverClientClass> = new Registry<DriverClientClass>(
   [
     {
       type: "composite.Composite",

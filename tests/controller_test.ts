@@ -5,16 +5,10 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_fixtures/assert.ts";
 import { Lab, waitUntil } from "./_fixtures/lab.ts";
 import { exampleSuiteArgs, ROOT, runEntry } from "./_fixtures/run.ts";
-import {
-  acquire,
-  lease,
-  leaseCondition,
-  leaseShortName,
-  waitForLease,
-} from "../src/client/lease.ts";
+import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import type { DriverError } from "../src/driver/errors.ts";
-import { connect } from "../src/client/connect.ts";
+import { connect, lease } from "../mod.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

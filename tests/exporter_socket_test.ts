@@ -9,7 +9,7 @@ import { EchoDriver, testRegistry } from "./_fixtures/test_drivers.ts";
 import { gzippedHello, hashedSource } from "./_fixtures/uploads.ts";
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { serveLocal } from "../src/exporter/local.ts";
-import { connect } from "../src/client/connect.ts";
+import { connect } from "../mod.ts";
 import { DriverNotFoundError, NotImplementedError } from "../src/driver/errors.ts";
 import { CLIENT_LABEL, NAME_LABEL } from "../src/driver/tree.ts";
 import { SocketInUseError } from "../src/transport/server.ts";

@@ -9,7 +9,7 @@ import { testRegistry } from "./_fixtures/test_drivers.ts";
 import { gzippedHello, hashedSource } from "./_fixtures/uploads.ts";
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { type LocalExporter, serveLocal } from "../src/exporter/local.ts";
-import { connect, type Connected } from "../src/client/connect.ts";
+import { connect, type Connected } from "../mod.ts";
 import { GrpcSession } from "../src/client/session.ts";
 import type { DriverClient } from "../src/client/driver_client.ts";
 import { Driver } from "../src/driver/driver.ts";

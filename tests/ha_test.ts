@@ -8,7 +8,7 @@ import { skipEtcd } from "./_fixtures/etcd.ts";
 import { waitUntil } from "./_fixtures/lab.ts";
 import { runEntry } from "./_fixtures/run.ts";
 import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
-import { connect } from "../src/client/connect.ts";
+import { connect } from "../mod.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import type { DriverError } from "../src/driver/errors.ts";

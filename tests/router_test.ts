@@ -9,7 +9,7 @@
 import { assert, assertEquals } from "./_fixtures/assert.ts";
 import { Lab, waitUntil } from "./_fixtures/lab.ts";
 import { echoBack } from "./_fixtures/net.ts";
-import { lease } from "../src/client/lease.ts";
+import { lease } from "../mod.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 import { type Duplex, readAll } from "../src/driver/stream.ts";
 

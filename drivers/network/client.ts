@@ -5,9 +5,15 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import { type CliOutput, DriverClient } from "../../src/client/driver_client.ts";
-import { addExamples, parseNumberOption, UsageError } from "../../src/client/cli_support.ts";
+import { DriverClient } from "../../src/client/driver_client.ts";
+import {
+  type CliOutput,
+  type DriverCommand,
+  listArg,
+  parseNumberOption,
+  stringArg,
+  stringOption,
+} from "../../src/client/commands.ts";
 import { messageOf } from "../../src/driver/errors.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { TRANSPORT_LABEL } from "./driver.ts";
@@ -26,9 +32,6 @@ export interface ListenOptions extends ForwardOptions {
   /** Local address to bind (default 127.0.0.1). */
   host?: string;
 }
-
-/** The commands `NetworkClient` adds to its driver's group. */
-export const NETWORK_COMMANDS = ["forward-tcp", "forward-udp", "forward-unix", "address", "ssh"];
 
 /**
  * Reaches an address the exporter can reach: `connect()` for one byte
@@ -87,102 +90,120 @@ export class NetworkClient extends DriverClient {
     return runSsh(this, args, options);
   }
 
-  /** Adds `forward-tcp`, `forward-udp`, `forward-unix`, `address` and `ssh`. */
-  override cli(command: Command, output: CliOutput): void {
-    const onError = (error: unknown) =>
+  /** `forward-tcp`, `forward-udp`, `forward-unix`, `address` and `ssh`. */
+  override commands(): DriverCommand[] {
+    const onError = (output: CliOutput) => (error: unknown) =>
       output.err(`Forwarded connection failed: ${messageOf(error)}`);
-    addExamples(
-      command
-        .command("forward-tcp")
-        .description("Forward a local TCP port to the target until Ctrl-C; prints the address")
-        .argument("<port>", "local port to listen on (0: any free port)")
-        .option("--address <host>", "local address to listen on", "127.0.0.1")
-        .action(async (port: string, options: { address: string }) => {
+    const portArg = { name: "<port>", description: "local port to listen on (0: any free port)" };
+    const addressOption = {
+      flags: "--address <host>",
+      description: "local address to listen on",
+      default: "127.0.0.1",
+    };
+    return [
+      {
+        name: "forward-tcp",
+        description: "Forward a local TCP port to the target until Ctrl-C; prints the address",
+        arguments: [portArg],
+        options: [addressOption],
+        examples: ["2222", "0 --address 0.0.0.0"],
+        run: async (input) => {
+          const [port, host] = [stringArg(input, "port")!, stringOption(input, "address")!];
           const forwarder = await this.forwardTcp(parsePort(port), {
-            host: options.address,
-            onError,
+            host,
+            onError: onError(input.output),
           }).catch((error) => {
-            throw listenError("TCP", options.address, port, error);
+            throw listenError("TCP", host, port, error);
           });
-          await serveUntilInterrupted(forwarder, output);
-        }),
-      "2222",
-      "0 --address 0.0.0.0",
-    );
-    addExamples(
-      command
-        .command("forward-udp")
-        .description("Forward a local UDP port to the target until Ctrl-C; prints the address")
-        .argument("<port>", "local port to listen on (0: any free port)")
-        .option("--address <host>", "local address to listen on", "127.0.0.1")
-        .option("--idle <seconds>", "end a peer's stream after this much silence", "60")
-        .action(async (port: string, options: { address: string; idle: string }) => {
-          const idle = parseNumberOption("--idle", options.idle, { min: 0.001 });
+          await serveUntilInterrupted(forwarder, input.output);
+        },
+      },
+      {
+        name: "forward-udp",
+        description: "Forward a local UDP port to the target until Ctrl-C; prints the address",
+        arguments: [portArg],
+        options: [addressOption, {
+          flags: "--idle <seconds>",
+          description: "end a peer's stream after this much silence",
+          default: "60",
+        }],
+        examples: ["5353"],
+        run: async (input) => {
+          const [port, host] = [stringArg(input, "port")!, stringOption(input, "address")!];
+          const idle = parseNumberOption("--idle", stringOption(input, "idle")!, { min: 0.001 });
           const forwarder = await this.forwardUdp(parsePort(port), {
-            host: options.address,
+            host,
             idleTimeout: idle * 1000,
-            onError,
+            onError: onError(input.output),
           }).catch((error) => {
-            throw listenError("UDP", options.address, port, error);
+            throw listenError("UDP", host, port, error);
           });
-          await serveUntilInterrupted(forwarder, output);
-        }),
-      "5353",
-    );
-    addExamples(
-      command
-        .command("forward-unix")
-        .description("Forward a local unix socket to the target until Ctrl-C; prints its path")
-        .argument("[path]", "socket path to create (default: a new one in a private directory)")
-        .action(async (path: string | undefined) => {
+          await serveUntilInterrupted(forwarder, input.output);
+        },
+      },
+      {
+        name: "forward-unix",
+        description: "Forward a local unix socket to the target until Ctrl-C; prints its path",
+        arguments: [{
+          name: "[path]",
+          description: "socket path to create (default: a new one in a private directory)",
+        }],
+        examples: ["", "/tmp/board-console.sock"],
+        run: async (input) => {
+          const path = stringArg(input, "path");
           const dir = path === undefined
             ? await Deno.makeTempDir({ prefix: "jumpstarter-forward-" })
             : undefined;
           const socket = path ?? `${dir}/${this.name || "network"}.sock`;
           try {
-            const forwarder = await this.forwardUnix(socket, { onError }).catch((error) => {
-              throw new UsageError(`Cannot listen on unix socket "${socket}": ${messageOf(error)}`);
-            });
-            await serveUntilInterrupted(forwarder, output);
+            const forwarder = await this.forwardUnix(socket, { onError: onError(input.output) })
+              .catch((error) => {
+                throw new RangeError(
+                  `Cannot listen on unix socket "${socket}": ${messageOf(error)}`,
+                );
+              });
+            await serveUntilInterrupted(forwarder, input.output);
           } finally {
             if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
           }
-        }),
-      "",
-      "/tmp/board-console.sock",
-    );
-    addExamples(
-      command
-        .command("address")
-        .description("Print the address the exporter connects to")
-        .action(async () => output.out(await this.address())),
-      "",
-    );
-    addExamples(
-      command
-        .command("ssh")
-        .description("Run ssh through a forwarded local port; exits with ssh's status")
-        .argument("[args...]", "arguments after the destination (a remote command); put -- first")
-        .option("-u, --user <name>", "remote user name")
-        .action(async (args: string[], options: { user?: string }) => {
-          const status = await this.ssh(args, { user: options.user, output });
+        },
+      },
+      {
+        name: "address",
+        description: "Print the address the exporter connects to",
+        examples: [""],
+        run: async ({ output }) => output.out(await this.address()),
+      },
+      {
+        name: "ssh",
+        description: "Run ssh through a forwarded local port; exits with ssh's status",
+        arguments: [{
+          name: "[args...]",
+          description: "arguments after the destination (a remote command); put -- first",
+        }],
+        options: [{ flags: "-u, --user <name>", description: "remote user name" }],
+        examples: ["", "--user root -- uname -a"],
+        run: async (input) => {
+          const status = await this.ssh(listArg(input, "args"), {
+            user: stringOption(input, "user"),
+            output: input.output,
+          });
           // Driver commands end with 0 or 1; `jumpstarter ssh` returns ssh's exact status.
           if (status !== 0) throw new Error(`ssh exited with status ${status}`);
-        }),
-      "",
-      "--user root -- uname -a",
-    );
+        },
+      },
+    ];
   }
 }
 
 function parsePort(text: string): number {
   const port = parseNumberOption("port", text, { integer: true });
-  if (port > 65535) throw new UsageError(`Invalid port "${text}": use a number from 0 to 65535`);
+  if (port > 65535) throw new RangeError(`Invalid port "${text}": use a number from 0 to 65535`);
   return port;
 }
 
 function listenError(kind: string, host: string, port: string, error: unknown): Error {
-  return new UsageError(`Cannot listen on ${kind} ${host}:${port}: ${messageOf(error)}`);
+  return new RangeError(`Cannot listen on ${kind} ${host}:${port}: ${messageOf(error)}`);
 }
 
 /** Prints where the forwarder listens and serves until SIGINT or SIGTERM. */

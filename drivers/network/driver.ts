@@ -12,7 +12,7 @@ import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
 import { byteStream, unary } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
-import { connDuplex } from "./conn_duplex.ts";
+import { connDuplex, GIVE_UP_WHOLE } from "../../src/transport/conn_duplex.ts";
 import { connectUdp } from "./datagram.ts";
 
 /** The client label upstream's network drivers report. */
@@ -135,7 +135,7 @@ export class TcpNetwork extends NetworkDriver {
       );
     }
     conn.setNoDelay(true);
-    return connDuplex(conn);
+    return connDuplex(conn, GIVE_UP_WHOLE);
   }
 
   protected target(): string {
@@ -193,7 +193,7 @@ export class UnixNetwork extends NetworkDriver {
         { cause: error },
       );
     }
-    return connDuplex(conn);
+    return connDuplex(conn, GIVE_UP_WHOLE);
   }
 
   protected target(): string {

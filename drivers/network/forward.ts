@@ -7,7 +7,7 @@
  */
 import dgram from "node:dgram";
 import type { Duplex } from "../../src/driver/stream.ts";
-import { connDuplex } from "./conn_duplex.ts";
+import { connDuplex, GIVE_UP_WHOLE } from "../../src/transport/conn_duplex.ts";
 import { udpFamily } from "./datagram.ts";
 
 /** Opens one byte stream to the target (a network driver's `connect`). */
@@ -89,7 +89,7 @@ class StreamForwarder implements Forwarder {
   }
 
   async #forward(conn: Deno.Conn): Promise<void> {
-    const local = connDuplex(conn);
+    const local = connDuplex(conn, GIVE_UP_WHOLE);
     let remote: Duplex | undefined;
     const stop = () => {
       local.close();

@@ -4,9 +4,14 @@
  *
  * @module
  */
-import type { CliOutput } from "../../src/client/driver_client.ts";
+import type { CliOutput } from "../../src/client/commands.ts";
 import { messageOf } from "../../src/driver/errors.ts";
-import type { NetworkClient } from "./client.ts";
+import type { Forwarder, ForwardOptions } from "./forward.ts";
+
+/** What ssh needs of a network client: a forwarded local TCP port. */
+export interface TcpForwarding {
+  forwardTcp(localPort: number, options?: ForwardOptions): Promise<Forwarder>;
+}
 
 /** Options of an SSH run. */
 export interface SshOptions {
@@ -30,7 +35,7 @@ export const SSH_OPTIONS = [
 
 /** Runs ssh through a forwarded local port; resolves with ssh's exit status. */
 export async function runSsh(
-  client: NetworkClient,
+  client: TcpForwarding,
   args: string[],
   options: SshOptions = {},
 ): Promise<number> {

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import { type CliOutput, DriverClient } from "../../src/client/driver_client.ts";
-import { addExamples, parseNumberOption } from "../../src/client/cli_support.ts";
+import { DriverClient } from "../../src/client/driver_client.ts";
+import { type DriverCommand, parseNumberOption, stringOption } from "../../src/client/commands.ts";
 import type { PowerReading } from "./interface.ts";
 
 export type { PowerReading } from "./interface.ts";
@@ -41,46 +40,42 @@ export class PowerClient extends DriverClient {
     return this.streamingCall<PowerReading>("read");
   }
 
-  /** Adds `on`, `off`, `cycle [--wait SECONDS]` and `read [--count N]`. */
-  override cli(command: Command, output: CliOutput): void {
-    addExamples(
-      command.command("on").description("Power the device on").action(() => this.on()),
-      "",
-    );
-    addExamples(
-      command.command("off").description("Power the device off").action(() => this.off()),
-      "",
-    );
-    addExamples(
-      command
-        .command("cycle")
-        .description("Power off, wait, power on")
-        .option("--wait <seconds>", "seconds to stay off (default: 2)")
-        .action((options: { wait?: string }) =>
-          this.cycle(
-            options.wait === undefined ? undefined : parseNumberOption("--wait", options.wait),
-          )
-        ),
-      "",
-      "--wait 5",
-    );
-    addExamples(
-      command
-        .command("read")
-        .description("Print voltage and current readings, one line each")
-        .option("--count <n>", "stop after this many readings (default: until the stream ends)")
-        .action(async (options: { count?: string }) => {
-          const count = options.count === undefined
+  /** `on`, `off`, `cycle [--wait SECONDS]` and `read [--count N]`. */
+  override commands(): DriverCommand[] {
+    return [
+      { name: "on", description: "Power the device on", examples: [""], run: () => this.on() },
+      { name: "off", description: "Power the device off", examples: [""], run: () => this.off() },
+      {
+        name: "cycle",
+        description: "Power off, wait, power on",
+        options: [{ flags: "--wait <seconds>", description: "seconds to stay off (default: 2)" }],
+        examples: ["", "--wait 5"],
+        run: (input) => {
+          const wait = stringOption(input, "wait");
+          return this.cycle(wait === undefined ? undefined : parseNumberOption("--wait", wait));
+        },
+      },
+      {
+        name: "read",
+        description: "Print voltage and current readings, one line each",
+        options: [{
+          flags: "--count <n>",
+          description: "stop after this many readings (default: until the stream ends)",
+        }],
+        examples: ["--count 3"],
+        run: async (input) => {
+          const text = stringOption(input, "count");
+          const count = text === undefined
             ? Infinity
-            : parseNumberOption("--count", options.count, { min: 1, integer: true });
+            : parseNumberOption("--count", text, { min: 1, integer: true });
           let seen = 0;
           for await (const reading of this.read()) {
-            output.out(formatReading(reading));
+            input.output.out(formatReading(reading));
             if (++seen >= count) break;
           }
-        }),
-      "--count 3",
-    );
+        },
+      },
+    ];
   }
 }
 

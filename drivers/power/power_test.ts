@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { Command } from "commander";
-import type { ClientSession, CliOutput } from "../../src/client/driver_client.ts";
+import type { ClientSession } from "../../src/client/driver_client.ts";
+import type { CliOutput } from "../../src/client/commands.ts";
+import { addCommand } from "../../src/cli/driver_commands.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
 import { DriverTimeoutError, NotImplementedError } from "../../src/driver/errors.ts";
 import type { JsonValue } from "../../src/driver/value.ts";
@@ -225,12 +227,12 @@ Deno.test("PowerClient calls the driver methods by their upstream names", async 
   assert.deepEqual(calls, [["on"], ["off"], ["cycle"], ["cycle", 3], ["read"]]);
 });
 
-Deno.test("PowerClient.cli() adds on, off, cycle and read with examples", async () => {
+Deno.test("PowerClient.commands() offers on, off, cycle and read with examples", async () => {
   const calls: unknown[][] = [];
   const output = fakeOutput();
   const program = new Command("jumpstarter").exitOverride();
   const group = program.command("power");
-  powerClient(calls).cli(group, output);
+  for (const spec of powerClient(calls).commands()) addCommand(group, spec, output);
   assert.deepEqual(group.commands.map((c) => c.name()), ["on", "off", "cycle", "read"]);
 
   await program.parseAsync(["power", "cycle", "--wait", "0.5"], { from: "user" });

@@ -1,4 +1,4 @@
-import { eventually } from "../../src/testing/timing.ts";
+import { eventually } from "../../testing/timing.ts";
 /**
  * The QEMU board against a real qemu-system-x86_64 and the test guest built
  * by scripts/build_test_guest.sh. Without them the boot tests are skipped
@@ -15,7 +15,7 @@ import {
 } from "../../tests/_fixtures/assert.ts";
 import { ROOT, waitForPath } from "../../tests/_fixtures/run.ts";
 import { localDevice } from "../../testing.ts";
-import { connect } from "../../src/client/connect.ts";
+import { connect } from "../../mod.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
 import {

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import { type CliOutput, DriverClient } from "../../src/client/driver_client.ts";
-import { addExamples, parseNumberOption, UsageError } from "../../src/client/cli_support.ts";
+import { DriverClient } from "../../src/client/driver_client.ts";
+import { type DriverCommand, parseNumberOption, stringOption } from "../../src/client/commands.ts";
 import { Console, type ConsoleOptions } from "./console.ts";
 import { pipeConsole } from "./pipe.ts";
 import { attachTerminal } from "./terminal.ts";
@@ -27,73 +26,86 @@ export class SerialClient extends DriverClient {
     return new Console(await this.stream("connect"), options);
   }
 
-  /** Adds `console` and `pipe`. */
-  override cli(command: Command, output: CliOutput): void {
-    addExamples(
-      command
-        .command("console")
-        .description(
+  /** `console` (interactive) and `pipe` (stdin and stdout). */
+  override commands(): DriverCommand[] {
+    return [
+      {
+        name: "console",
+        description:
           "Interactive terminal on the console (raw keys; press Ctrl-B three times to exit)",
-        )
-        .action(async () => {
-          if (!Deno.stdin.isTerminal()) {
-            throw new UsageError(
-              `serial console needs a terminal on stdin; use "${this.name} pipe" for pipes and files`,
-            );
-          }
-          const duplex = await this.stream("connect");
-          const encoder = new TextEncoder();
-          const note = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
-          note(`Connected to "${this.name}". Press Ctrl-B three times to exit.\r\n`);
-          const stop = new AbortController();
-          const signals: Deno.Signal[] = ["SIGTERM", "SIGHUP", "SIGINT"];
-          const onSignal = () => stop.abort();
-          for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-          try {
-            const reason = await attachTerminal(duplex, {
-              input: Deno.stdin.readable,
-              write: (bytes) => writeAll(Deno.stdout, bytes),
-              setRaw: (raw) => Deno.stdin.setRaw(raw),
-              signal: stop.signal,
-            });
-            const why = reason === "console-ended" ? " (the console closed)" : "";
-            note(`\r\nDisconnected from "${this.name}"${why}.\n`);
-          } finally {
-            for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
-          }
-        }),
-      "",
-    );
-    addExamples(
-      command
-        .command("pipe")
-        .description(
+        examples: [""],
+        run: () => this.#attach(),
+      },
+      {
+        name: "pipe",
+        description:
           "Copy stdin to the console and the console to stdout, until stdin ends or Ctrl-C",
-        )
-        .option("-o, --output <file>", "also write the console's output to this file")
-        .option("--linger <seconds>", "keep copying output after stdin ends", "1")
-        .option("--no-input", "do not read stdin; copy the console's output until Ctrl-C")
-        .action(async (options: { output?: string; linger: string; input: boolean }) => {
-          const linger = parseNumberOption("--linger", options.linger);
+        options: [
+          {
+            flags: "-o, --output <file>",
+            description: "also write the console's output to this file",
+          },
+          {
+            flags: "--linger <seconds>",
+            description: "keep copying output after stdin ends",
+            default: "1",
+          },
+          {
+            flags: "--no-input",
+            description: "do not read stdin; copy the console's output until Ctrl-C",
+          },
+        ],
+        examples: ["", "-o boot.log --no-input", "<<< 'uname -a'"],
+        run: async (input) => {
+          const linger = parseNumberOption("--linger", stringOption(input, "linger") ?? "1");
           const stop = new AbortController();
           const interrupt = () => stop.abort();
           Deno.addSignalListener("SIGINT", interrupt);
-          if (output.isTerminal) output.err(`Piping the console of "${this.name}"; Ctrl-C stops`);
+          if (input.output.isTerminal) {
+            input.output.err(`Piping the console of "${this.name}"; Ctrl-C stops`);
+          }
           try {
             await pipeConsole(await this.stream("connect"), {
-              input: options.input ? Deno.stdin.readable : undefined,
+              input: input.options.input === false ? undefined : Deno.stdin.readable,
               output: Deno.stdout.writable,
-              file: options.output,
+              file: stringOption(input, "output"),
               linger: linger * 1000,
               signal: stop.signal,
             });
           } finally {
             Deno.removeSignalListener("SIGINT", interrupt);
           }
-        }),
-      "",
-      "-o boot.log --no-input",
-      "<<< 'uname -a'",
-    );
+        },
+      },
+    ];
+  }
+
+  /** The interactive terminal: raw keys to the console until Ctrl-B three times or a signal. */
+  async #attach(): Promise<void> {
+    if (!Deno.stdin.isTerminal()) {
+      throw new RangeError(
+        `serial console needs a terminal on stdin; use "${this.name} pipe" for pipes and files`,
+      );
+    }
+    const duplex = await this.stream("connect");
+    const encoder = new TextEncoder();
+    const note = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+    note(`Connected to "${this.name}". Press Ctrl-B three times to exit.\r\n`);
+    const stop = new AbortController();
+    const signals: Deno.Signal[] = ["SIGTERM", "SIGHUP", "SIGINT"];
+    const onSignal = () => stop.abort();
+    for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+    try {
+      const reason = await attachTerminal(duplex, {
+        input: Deno.stdin.readable,
+        write: (bytes) => writeAll(Deno.stdout, bytes),
+        setRaw: (raw) => Deno.stdin.setRaw(raw),
+        signal: stop.signal,
+      });
+      const why = reason === "console-ended" ? " (the console closed)" : "";
+      note(`\r\nDisconnected from "${this.name}"${why}.\n`);
+    } finally {
+      for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    }
   }
 }

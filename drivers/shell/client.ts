@@ -5,9 +5,8 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import { type CliOutput, DriverClient } from "../../src/client/driver_client.ts";
-import { addExamples, ExitStatus, UsageError } from "../../src/client/cli_support.ts";
+import { DriverClient } from "../../src/client/driver_client.ts";
+import { type DriverCommand, listArg, listOption } from "../../src/client/commands.ts";
 import { writeAll } from "../../src/driver/stream.ts";
 
 /** One piece of a method's output; the last one has the exit status. */
@@ -88,38 +87,36 @@ export class ShellClient extends DriverClient {
     return result;
   }
 
-  /** Adds one subcommand per configured method: `METHOD [ARGS...] [-e KEY=VALUE]`. */
-  override cli(command: Command, _output: CliOutput): void {
+  /** One command per configured method: `METHOD [ARGS...] [-e KEY=VALUE]`. */
+  override commands(): DriverCommand[] {
     const encoder = new TextEncoder();
     const write = (file: typeof Deno.stdout, text: string) => writeAll(file, encoder.encode(text));
-    for (const name of this.methodNames) {
-      const sub = command
-        .command(name)
-        .description(this.report.methodsDescription[name] || `run the "${name}" method`)
-        .argument("[args...]", "arguments, the script's $1, $2...")
-        .option(
-          "-e, --env <KEY=VALUE>",
-          "add a variable to the script's environment (repeatable)",
-          (value: string, previous: string[]) => [...previous, value],
-          [] as string[],
-        )
-        .allowUnknownOption()
-        .action(async (args: string[], options: { env: string[] }) => {
-          const env: Record<string, string> = {};
-          for (const pair of options.env) {
-            const at = pair.indexOf("=");
-            if (at <= 0) throw new UsageError(`Invalid --env "${pair}": use KEY=VALUE`);
-            env[pair.slice(0, at)] = pair.slice(at + 1);
-          }
-          let code = 0;
-          for await (const chunk of this.output(name, args, { env })) {
-            if (chunk.stdout) await write(Deno.stdout, chunk.stdout);
-            if (chunk.stderr) await write(Deno.stderr, chunk.stderr);
-            if (chunk.code !== null) code = chunk.code;
-          }
-          if (code !== 0) throw new ExitStatus(code);
-        });
-      addExamples(sub, "", "arg1 arg2", "-e VERBOSE=1 -- --flag-for-the-script");
-    }
+    return this.methodNames.map((name) => ({
+      name,
+      description: this.report.methodsDescription[name] || `run the "${name}" method`,
+      arguments: [{ name: "[args...]", description: "arguments, the script's $1, $2..." }],
+      options: [{
+        flags: "-e, --env <KEY=VALUE>",
+        description: "add a variable to the script's environment (repeatable)",
+        repeatable: true,
+      }],
+      passThroughOptions: true,
+      examples: ["", "arg1 arg2", "-e VERBOSE=1 -- --flag-for-the-script"],
+      run: async (input) => {
+        const env: Record<string, string> = {};
+        for (const pair of listOption(input, "env")) {
+          const at = pair.indexOf("=");
+          if (at <= 0) throw new RangeError(`Invalid --env "${pair}": use KEY=VALUE`);
+          env[pair.slice(0, at)] = pair.slice(at + 1);
+        }
+        let code = 0;
+        for await (const chunk of this.output(name, listArg(input, "args"), { env })) {
+          if (chunk.stdout) await write(Deno.stdout, chunk.stdout);
+          if (chunk.stderr) await write(Deno.stderr, chunk.stderr);
+          if (chunk.code !== null) code = chunk.code;
+        }
+        return { exitStatus: code };
+      },
+    }));
   }
 }

@@ -5,9 +5,7 @@
  *
  * @module
  */
-import type { Command } from "commander";
 import {
-  type CliOutput,
   DriverClient,
   formatResult,
   type ProgressCallback,
@@ -17,7 +15,7 @@ import {
 import type { JsonValue } from "../../src/driver/value.ts";
 import { DriverError, messageOf } from "../../src/driver/errors.ts";
 import { ProgressBar } from "../../src/client/progress.ts";
-import { addExamples, UsageError } from "../../src/client/cli_support.ts";
+import { type DriverCommand, stringArg, stringOption } from "../../src/client/commands.ts";
 import { readsInto } from "../../src/driver/stream.ts";
 import { TransferFile } from "../../src/driver/transfer_file.ts";
 import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";
@@ -214,98 +212,105 @@ export class StorageClient extends DriverClient {
     return { ...reported, verified: true } as T;
   }
 
-  /** Adds `flash IMAGE [--target NAME]`, `dump OUT`, `info`, `host`, `dut` and `off`. */
-  override cli(command: Command, output: CliOutput): void {
-    addExamples(
-      command
-        .command("flash")
-        .description(
-          "Write an image to the storage (progress on a terminal, sha256 checked at the end)",
-        )
-        .argument("<image>", "local image file")
-        .option("--target <name>", "flasher target (partition or device)")
-        .option(
-          "--compression <type>",
+  /** `flash IMAGE [--target NAME]`, `dump OUT`, `info`, `host`, `dut` and `off`. */
+  override commands(): DriverCommand[] {
+    const target = {
+      flags: "--target <name>",
+      description: "flasher target (partition or device)",
+    };
+    const flash: DriverCommand = {
+      name: "flash",
+      description:
+        "Write an image to the storage (progress on a terminal, sha256 checked at the end)",
+      arguments: [{ name: "<image>", description: "local image file" }],
+      options: [target, {
+        flags: "--compression <type>",
+        description:
           "gzip, xz, zstd, bz2 or none (default: from the file name); the exporter expands it",
-        )
-        .action(async (image: string, options: { target?: string; compression?: string }) => {
-          const bar = new ProgressBar("flashing", output.isTerminal);
-          const started = performance.now();
-          let bytes = 0;
-          const result = await this.flash(image, {
-            target: options.target,
-            encoding: parseCompression(options.compression),
-            onProgress: (sent, total) => {
-              bytes = sent;
-              bar.update(sent, total);
-            },
-          }).finally(() => bar.done());
-          const seconds = (performance.now() - started) / 1000;
-          output.out(
-            `Flashed ${image}: ${(bytes / 1024 / 1024).toFixed(1)} MB sent in ${
-              seconds.toFixed(1)
-            } s${(result as Partial<VerifiedResult>)?.verified ? ", sha256 verified" : ""}`,
-          );
-          if (result !== null && result !== undefined) output.out(formatResult(result));
-        }),
-      "disk.img",
-      "disk.img.zst",
-      "rootfs.img --target rootfs",
-    );
+      }],
+      examples: ["disk.img", "disk.img.zst", "rootfs.img --target rootfs"],
+      run: async (input) => {
+        const { output } = input;
+        const image = stringArg(input, "image")!;
+        const bar = new ProgressBar("flashing", output.isTerminal);
+        const started = performance.now();
+        let bytes = 0;
+        const result = await this.flash(image, {
+          target: stringOption(input, "target"),
+          encoding: parseCompression(stringOption(input, "compression")),
+          onProgress: (sent, total) => {
+            bytes = sent;
+            bar.update(sent, total);
+          },
+        }).finally(() => bar.done());
+        const seconds = (performance.now() - started) / 1000;
+        output.out(
+          `Flashed ${image}: ${(bytes / 1024 / 1024).toFixed(1)} MB sent in ${
+            seconds.toFixed(1)
+          } s${(result as Partial<VerifiedResult>)?.verified ? ", sha256 verified" : ""}`,
+        );
+        if (result !== null && result !== undefined) output.out(formatResult(result));
+      },
+    };
+    const dump: DriverCommand = {
+      name: "dump",
+      description: "Copy the storage's content to a local file (sha256 checked at the end)",
+      arguments: [{
+        name: "<out>",
+        description: "local file to create (replaced only when the copy is complete)",
+      }],
+      options: [target],
+      examples: ["backup.img", "rootfs.img --target rootfs"],
+      run: async (input) => {
+        const { output } = input;
+        const out = stringArg(input, "out")!;
+        const bar = new ProgressBar("dumping", output.isTerminal);
+        const started = performance.now();
+        let bytes = 0;
+        const result = await this.dump(out, {
+          target: stringOption(input, "target"),
+          onProgress: (received) => {
+            bytes = received;
+            bar.update(received);
+          },
+        }).finally(() => bar.done());
+        const seconds = (performance.now() - started) / 1000;
+        output.out(
+          `Dumped to ${out}: ${(bytes / 1024 / 1024).toFixed(1)} MB in ${seconds.toFixed(1)} s${
+            (result as Partial<VerifiedResult>)?.verified ? ", sha256 verified" : ""
+          }`,
+        );
+      },
+    };
+    const mux: DriverCommand[] = [
+      {
+        name: "info",
+        description: "Show what the driver reports about the storage",
+        examples: [""],
+        run: async ({ output }) => output.out(formatResult(await this.info())),
+      },
+      {
+        name: "host",
+        description: "Connect the storage to the exporter host",
+        examples: [""],
+        run: () => this.host(),
+      },
+      {
+        name: "dut",
+        description: "Connect the storage to the device under test",
+        examples: [""],
+        run: () => this.dut(),
+      },
+      {
+        name: "off",
+        description: "Disconnect the storage from host and device",
+        examples: [""],
+        run: () => this.off(),
+      },
+    ];
     const methods = this.report.methodsDescription;
-    if (!("dump" in methods) && !("read" in methods)) return this.#muxCommands(command, output);
-    addExamples(
-      command
-        .command("dump")
-        .description("Copy the storage's content to a local file (sha256 checked at the end)")
-        .argument("<out>", "local file to create (replaced only when the copy is complete)")
-        .option("--target <name>", "flasher target (partition or device)")
-        .action(async (out: string, options: { target?: string }) => {
-          const bar = new ProgressBar("dumping", output.isTerminal);
-          const started = performance.now();
-          let bytes = 0;
-          const result = await this.dump(out, {
-            target: options.target,
-            onProgress: (received) => {
-              bytes = received;
-              bar.update(received);
-            },
-          }).finally(() => bar.done());
-          const seconds = (performance.now() - started) / 1000;
-          output.out(
-            `Dumped to ${out}: ${(bytes / 1024 / 1024).toFixed(1)} MB in ${seconds.toFixed(1)} s${
-              (result as Partial<VerifiedResult>)?.verified ? ", sha256 verified" : ""
-            }`,
-          );
-        }),
-      "backup.img",
-      "rootfs.img --target rootfs",
-    );
-    this.#muxCommands(command, output);
-  }
-
-  /** `info`, `host`, `dut` and `off`. */
-  #muxCommands(command: Command, output: CliOutput): void {
-    addExamples(
-      command.command("info").description("Show what the driver reports about the storage")
-        .action(async () => output.out(formatResult(await this.info()))),
-      "",
-    );
-    addExamples(
-      command.command("host").description("Connect the storage to the exporter host")
-        .action(() => this.host()),
-      "",
-    );
-    addExamples(
-      command.command("dut").description("Connect the storage to the device under test")
-        .action(() => this.dut()),
-      "",
-    );
-    addExamples(
-      command.command("off").description("Disconnect the storage from host and device")
-        .action(() => this.off()),
-      "",
-    );
+    const dumps = "dump" in methods || "read" in methods;
+    return [flash, ...(dumps ? [dump] : []), ...mux];
   }
 }
 
@@ -319,7 +324,7 @@ function parseCompression(value: string | undefined): UploadOptions["encoding"] 
   try {
     return checkEncoding(value);
   } catch {
-    throw new UsageError(
+    throw new RangeError(
       `Invalid --compression "${value}": use gzip, xz, zstd, bz2 or none`,
     );
   }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { driverHarness, localDevice } from "../../testing.ts";
-import { connect } from "../../src/client/connect.ts";
+import { connect } from "../../mod.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { serveLocal } from "../../src/exporter/local.ts";
 import { registry } from "../registry.ts";

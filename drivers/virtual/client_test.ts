@@ -4,9 +4,10 @@ import { createHash } from "node:crypto";
 import { Command } from "commander";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { serveLocal } from "../../src/exporter/local.ts";
-import { connect } from "../../src/client/connect.ts";
+import { connect } from "../../mod.ts";
 import { registry } from "../registry.ts";
-import type { CliOutput } from "../../src/client/driver_client.ts";
+import type { CliOutput } from "../../src/client/commands.ts";
+import { addCommand } from "../../src/cli/driver_commands.ts";
 import type { VirtualBoard } from "./client.ts";
 
 function config(extra: Record<string, unknown> = {}) {
@@ -121,7 +122,8 @@ Deno.test("StorageClient CLI flashes with a summary and prints info", async () =
       isTerminal: false,
     };
     const program = new Command("jumpstarter").exitOverride();
-    dut.storage.cli(program.command("storage"), output);
+    const group = program.command("storage");
+    for (const spec of dut.storage.commands()) addCommand(group, spec, output);
     await program.parseAsync(["storage", "flash", image.path], { from: "user" });
     await program.parseAsync(["storage", "info"], { from: "user" });
     assert.match(lines[0], /^Flashed .*\.img: 0\.1 MB sent in \d+\.\d s, sha256 verified$/);

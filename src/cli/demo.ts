@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
-import type { VirtualBoard } from "../../drivers/virtual/client.ts";
+import type { VirtualBoard } from "./builtin_drivers.ts";
 import { terminal } from "./run.ts";
 
 const help = `
@@ -29,12 +29,14 @@ export async function runDemo(
     { connect },
     { ProgressBar },
     { startInProcess },
+    { registry },
   ] = await Promise.all([
     import("../config/builtin.ts"),
     import("../config/exporter_config.ts"),
     import("../client/connect.ts"),
     import("../client/progress.ts"),
     import("./local_target.ts"),
+    import("./builtin_drivers.ts"),
   ]);
   const step = (text: string) =>
     terminal.out(`[${((performance.now() - started) / 1000).toFixed(2).padStart(5)}s] ${text}`);
@@ -45,7 +47,7 @@ export async function runDemo(
   const imagePath = await Deno.makeTempFile({ prefix: "jumpstarter-demo-", suffix: ".img" });
   try {
     step(`local session: exporter "${config.metadata.name}" on ${target.host}`);
-    await using dut = await connect<VirtualBoard>(target.host);
+    await using dut = await connect<VirtualBoard>(target.host, { registry });
     step(`drivers: ${[...dut.children.keys()].join(", ")}`);
 
     const size = options.imageSize * 1024 * 1024;

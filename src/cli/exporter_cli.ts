@@ -59,7 +59,7 @@ export async function exporterMain(argv: string[]): Promise<number> {
       // Loaded when serving: `exporter --help` needs none of it.
       const [{ loadExporterConfig }, { registry }, { serveLocal }] = await Promise.all([
         import("../config/exporter_config.ts"),
-        import("../../drivers/registry.ts"),
+        import("./builtin_drivers.ts"),
         import("../exporter/local.ts"),
       ]);
       const config = await loadExporterConfig(options.config);

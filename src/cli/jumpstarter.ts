@@ -125,7 +125,7 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     return status;
   }
   if (command === "ssh") {
-    const { runSshCommand } = await import("../../drivers/network/ssh_command.ts");
+    const { runSshCommand } = await import("./ssh_command.ts");
     return await runSshCommand(program, argv, globalOptions(argv));
   }
   const { runDriverCommand } = await import("./driver_commands.ts");

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ExporterConfig } from "../config/exporter_config.ts";
-import { UsageError } from "../client/cli_support.ts";
+import { UsageError } from "./run.ts";
 import { Logger, type LogLevel, stderrSink } from "../log.ts";
 import { defaultSocketPath } from "../exporter/socket_path.ts";
 
@@ -16,7 +16,7 @@ const exporterModules = () =>
   Promise.all([
     import("../config/exporter_config.ts"),
     import("../config/builtin.ts"),
-    import("../../drivers/registry.ts"),
+    import("./builtin_drivers.ts"),
     import("../exporter/local.ts"),
   ]);
 

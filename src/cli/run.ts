@@ -7,13 +7,29 @@
 import { CommanderError } from "commander";
 import { ConfigError } from "../driver/config_check.ts";
 import { DriverError } from "../driver/errors.ts";
-import type { CliOutput } from "../client/driver_client.ts";
-import { ExitStatus, UsageError } from "../client/cli_support.ts";
+import type { CliOutput } from "../client/commands.ts";
 
 /** Exit status for bad usage or a bad config file. */
 export const EXIT_USAGE = 2;
 
-export { UsageError };
+/** A bad command line (option value, argument); the CLI exits with status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * Ends a CLI command with `status` and no message, for commands whose exit
+ * status is another program's (`jumpstarter shell-driver METHOD`).
+ */
+export class ExitStatus extends Error {
+  constructor(readonly status: number) {
+    super(`exit status ${status}`);
+    this.name = "ExitStatus";
+  }
+}
 
 const encoder = new TextEncoder();
 

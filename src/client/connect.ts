@@ -1,16 +1,22 @@
 /**
- * Opening a client: `connect(host)` for an explicit exporter address and
- * `env()` for the session the CLI set up (`JUMPSTARTER_HOST`).
+ * Opening a client: `connect(host, { registry })` for an explicit exporter
+ * address and `env({ registry })` for the session the CLI set up
+ * (`JUMPSTARTER_HOST`). The registry says which client class serves each
+ * driver; `mod.ts` supplies the built-in one.
  *
  * @module
  */
-import { registry } from "../../drivers/registry.ts";
 import type { DriverReport } from "../driver/tree.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
 import { GrpcSession, type SessionOptions } from "./session.ts";
 import type { ExporterReport } from "../transport/fast/protocol.ts";
-import { buildClientTree } from "./tree.ts";
+import { buildClientTree, type ClientRegistry } from "./tree.ts";
+
+/** How to connect: the session's options and the client classes to build the tree from. */
+export interface ConnectOptions extends SessionOptions {
+  registry: ClientRegistry;
+}
 
 /** A root client that owns its connection: `await using` closes it. */
 export type Connected<T extends DriverClient = CompositeClient> = T & AsyncDisposable & {
@@ -35,14 +41,15 @@ export type Connected<T extends DriverClient = CompositeClient> = T & AsyncDispo
  */
 export async function connect<T extends DriverClient = CompositeClient>(
   host: string,
-  options: SessionOptions = {},
+  { registry, ...options }: ConnectOptions,
 ): Promise<Connected<T>> {
-  return clientTree<T>(await GrpcSession.open(host, options));
+  return clientTree<T>(await GrpcSession.open(host, options), registry);
 }
 
 /** The root client over an opened session (also used by the in-memory harness). */
 export function clientTree<T extends DriverClient = CompositeClient>(
   { session, report }: { session: GrpcSession; report: ExporterReport },
+  registry: ClientRegistry,
 ): Connected<T> {
   const reports: DriverReport[] = report.reports.map((r) => ({
     uuid: r.uuid,
@@ -73,12 +80,14 @@ export function clientTree<T extends DriverClient = CompositeClient>(
  * await dut.power.cycle();
  * ```
  */
-export async function env<T extends DriverClient = CompositeClient>(): Promise<Connected<T>> {
+export async function env<T extends DriverClient = CompositeClient>(
+  options: ConnectOptions,
+): Promise<Connected<T>> {
   const host = Deno.env.get("JUMPSTARTER_HOST");
   if (!host) {
     throw new FailedPreconditionError(
       "JUMPSTARTER_HOST is not set: run inside `jumpstarter shell --exporter-config FILE` or set it to an exporter socket",
     );
   }
-  return await connect<T>(host);
+  return await connect<T>(host, options);
 }

@@ -5,12 +5,13 @@
  *
  * @module
  */
-import type { Command } from "commander";
 import type { JsonValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import type { DriverReport } from "../driver/tree.ts";
 import { NAME_LABEL } from "../driver/tree.ts";
-import { addExamples } from "./cli_support.ts";
+import type { DriverCommand } from "./commands.ts";
+
+export type { CliOutput } from "./commands.ts";
 import type { ResourceHandle } from "../driver/driver.ts";
 
 /** Progress of an upload, called as bytes leave the client. */
@@ -56,14 +57,6 @@ export interface ClientSession {
   ): Promise<Upload>;
   /** Opens a resource the driver writes into (sessions without downloads omit it). */
   download?(uuid: string): Promise<Download>;
-}
-
-/** Where CLI commands write (swappable in tests). */
-export interface CliOutput {
-  out(text: string): void;
-  err(text: string): void;
-  /** True when stdout is a terminal (progress bars, colour). */
-  isTerminal: boolean;
 }
 
 /** A client class as the registry holds it. */
@@ -136,21 +129,25 @@ export class DriverClient {
   }
 
   /**
-   * Adds this driver's CLI subcommands to `command`. The default offers every
-   * reported method as `<method> [ARGS...]` with JSON (or plain string) arguments.
+   * The CLI commands this driver offers under its name. The default offers
+   * every reported method as `<method> [ARGS...]` with JSON (or plain
+   * string) arguments.
    */
-  cli(command: Command, output: CliOutput): void {
-    for (const [method, description] of Object.entries(this.report.methodsDescription)) {
-      const sub = command
-        .command(method)
-        .description(description || `call ${method}() on the driver`)
-        .argument("[args...]", "arguments, each parsed as JSON or taken as a string")
-        .action(async (args: string[]) => {
-          const result = await this.call(method, ...args.map(parseCliArg));
-          if (result !== null && result !== undefined) output.out(formatResult(result));
-        });
-      addExamples(sub, "", `'"text"' 42 '{"key": "value"}'`);
-    }
+  commands(): DriverCommand[] {
+    return Object.entries(this.report.methodsDescription).map(([method, description]) => ({
+      name: method,
+      description: description || `call ${method}() on the driver`,
+      arguments: [{
+        name: "[args...]",
+        description: "arguments, each parsed as JSON or taken as a string",
+      }],
+      examples: ["", `'"text"' 42 '{"key": "value"}'`],
+      run: async ({ args, output }) => {
+        const values = (args.args as string[] | undefined) ?? [];
+        const result = await this.call(method, ...values.map(parseCliArg));
+        if (result !== null && result !== undefined) output.out(formatResult(result));
+      },
+    }));
   }
 }
 

@@ -25,6 +25,7 @@ import { connect, type Connected } from "./connect.ts";
 import { ControllerClient, type LeaseSpec } from "./controller_client.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
 import { parseDuration } from "./duration.ts";
+import type { ClientRegistry } from "./tree.ts";
 
 /** Where a pending lease stands, for progress lines. */
 export interface QueueStatus {
@@ -284,12 +285,15 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
  * ```
  */
 export async function lease<T extends DriverClient = CompositeClient>(
-  options: LeaseOptions,
+  options: LeaseOptions & { registry: ClientRegistry },
 ): Promise<Connected<T>> {
   const held = await acquire(options);
   let root: Connected<T>;
   try {
-    root = await connect<T>(held.tunnel.host, { fastTarget: held.tunnel.fastTarget });
+    root = await connect<T>(held.tunnel.host, {
+      fastTarget: held.tunnel.fastTarget,
+      registry: options.registry,
+    });
   } catch (error) {
     await held.close();
     throw error;

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Registry } from "../driver/registry.ts";
 import { CLIENT_LABEL, type DriverReport } from "../driver/tree.ts";
 import {
   type ClientSession,
@@ -14,11 +13,16 @@ import {
   type DriverClientClass,
 } from "./driver_client.ts";
 
+/** Where the tree finds the client class for a `jumpstarter.dev/client` label. */
+export interface ClientRegistry {
+  client(label: string | undefined): DriverClientClass | undefined;
+}
+
 /** Builds the client tree from a pre-order report; returns the root. */
 export function buildClientTree(
   session: ClientSession,
   reports: DriverReport[],
-  registry: Registry,
+  registry: ClientRegistry,
 ): DriverClient {
   const byUuid = new Map<string, DriverClient>();
   const parents = new Set(reports.map((r) => r.parentUuid).filter(Boolean));

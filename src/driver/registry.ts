@@ -1,12 +1,12 @@
 /**
  * The registry type: driver type names to exporter-side classes, and
- * client class labels to client-side classes. The one static registry that
+ * client class labels to client-side classes (a type parameter: the client
+ * side is a layer above the driver model). The one static registry that
  * all executables share lives in `drivers/registry.ts`.
  *
  * @module
  */
 import type { DriverClass } from "./driver.ts";
-import type { DriverClientClass } from "../client/driver_client.ts";
 import { ConfigError } from "./config_check.ts";
 
 /** One driver type. */
@@ -19,17 +19,17 @@ export interface DriverEntry {
 }
 
 /** One client class, by the `jumpstarter.dev/client` labels it handles. */
-export interface ClientEntry {
+export interface ClientEntry<Client = unknown> {
   labels: string[];
-  client: DriverClientClass;
+  client: Client;
 }
 
 /** Lookup tables built once from the static lists. */
-export class Registry {
+export class Registry<Client = unknown> {
   readonly #drivers = new Map<string, DriverEntry>();
-  readonly #clients = new Map<string, DriverClientClass>();
+  readonly #clients = new Map<string, Client>();
 
-  constructor(drivers: DriverEntry[], clients: ClientEntry[]) {
+  constructor(drivers: DriverEntry[], clients: ClientEntry<Client>[]) {
     for (const entry of drivers) {
       for (const name of [entry.type, ...(entry.aliases ?? [])]) {
         if (this.#drivers.has(name)) throw new Error(`Driver type "${name}" registered twice`);
@@ -58,7 +58,7 @@ export class Registry {
   }
 
   /** The client class for a `jumpstarter.dev/client` label, if known. */
-  client(label: string | undefined): DriverClientClass | undefined {
+  client(label: string | undefined): Client | undefined {
     return label === undefined ? undefined : this.#clients.get(label);
   }
 }

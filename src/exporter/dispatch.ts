@@ -1,7 +1,7 @@
 /**
  * What every transport of an exporter does with a request, whatever carried
  * it: the gRPC service (`service.ts`) and the fast local channel
- * (`src/transport/fast/server.ts`) both call these, so driver dispatch,
+ * (`src/exporter/fast_server.ts`) both call these, so driver dispatch,
  * argument checks, resource bookkeeping and stream targets live in one place.
  * Errors are thrown as domain errors (`TypeError` for bad input); each
  * transport maps them to its wire form.

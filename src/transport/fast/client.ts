@@ -17,7 +17,7 @@ import { directReads, type Duplex, writeAll } from "../../driver/stream.ts";
 import type { JsonValue } from "../../driver/value.ts";
 import { FrameWriter, numberFrame, readFrames, textFrame } from "./call_frames.ts";
 import { argsValue } from "../../driver/json_value.ts";
-import { type ConnDuplex, connDuplex } from "./conn_duplex.ts";
+import { type ConnDuplex, connDuplex } from "../conn_duplex.ts";
 import {
   ABANDON,
   type Answer,

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { ControllerClient } from "../client/controller_client.ts";
-import { clientConfigFrom } from "../config/client_config.ts";
+import { ControllerClient } from "../src/client/controller_client.ts";
+import { clientConfigFrom } from "../src/config/client_config.ts";
 
 // The terminal's Ctrl-C reaches the whole process group: it is for the test run, not for us.
 Deno.addSignalListener("SIGINT", () => {});

@@ -8,17 +8,17 @@
  *
  * @module
  */
-import { connect, type Connected } from "../client/connect.ts";
-import type { CompositeClient, DriverClient } from "../client/driver_client.ts";
-import { GrpcSession } from "../client/session.ts";
-import { acquire, type HeldLease } from "../client/lease.ts";
-import { resolveClientConfig } from "../config/client_config.ts";
-import { loadExporterConfig } from "../config/exporter_config.ts";
-import { FailedPreconditionError, messageOf } from "../driver/errors.ts";
-import { serveLocal } from "../exporter/local.ts";
-import { registry } from "../../drivers/registry.ts";
-import type { Console } from "../../drivers/serial/console.ts";
-import { SerialClient } from "../../drivers/serial/client.ts";
+import { connect, type Connected } from "../src/client/connect.ts";
+import type { CompositeClient, DriverClient } from "../src/client/driver_client.ts";
+import { GrpcSession } from "../src/client/session.ts";
+import { acquire, type HeldLease } from "../src/client/lease.ts";
+import { resolveClientConfig } from "../src/config/client_config.ts";
+import { loadExporterConfig } from "../src/config/exporter_config.ts";
+import { FailedPreconditionError, messageOf } from "../src/driver/errors.ts";
+import { serveLocal } from "../src/exporter/local.ts";
+import { registry } from "../drivers/registry.ts";
+import type { Console } from "../drivers/serial/console.ts";
+import { SerialClient } from "../drivers/serial/client.ts";
 import { withTimeout } from "./timing.ts";
 
 /** Where the fixture gets its board. */
@@ -175,7 +175,7 @@ export async function device<T extends DriverClient = CompositeClient>(
 
   let root: Connected<T>;
   try {
-    root = await connect<T>(host);
+    root = await connect<T>(host, { registry });
   } catch (error) {
     await release();
     throw error;

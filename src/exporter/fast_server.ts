@@ -1,24 +1,31 @@
 /**
- * The exporter side of the fast local channel (protocol in `protocol.ts`):
- * a unix socket beside the gRPC one, dispatching into the same exporter
- * (`src/exporter/dispatch.ts`) as the gRPC service.
+ * The exporter side of the fast local channel (protocol in
+ * `src/transport/fast/protocol.ts`): a unix socket beside the gRPC one,
+ * dispatching through the exporter (`dispatch.ts`) exactly as the gRPC
+ * service does.
  *
  * @module
  */
-import { errorCodeOf, messageOf, UnavailableError } from "../../driver/errors.ts";
-import type { Exporter } from "../../exporter/exporter.ts";
+import { errorCodeOf, messageOf, UnavailableError } from "../driver/errors.ts";
+import type { Exporter } from "./exporter.ts";
 import {
   callDriver,
   openDriverStream,
   openResource,
   streamDriver,
   streamTargetOf,
-} from "../../exporter/dispatch.ts";
-import type { OpenResource } from "../../exporter/resources.ts";
-import { chunksReleased, hasMessageChunks, writeAll } from "../../driver/stream.ts";
-import { FrameWriter, numberFrame, readFrames, textFrame, u32 } from "./call_frames.ts";
-import { toJsonValue } from "../../driver/json_value.ts";
-import { connDuplex } from "./conn_duplex.ts";
+} from "./dispatch.ts";
+import type { OpenResource } from "./resources.ts";
+import { chunksReleased, hasMessageChunks, writeAll } from "../driver/stream.ts";
+import {
+  FrameWriter,
+  numberFrame,
+  readFrames,
+  textFrame,
+  u32,
+} from "../transport/fast/call_frames.ts";
+import { toJsonValue } from "../driver/json_value.ts";
+import { connDuplex } from "../transport/conn_duplex.ts";
 import {
   ABANDON,
   type ByteConn,
@@ -39,7 +46,7 @@ import {
   STREAM,
   VERSION,
   WINDOW,
-} from "./protocol.ts";
+} from "../transport/fast/protocol.ts";
 
 /** What the fast channel served so far (tests and benchmarks read it). */
 export interface FastStats {

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { type Duplex, type ReadInto, readsInto, writeAll } from "../../driver/stream.ts";
-import { type ByteConn, closeQuietly, MAX_FRAME, readExactly } from "./protocol.ts";
+import { type Duplex, type ReadInto, readsInto, writeAll } from "../driver/stream.ts";
+import { type ByteConn, closeQuietly, MAX_FRAME, readExactly } from "./fast/protocol.ts";
 
 /**
  * Reads go into slabs: each chunk is a view of the part of a slab one read
@@ -58,6 +58,12 @@ export interface ConnDuplexOptions {
   /** Runs once when the socket is closed. */
   onClose?: () => void;
   /**
+   * `close()` ends a `readable` still open as a clean end of data instead of
+   * an error (a driver closing its own connections: its clients see the
+   * stream end).
+   */
+  closeEndsReadable?: boolean;
+  /**
    * Each chunk travels whole, as a u32 length and its bytes (a
    * `messageChunks` stream). Empty chunks are not sent, as on gRPC.
    */
@@ -99,10 +105,22 @@ function messageFrame(chunk: Uint8Array): Uint8Array {
 const POOL_BUFFER = 256 * 1024;
 const POOL_KEEP = 8;
 
+/**
+ * For a forwarded connection: cancelling `readable` or aborting `writable`
+ * closes the whole socket, as one side of a bridge giving up, and closing
+ * it ends `readable` cleanly.
+ */
+export const GIVE_UP_WHOLE: ConnDuplexOptions = Object.freeze({
+  onGiveUp: () => {},
+  closeEndsReadable: true,
+});
+
 /** A socket as a duplex (see `connDuplex`). */
 export interface ConnDuplex extends Duplex {
   /** Closes the socket at once, whatever the state of each direction. */
   close(): void;
+  /** Resolves once the socket is closed, however that happened. */
+  readonly closed: Promise<void>;
   /**
    * Instead of reading `readable` (never both): writes what arrives into
    * `writable`, which must release each chunk once its write settled
@@ -129,16 +147,19 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
   const mapError = options.mapError ?? ((error: unknown) => error);
   let readController: ReadableStreamDefaultController<Uint8Array> | undefined;
   let writeController: WritableStreamDefaultController | undefined;
+  const socketClosed = Promise.withResolvers<void>();
   const close = () => {
     if (closed) return;
     closed = true;
+    socketClosed.resolve();
     const wasReading = reading;
     const wasWriting = writing;
     reading = writing = false;
     closeQuietly(conn);
     // A direction still open ends now, so a pipe notices without waiting for data.
     const reason = mapError(new Deno.errors.Interrupted("The connection was closed"));
-    if (wasReading) readController?.error(reason);
+    if (wasReading && options.closeEndsReadable) readController?.close();
+    else if (wasReading) readController?.error(reason);
     if (wasWriting) writeController?.error(reason);
     options.onClose?.();
   };
@@ -179,7 +200,8 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
           }
         } catch (error) {
           reading = false;
-          controller.error(readFailure(error));
+          if (closed && options.closeEndsReadable) controller.close();
+          else controller.error(readFailure(error));
           settle();
           return;
         }
@@ -375,6 +397,7 @@ export function connDuplex(conn: ByteConn, options: ConnDuplexOptions = {}): Con
     },
     writable,
     close,
+    closed: socketClosed.promise,
     pumpTo,
     pumpFrom,
   };

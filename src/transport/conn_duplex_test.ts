@@ -4,10 +4,10 @@
  * (a local file sent by the client), with their ends, cancels and failures.
  */
 import { createHash } from "node:crypto";
-import { assert, assertEquals, assertRejects } from "../../../tests/_fixtures/assert.ts";
-import { concatBytes, directReads, type ReadInto, writeAll } from "../../driver/stream.ts";
+import { assert, assertEquals, assertRejects } from "../../tests/_fixtures/assert.ts";
+import { concatBytes, directReads, type ReadInto, writeAll } from "../driver/stream.ts";
 import { connDuplex } from "./conn_duplex.ts";
-import { socketPair } from "../../../tests/_fixtures/net.ts";
+import { socketPair } from "../../tests/_fixtures/net.ts";
 
 /** `size` bytes that differ from chunk to chunk. */
 function pattern(size: number): Uint8Array {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DriverTimeoutError, messageOf } from "../driver/errors.ts";
+import { DriverTimeoutError, messageOf } from "../src/driver/errors.ts";
 
 /** Options of `eventually`. */
 export interface EventuallyOptions {

@@ -4,21 +4,20 @@
  *
  * @module
  */
-import { clientTree, type Connected } from "../client/connect.ts";
-import { connect } from "../client/connect.ts";
-import type { CompositeClient, DriverClient } from "../client/driver_client.ts";
-import { GrpcSession } from "../client/session.ts";
+import { clientTree, connect, type Connected } from "../src/client/connect.ts";
+import type { CompositeClient, DriverClient } from "../src/client/driver_client.ts";
+import { GrpcSession } from "../src/client/session.ts";
 import {
   type ExporterConfig,
   exporterConfigFrom,
   loadExporterConfig,
-} from "../config/exporter_config.ts";
-import type { DriverClass } from "../driver/driver.ts";
-import { Registry } from "../driver/registry.ts";
-import { Exporter } from "../exporter/exporter.ts";
-import { serveLocal } from "../exporter/local.ts";
-import { exporterRoutes } from "../exporter/service.ts";
-import { registry } from "../../drivers/registry.ts";
+} from "../src/config/exporter_config.ts";
+import type { DriverClass } from "../src/driver/driver.ts";
+import { Registry } from "../src/driver/registry.ts";
+import { Exporter } from "../src/exporter/exporter.ts";
+import { serveLocal } from "../src/exporter/local.ts";
+import { exporterRoutes } from "../src/exporter/service.ts";
+import { registry } from "../drivers/registry.ts";
 
 /** A connected device that also stops its exporter when disposed. */
 export type LocalDevice<T extends DriverClient> = Connected<T>;
@@ -34,7 +33,7 @@ export async function localDevice<T extends DriverClient = CompositeClient>(
   const local = await serveLocal(parsed, registry);
   let root: Connected<T>;
   try {
-    root = await connect<T>(local.host);
+    root = await connect<T>(local.host, { registry });
   } catch (error) {
     await local.close();
     throw error;
@@ -74,7 +73,10 @@ export async function driverHarness<T extends DriverClient = CompositeClient>(
   );
   const exporter = await Exporter.create(parsed, merged);
   const session = GrpcSession.inMemory(exporterRoutes(exporter));
-  const root = clientTree<T>(await GrpcSession.attach(session, "in-memory exporter"));
+  const root = clientTree<T>(
+    await GrpcSession.attach(session, "in-memory exporter"),
+    registry,
+  );
   const close = async () => {
     await session.close();
     await exporter.close();

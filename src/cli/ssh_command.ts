@@ -7,14 +7,15 @@
  * @module
  */
 import type { Command } from "commander";
-import { UsageError } from "../../src/client/cli_support.ts";
-import type { CliOutput, DriverClient } from "../../src/client/driver_client.ts";
-import { connect } from "../../src/client/connect.ts";
-import { addDriverCommands } from "../../src/cli/driver_commands.ts";
-import { resolveTarget } from "../../src/cli/local_target.ts";
-import { terminal } from "../../src/cli/run.ts";
-import type { LogLevel } from "../../src/log.ts";
-import { NETWORK_COMMANDS, NetworkClient } from "./client.ts";
+import type { CliOutput } from "../client/commands.ts";
+import type { DriverClient } from "../client/driver_client.ts";
+import { connect } from "../client/connect.ts";
+import type { LogLevel } from "../log.ts";
+import { NetworkClient, registry } from "./builtin_drivers.ts";
+import { addDriverCommands } from "./driver_commands.ts";
+import { addExamples } from "./help.ts";
+import { resolveTarget } from "./local_target.ts";
+import { terminal, UsageError } from "./run.ts";
 
 /** Every network client below `node`, by dotted name. */
 function networkClients(
@@ -74,8 +75,7 @@ export function addSshCommand(
   output: CliOutput,
   onStatus: (status: number) => void,
 ): void {
-  const examples = ["", "--user root", "--user root -- uname -a", "--driver board.ssh -- id"];
-  program
+  const command = program
     .command("ssh")
     .description(
       'Run ssh to the board through a forwarded port (the network driver "ssh", else the only TCP one)',
@@ -83,14 +83,11 @@ export function addSshCommand(
     .argument("[args...]", "arguments after the destination (a remote command); put -- first")
     .option("-u, --user <name>", "remote user name")
     .option("--driver <name>", "network driver to go through (dotted for nested drivers)")
-    .addHelpText(
-      "after",
-      `\nExamples:\n${examples.map((e) => `  $ jumpstarter ssh${e ? ` ${e}` : ""}`).join("\n")}\n`,
-    )
     .action(async (args: string[], options: { user?: string; driver?: string }) => {
       const client = await pickSshDriver(root, options.driver);
       onStatus(await client.ssh(args, { user: options.user, output }));
     });
+  addExamples(command, "", "--user root", "--user root -- uname -a", "--driver board.ssh -- id");
 }
 
 /**
@@ -105,12 +102,13 @@ export async function runSshCommand(
 ): Promise<number> {
   const target = await resolveTarget(options);
   try {
-    await using root = await connect(target.host);
+    await using root = await connect(target.host, { registry });
     const next = argv[commandIndex(argv) + 1];
-    if (
-      root.children.get("ssh") instanceof NetworkClient && next !== undefined &&
-      [...NETWORK_COMMANDS, "help"].includes(next)
-    ) {
+    const sshDriver = root.children.get("ssh");
+    const driverCommands = sshDriver instanceof NetworkClient
+      ? [...sshDriver.commands().map((c) => c.name), "help"]
+      : [];
+    if (next !== undefined && driverCommands.includes(next)) {
       addDriverCommands(program, root, output);
       await program.parseAsync(argv, { from: "user" });
       return 0;

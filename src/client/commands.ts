@@ -1,0 +1,125 @@
+/**
+ * Driver commands as data: each client class lists the commands it offers
+ * (`jumpstarter power on`), and the CLI renders the list into its own
+ * command tree. Clients never see the CLI library; bad option values are
+ * `RangeError`s, which the CLI reports as usage errors.
+ *
+ * @example
+ * ```ts
+ * import type { DriverCommand } from "./commands.ts";
+ *
+ * const hello: DriverCommand = {
+ *   name: "hello",
+ *   description: "Print a greeting",
+ *   options: [{ flags: "--name <who>", description: "who to greet", default: "world" }],
+ *   examples: ["", "--name lab"],
+ *   run: ({ options, output }) => output.out(`hello ${options.name}`),
+ * };
+ * ```
+ *
+ * @module
+ */
+
+/** Where command output goes (the terminal, or a buffer in tests). */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+  /** True when stdout is a terminal (progress bars, colour). */
+  isTerminal: boolean;
+}
+
+/** A positional argument, in the usual notation: `<image>`, `[path]`, `[args...]`. */
+export interface CommandArgument {
+  name: string;
+  description: string;
+}
+
+/** An option: `--count <n>`, `-o, --output <file>`, `--no-input`. */
+export interface CommandOption {
+  flags: string;
+  description: string;
+  /** The value when the option is not given. */
+  default?: string;
+  /** The option may be given several times; its value is then the list of values. */
+  repeatable?: boolean;
+}
+
+/** What a command's `run` receives. */
+export interface CommandInput {
+  /** Positional values by argument name (`image`, `args`); a variadic one is a list. */
+  args: Record<string, string | string[] | undefined>;
+  /** Option values by camel-cased long name (`output`, `linger`; `--no-input` is `input`). */
+  options: Record<string, string | string[] | boolean | undefined>;
+  output: CliOutput;
+}
+
+/** What a command's `run` may return: nothing, or the exit status to end with. */
+export type CommandResult = void | { exitStatus: number };
+
+/** One command a driver client offers under its driver's name. */
+export interface DriverCommand {
+  name: string;
+  description: string;
+  arguments?: readonly CommandArgument[];
+  options?: readonly CommandOption[];
+  /** Argument lines for the help's examples, each appended to the command line. */
+  examples: readonly string[];
+  /** Options the command does not know pass on to its arguments (commands running a program). */
+  passThroughOptions?: boolean;
+  /** Does the work; `{ exitStatus }` ends the CLI with that status (another program's). */
+  run(input: CommandInput): Promise<CommandResult> | CommandResult;
+}
+
+/**
+ * Parses a numeric option value, or throws a `RangeError` naming the option
+ * and the value.
+ *
+ * @example
+ * ```ts
+ * import { parseNumberOption } from "./commands.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(parseNumberOption("--count", "3", { min: 1, integer: true }), 3);
+ * assert.throws(() => parseNumberOption("--count", "zero"), RangeError);
+ * ```
+ */
+export function parseNumberOption(
+  option: string,
+  text: string,
+  { min = 0, integer = false }: { min?: number; integer?: boolean } = {},
+): number {
+  const value = Number(text);
+  if (
+    text.trim() === "" || !Number.isFinite(value) || value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new RangeError(
+      `Invalid ${option} "${text}": use a ${integer ? "whole number" : "number"} >= ${min}`,
+    );
+  }
+  return value;
+}
+
+/** The value of a string option, or `undefined` when absent. */
+export function stringOption(input: CommandInput, name: string): string | undefined {
+  const value = input.options[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The values of a repeatable option (empty when it was not given). */
+export function listOption(input: CommandInput, name: string): string[] {
+  const value = input.options[name];
+  return Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
+}
+
+/** The value of a positional argument given as one word. */
+export function stringArg(input: CommandInput, name: string): string | undefined {
+  const value = input.args[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The values of a variadic positional argument (empty when none were given). */
+export function listArg(input: CommandInput, name: string): string[] {
+  const value = input.args[name];
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
