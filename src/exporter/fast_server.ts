@@ -4,6 +4,10 @@
  * dispatching through the exporter (`dispatch.ts`) exactly as the gRPC
  * service does.
  *
+ * One concept past 400 lines: the server half of one protocol (calls,
+ * credits, streams, resources on one connection state), kept in step with
+ * `src/transport/fast/client.ts`.
+ *
  * @module
  */
 import { errorCodeOf, messageOf, UnavailableError } from "../driver/errors.ts";

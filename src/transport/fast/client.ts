@@ -3,6 +3,10 @@
  * a calls connection for unary and streaming driver calls, and one new
  * connection per byte stream, upload or download.
  *
+ * One concept past 400 lines: the client half of one protocol, whose calls,
+ * flow-control credits and stream openings share the connection state and
+ * must change together with `src/exporter/fast_server.ts`.
+ *
  * @module
  */
 import type { ResourceHandle } from "../../driver/driver.ts";
