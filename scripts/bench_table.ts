@@ -1,6 +1,6 @@
 /**
- * `deno task bench`: runs the benchmarks and prints the performance table of
- * issue 6 — one row per target, each beside its baseline measured in the same
+ * `deno task bench`: runs the benchmarks and prints the performance table
+ * (docs/performance.md): one row per target, each beside its baseline measured in the same
  * run, with the ratio and whether the target is met. `BENCH_JSON=FILE` also
  * writes the rows to FILE as a JSON array of
  * `{figure, value, unit, baseline, ratio, target, pass}`.
@@ -188,7 +188,7 @@ const FAST_CALL = "driver call add(1, 2), fast channel";
 const RAW_CALL = "raw unix socket round trip (64 B)";
 const CONCURRENT = "16 concurrent driver calls, fast channel";
 
-/** The rows of issue 6's target table, in its order. */
+/** The rows of the performance table (docs/performance.md), in its order. */
 const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
   {
     scope: "local",

@@ -1,6 +1,6 @@
 /**
  * Which exporter a driver command talks to: the session's `JUMPSTARTER_HOST`,
- * else (local mode, as the seed describes) a registered daemon's default
+ * else (local mode) a registered daemon's default
  * socket, else an in-process exporter built from the default config.
  *
  * @module
