@@ -1,29 +1,13 @@
 /**
  * Pieces shared by the boards that make their own children, `virtual.Board`
- * and `qemu.Qemu`: the children's context, console streams fanned out from
- * one UART, and writing an uploaded disk image file.
+ * and `qemu.Qemu`: console streams fanned out from one UART, and writing an
+ * uploaded disk image file.
  *
  * @module
  */
-import type { DriverContext } from "../../src/driver/driver.ts";
 import { DriverError, messageOf } from "../../src/driver/errors.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { type TransferResult, writeImage } from "../storage/image_io.ts";
-
-/** The context of a child the board makes itself: same exporter, its own name and path. */
-export function childContext(parent: DriverContext, name: string): DriverContext {
-  return {
-    name,
-    path: `${parent.path}.children.${name}`,
-    log: parent.log.child(parent.log.source ? `${parent.log.source}.${name}` : name),
-    baseDir: parent.baseDir,
-    shared: <T>(key: string, make: () => T): T => parent.shared(key, make),
-    openResource: (handle: unknown) => parent.openResource(handle),
-    resourceWriter: parent.resourceWriter
-      ? (handle: unknown) => parent.resourceWriter!(handle)
-      : undefined,
-  };
-}
 
 /** A serial port as console streams see it. */
 export interface Uart {
