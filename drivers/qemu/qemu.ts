@@ -18,7 +18,7 @@ import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { byteStream } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { PowerDriver } from "../power/interface.ts";
-import { ConsoleStreams } from "../virtual/board_parts.ts";
+import { ConsoleStreams } from "../serial/console_streams.ts";
 import type { AccelSetting } from "./accel.ts";
 import { type MachineOptions, QemuMachine } from "./machine.ts";
 import { QemuStorage } from "./storage.ts";
