@@ -1,11 +1,12 @@
 /**
- * Pieces shared by the boards that make their own children, `virtual.Board`
- * and `qemu.Qemu`: writing an uploaded disk image file.
+ * Writing an uploaded image to a board's disk image file, for the boards
+ * that simulate their storage (`virtual.Storage`, the QEMU board's disk): a
+ * failure keeps the previous image and says how far the upload got.
  *
  * @module
  */
 import { DriverError, messageOf } from "../../src/driver/errors.ts";
-import { type TransferResult, writeImage } from "../storage/image_io.ts";
+import { type TransferResult, writeImage } from "./image_io.ts";
 
 /** Options of `writeDiskImage()`. */
 export interface DiskWriteOptions {
