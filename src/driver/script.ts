@@ -1,8 +1,9 @@
 /**
  * Runs configured shell scripts on the exporter host, for drivers whose
- * operator configures commands (`shell.Shell`, `storage.CommandStorageMux`):
- * each in its own process group, so a timeout or a cancelled call kills
- * everything the script started, with output streamed as it comes.
+ * operator configures commands (`shell.Shell`, `storage.CommandStorageMux`;
+ * `power.CommandPower` shares `killGroup()` and `lastLine()`): each in its
+ * own process group, so a timeout or a cancelled call kills everything the
+ * script started, with output streamed as it comes.
  *
  * @module
  */
