@@ -18,7 +18,7 @@ import { PySerial } from "./serial/pyserial.ts";
 import { StorageClient } from "./storage/client.ts";
 import { FileStorageMux } from "./storage/file.ts";
 import { CommandStorageMux } from "./storage/command.ts";
-import { Shell } from "./shell/shell.ts";
+import { Shell } from "./shell/driver.ts";
 import { ShellClient } from "./shell/client.ts";
 import { Board } from "./virtual/board.ts";
 import { VirtualPower } from "./virtual/power.ts";

@@ -7,6 +7,7 @@
 import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { DriverTimeoutError } from "../../src/driver/errors.ts";
+import { killGroup, lastLine } from "../../src/driver/script.ts";
 import { cycleWait, PowerDriver, type PowerReading } from "./interface.ts";
 
 /**
@@ -126,18 +127,6 @@ export class CommandPower extends PowerDriver {
     }
     return stdout;
   }
-}
-
-function killGroup(child: Deno.ChildProcess): void {
-  try {
-    Deno.kill(-child.pid, "SIGKILL");
-  } catch {
-    // Already gone.
-  }
-}
-
-function lastLine(text: string): string {
-  return text.trimEnd().split("\n").at(-1)?.trim() ?? "";
 }
 
 /**

@@ -7,13 +7,18 @@
  * @module
  */
 import { resolve } from "node:path";
-import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
+import {
+  childContext,
+  Driver,
+  type DriverConfig,
+  type DriverContext,
+} from "../../src/driver/driver.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { byteStream } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { PowerDriver } from "../power/interface.ts";
-import { childContext, ConsoleStreams } from "../virtual/board_parts.ts";
+import { ConsoleStreams } from "../serial/console_streams.ts";
 import type { AccelSetting } from "./accel.ts";
 import { type MachineOptions, QemuMachine } from "./machine.ts";
 import { QemuStorage } from "./storage.ts";

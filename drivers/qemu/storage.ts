@@ -14,7 +14,7 @@ import {
   NotImplementedError,
 } from "../../src/driver/errors.ts";
 import { unary } from "../../src/driver/exports.ts";
-import { writeDiskImage } from "../virtual/board_parts.ts";
+import { writeDiskImage } from "../storage/disk_image.ts";
 import type { QemuMachine } from "./machine.ts";
 
 /** Where the disk is switched: the VM boots with it only on `dut`. */

@@ -6,7 +6,7 @@ import { ConfigError } from "../../src/driver/config_check.ts";
 import { cliWithConfig } from "../../tests/_fixtures/run.ts";
 import { testContext } from "../virtual/_test_context.ts";
 import type { ShellClient } from "./client.ts";
-import { Shell } from "./shell.ts";
+import { Shell } from "./driver.ts";
 
 function shellConfig(dir: string, config: Record<string, unknown>) {
   return exporterConfigFrom({ export: { tools: { type: "shell.Shell", config } } }, dir);

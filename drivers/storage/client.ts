@@ -1,24 +1,22 @@
 /**
  * The client of storage muxes and mux-based flashers (upstream labels
  * `jumpstarter_driver_opendal.client.StorageMuxFlasherClient` and
- * `...StorageMuxClient`) and its CLI commands.
+ * `...StorageMuxClient`); its CLI commands are in `cli.ts`.
  *
  * @module
  */
 import {
   DriverClient,
-  formatResult,
   type ProgressCallback,
   type Upload,
   type UploadOptions,
 } from "../../src/client/driver_client.ts";
 import type { JsonValue } from "../../src/driver/value.ts";
 import { DriverError, messageOf } from "../../src/driver/errors.ts";
-import { ProgressBar } from "../../src/client/progress.ts";
-import { type DriverCommand, stringArg, stringOption } from "../../src/client/commands.ts";
-import { readsInto } from "../../src/driver/stream.ts";
-import { TransferFile } from "../../src/driver/transfer_file.ts";
 import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";
+import type { DriverCommand } from "../../src/client/commands.ts";
+import { storageCommands } from "./cli.ts";
+import { LocalImage } from "./local_image.ts";
 import { ImageDigest, saveDownload } from "./transfer.ts";
 
 /** Options of `write()`. */
@@ -214,236 +212,6 @@ export class StorageClient extends DriverClient {
 
   /** `flash IMAGE [--target NAME]`, `dump OUT`, `info`, `host`, `dut` and `off`. */
   override commands(): DriverCommand[] {
-    const target = {
-      flags: "--target <name>",
-      description: "flasher target (partition or device)",
-    };
-    const flash: DriverCommand = {
-      name: "flash",
-      description:
-        "Write an image to the storage (progress on a terminal, sha256 checked at the end)",
-      arguments: [{ name: "<image>", description: "local image file" }],
-      options: [target, {
-        flags: "--compression <type>",
-        description:
-          "gzip, xz, zstd, bz2 or none (default: from the file name); the exporter expands it",
-      }],
-      examples: ["disk.img", "disk.img.zst", "rootfs.img --target rootfs"],
-      run: async (input) => {
-        const { output } = input;
-        const image = stringArg(input, "image")!;
-        const bar = new ProgressBar("flashing", output.isTerminal);
-        const started = performance.now();
-        let bytes = 0;
-        const result = await this.flash(image, {
-          target: stringOption(input, "target"),
-          encoding: parseCompression(stringOption(input, "compression")),
-          onProgress: (sent, total) => {
-            bytes = sent;
-            bar.update(sent, total);
-          },
-        }).finally(() => bar.done());
-        const seconds = (performance.now() - started) / 1000;
-        output.out(
-          `Flashed ${image}: ${(bytes / 1024 / 1024).toFixed(1)} MB sent in ${
-            seconds.toFixed(1)
-          } s${(result as Partial<VerifiedResult>)?.verified ? ", sha256 verified" : ""}`,
-        );
-        if (result !== null && result !== undefined) output.out(formatResult(result));
-      },
-    };
-    const dump: DriverCommand = {
-      name: "dump",
-      description: "Copy the storage's content to a local file (sha256 checked at the end)",
-      arguments: [{
-        name: "<out>",
-        description: "local file to create (replaced only when the copy is complete)",
-      }],
-      options: [target],
-      examples: ["backup.img", "rootfs.img --target rootfs"],
-      run: async (input) => {
-        const { output } = input;
-        const out = stringArg(input, "out")!;
-        const bar = new ProgressBar("dumping", output.isTerminal);
-        const started = performance.now();
-        let bytes = 0;
-        const result = await this.dump(out, {
-          target: stringOption(input, "target"),
-          onProgress: (received) => {
-            bytes = received;
-            bar.update(received);
-          },
-        }).finally(() => bar.done());
-        const seconds = (performance.now() - started) / 1000;
-        output.out(
-          `Dumped to ${out}: ${(bytes / 1024 / 1024).toFixed(1)} MB in ${seconds.toFixed(1)} s${
-            (result as Partial<VerifiedResult>)?.verified ? ", sha256 verified" : ""
-          }`,
-        );
-      },
-    };
-    const mux: DriverCommand[] = [
-      {
-        name: "info",
-        description: "Show what the driver reports about the storage",
-        examples: [""],
-        run: async ({ output }) => output.out(formatResult(await this.info())),
-      },
-      {
-        name: "host",
-        description: "Connect the storage to the exporter host",
-        examples: [""],
-        run: () => this.host(),
-      },
-      {
-        name: "dut",
-        description: "Connect the storage to the device under test",
-        examples: [""],
-        run: () => this.dut(),
-      },
-      {
-        name: "off",
-        description: "Disconnect the storage from host and device",
-        examples: [""],
-        run: () => this.off(),
-      },
-    ];
-    const methods = this.report.methodsDescription;
-    const dumps = "dump" in methods || "read" in methods;
-    return [flash, ...(dumps ? [dump] : []), ...mux];
+    return storageCommands(this);
   }
-}
-
-/** Bytes read from an image at a time: one stream frame (`MAX_FRAME`). */
-const CHUNK = 256 * 1024;
-
-/** The `--compression` option: an encoding, "none" (send as is), or undefined (from the name). */
-function parseCompression(value: string | undefined): UploadOptions["encoding"] | undefined {
-  if (value === undefined) return undefined;
-  if (value === "none") return null;
-  try {
-    return checkEncoding(value);
-  } catch {
-    throw new RangeError(
-      `Invalid --compression "${value}": use gzip, xz, zstd, bz2 or none`,
-    );
-  }
-}
-
-/**
- * A local file as an upload source that can be cancelled and remembers a
- * read error. `onRead` sees every byte read (the image's digest). Its
- * readable also reads straight into a transport's buffers (`readsInto`).
- */
-class LocalImage {
-  /** Why reading the file failed, if it did. */
-  readError: unknown;
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly #file: Deno.FsFile;
-  /** Reads of `#file`, on the event loop's thread on a host with few cores. */
-  readonly #io: TransferFile;
-  readonly #onRead?: (bytes: Uint8Array) => void;
-  #controller?: ReadableStreamDefaultController<Uint8Array>;
-  #cancelled = false;
-  #closed = false;
-
-  private constructor(
-    readonly size: number,
-    regular: boolean,
-    file: Deno.FsFile,
-    onRead?: (bytes: Uint8Array) => void,
-  ) {
-    this.#file = file;
-    // A pipe or a device may wait for its writer: only a regular file is read blocking.
-    this.#io = new TransferFile(file, regular ? undefined : false);
-    this.#onRead = onRead;
-    const stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
-      },
-      pull: async (controller) => {
-        // Chunks as large as one stream frame: fewer, larger messages upload faster.
-        const buffer = new Uint8Array(CHUNK);
-        let n: number | null;
-        try {
-          n = await this.#read(buffer);
-        } catch (error) {
-          if (!this.#cancelled) controller.error(error);
-          return;
-        }
-        if (n === null) controller.close();
-        else controller.enqueue(n === CHUNK ? buffer : buffer.subarray(0, n));
-      },
-      // The consumer gave up (the driver refused the upload, say): a read that
-      // fails as the file closes under it is not a read error.
-      cancel: () => {
-        this.#cancelled = true;
-        this.#close();
-      },
-    }, { highWaterMark: 0 });
-    this.readable = readsInto(stream, (view) => this.#read(view));
-  }
-
-  /** Reads into `view`; null at the end of the file (closed then). */
-  async #read(view: Uint8Array): Promise<number | null> {
-    let n: number | null;
-    try {
-      n = await this.#io.read(view);
-    } catch (error) {
-      if (this.#cancelled) throw uploadCancelled();
-      this.readError = error;
-      this.#close();
-      throw error;
-    }
-    if (this.#cancelled) throw uploadCancelled();
-    if (n === null) {
-      this.#close();
-      return null;
-    }
-    this.#onRead?.(view.subarray(0, n));
-    return n;
-  }
-
-  /** Opens `path`, failing with a message that names it. */
-  static async open(path: string, onRead?: (bytes: Uint8Array) => void): Promise<LocalImage> {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(path);
-    } catch (error) {
-      throw new Error(`Cannot open image "${path}": ${messageOf(error)}`, { cause: error });
-    }
-    try {
-      const info = await file.stat();
-      return new LocalImage(info.size, info.isFile, file, onRead);
-    } catch (error) {
-      file.close();
-      throw error;
-    }
-  }
-
-  #close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      this.#file.close();
-    } catch {
-      // Already closed.
-    }
-  }
-
-  /** Ends the upload with an error and closes the file. */
-  cancel(): void {
-    if (this.#cancelled) return;
-    this.#cancelled = true;
-    try {
-      this.#controller?.error(uploadCancelled());
-    } catch {
-      // The stream already ended.
-    }
-    this.#close();
-  }
-}
-
-function uploadCancelled(): DOMException {
-  return new DOMException("The upload was cancelled", "AbortError");
 }

@@ -8,7 +8,7 @@
 import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { DriverError, NotImplementedError, UnavailableError } from "../../src/driver/errors.ts";
-import { lastLine, runScript } from "../shell/process.ts";
+import { lastLine, runScript } from "../../src/driver/script.ts";
 import { FileStorageMux, type MuxState } from "./file.ts";
 
 /**

@@ -4,9 +4,13 @@
  *
  * @module
  */
-import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
+import {
+  childContext,
+  Driver,
+  type DriverConfig,
+  type DriverContext,
+} from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
-import { childContext } from "./board_parts.ts";
 import { DEFAULT_BOOT_DELAY } from "./board_state.ts";
 import { VirtualConsole } from "./console.ts";
 import { VirtualPower } from "./power.ts";

@@ -8,7 +8,7 @@
 import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { BOOT_LOG, type BootView, kernelStamp } from "./boot_log.ts";
-import { VirtualShell } from "./shell.ts";
+import { VirtualShell } from "./guest_shell.ts";
 
 /** Where the storage is connected. */
 export type MuxState = "host" | "dut" | "off";

@@ -6,7 +6,7 @@
 import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
 import { byteStream } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
-import { ConsoleStreams } from "./board_parts.ts";
+import { ConsoleStreams } from "../serial/console_streams.ts";
 import { type BoardState, sharedBoard } from "./board_state.ts";
 
 /**

@@ -10,7 +10,7 @@ import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { unary } from "../../src/driver/exports.ts";
-import { writeDiskImage } from "./board_parts.ts";
+import { writeDiskImage } from "../storage/disk_image.ts";
 import { type BoardState, type MuxState, sharedBoard } from "./board_state.ts";
 
 /** What `write()` and `flash()` return. */

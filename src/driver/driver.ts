@@ -39,6 +39,24 @@ export interface DriverContext {
   resourceWriter?(handle: unknown): WritableStream<Uint8Array>;
 }
 
+/**
+ * The context of a child a driver makes itself (a board's `power`, `serial`,
+ * `storage`): same exporter, its own name and path.
+ */
+export function childContext(parent: DriverContext, name: string): DriverContext {
+  return {
+    name,
+    path: `${parent.path}.children.${name}`,
+    log: parent.log.child(parent.log.source ? `${parent.log.source}.${name}` : name),
+    baseDir: parent.baseDir,
+    shared: <T>(key: string, make: () => T): T => parent.shared(key, make),
+    openResource: (handle: unknown) => parent.openResource(handle),
+    resourceWriter: parent.resourceWriter
+      ? (handle: unknown) => parent.resourceWriter!(handle)
+      : undefined,
+  };
+}
+
 /** A driver class as the registry holds it. */
 export interface DriverClass {
   new (config: DriverConfig, context: DriverContext): Driver;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { expandWords, type ShellHost, splitCommands, VirtualShell } from "./shell.ts";
+import { expandWords, type ShellHost, splitCommands, VirtualShell } from "./guest_shell.ts";
 
 function shell(): {
   shell: VirtualShell;

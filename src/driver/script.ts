@@ -1,11 +1,13 @@
 /**
- * Runs configured shell scripts on the exporter host: each in its own
- * process group, so a timeout or a cancelled call kills everything the
+ * Runs configured shell scripts on the exporter host, for drivers whose
+ * operator configures commands (`shell.Shell`, `storage.CommandStorageMux`;
+ * `power.CommandPower` shares `killGroup()` and `lastLine()`): each in its
+ * own process group, so a timeout or a cancelled call kills everything the
  * script started, with output streamed as it comes.
  *
  * @module
  */
-import { DriverTimeoutError } from "../../src/driver/errors.ts";
+import { DriverTimeoutError } from "./errors.ts";
 
 /** How a script runs. */
 export interface ScriptOptions {

@@ -2,6 +2,8 @@
  * The virtual board's getty and shell: a login prompt, a tty that echoes
  * what is typed, and a few commands with `$?`, `;`, `&&` and `||`, enough
  * for console automation (`expect`, `run`) to meet something realistic.
+ * It runs on the simulated board (the driver `shell.Shell` runs commands on
+ * the exporter host).
  *
  * @module
  */

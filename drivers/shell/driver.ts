@@ -10,7 +10,7 @@ import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { type Cancellable, cancellable, streaming, unary } from "../../src/driver/exports.ts";
 import type { MethodInfo, ParamType } from "../../src/driver/exports.ts";
 import { DriverNotFoundError } from "../../src/driver/errors.ts";
-import { streamScript } from "./process.ts";
+import { streamScript } from "../../src/driver/script.ts";
 
 /** One configured method. */
 export interface ShellMethod {

@@ -1,0 +1,153 @@
+/**
+ * The CLI commands of storage clients, as data: `flash` and `dump` with a
+ * progress bar and a summary, and the mux switches `info`, `host`, `dut`
+ * and `off`.
+ *
+ * @module
+ */
+import { type DriverCommand, stringArg, stringOption } from "../../src/client/commands.ts";
+import {
+  formatResult,
+  type ProgressCallback,
+  type UploadOptions,
+} from "../../src/client/driver_client.ts";
+import { ProgressBar } from "../../src/client/progress.ts";
+import type { JsonValue } from "../../src/driver/value.ts";
+import { checkEncoding } from "../../src/compression.ts";
+
+/** What the commands drive: a `StorageClient`. */
+export interface StorageCommandTarget {
+  readonly report: { methodsDescription: Record<string, string> };
+  flash(
+    path: string,
+    options: {
+      target?: string;
+      encoding?: UploadOptions["encoding"];
+      onProgress?: ProgressCallback;
+    },
+  ): Promise<unknown>;
+  dump(path: string, options: { target?: string; onProgress?: ProgressCallback }): Promise<unknown>;
+  info(): Promise<JsonValue>;
+  host(): Promise<void>;
+  dut(): Promise<void>;
+  off(): Promise<void>;
+}
+
+type VerifiedResult = { verified?: boolean };
+
+/**
+ * `flash IMAGE [--target NAME]` and, on a driver that can be read back,
+ * `dump OUT`, then `info`, `host`, `dut` and `off`.
+ */
+export function storageCommands(client: StorageCommandTarget): DriverCommand[] {
+  const target = {
+    flags: "--target <name>",
+    description: "flasher target (partition or device)",
+  };
+  const flash: DriverCommand = {
+    name: "flash",
+    description:
+      "Write an image to the storage (progress on a terminal, sha256 checked at the end)",
+    arguments: [{ name: "<image>", description: "local image file" }],
+    options: [target, {
+      flags: "--compression <type>",
+      description:
+        "gzip, xz, zstd, bz2 or none (default: from the file name); the exporter expands it",
+    }],
+    examples: ["disk.img", "disk.img.zst", "rootfs.img --target rootfs"],
+    run: async (input) => {
+      const { output } = input;
+      const image = stringArg(input, "image")!;
+      const bar = new ProgressBar("flashing", output.isTerminal);
+      const started = performance.now();
+      let bytes = 0;
+      const result = await client.flash(image, {
+        target: stringOption(input, "target"),
+        encoding: parseCompression(stringOption(input, "compression")),
+        onProgress: (sent, total) => {
+          bytes = sent;
+          bar.update(sent, total);
+        },
+      }).finally(() => bar.done());
+      const seconds = (performance.now() - started) / 1000;
+      output.out(
+        `Flashed ${image}: ${(bytes / 1024 / 1024).toFixed(1)} MB sent in ${seconds.toFixed(1)} s${
+          (result as VerifiedResult | null)?.verified ? ", sha256 verified" : ""
+        }`,
+      );
+      if (result !== null && result !== undefined) output.out(formatResult(result));
+    },
+  };
+  const dump: DriverCommand = {
+    name: "dump",
+    description: "Copy the storage's content to a local file (sha256 checked at the end)",
+    arguments: [{
+      name: "<out>",
+      description: "local file to create (replaced only when the copy is complete)",
+    }],
+    options: [target],
+    examples: ["backup.img", "rootfs.img --target rootfs"],
+    run: async (input) => {
+      const { output } = input;
+      const out = stringArg(input, "out")!;
+      const bar = new ProgressBar("dumping", output.isTerminal);
+      const started = performance.now();
+      let bytes = 0;
+      const result = await client.dump(out, {
+        target: stringOption(input, "target"),
+        onProgress: (received) => {
+          bytes = received;
+          bar.update(received);
+        },
+      }).finally(() => bar.done());
+      const seconds = (performance.now() - started) / 1000;
+      output.out(
+        `Dumped to ${out}: ${(bytes / 1024 / 1024).toFixed(1)} MB in ${seconds.toFixed(1)} s${
+          (result as VerifiedResult | null)?.verified ? ", sha256 verified" : ""
+        }`,
+      );
+    },
+  };
+  const mux: DriverCommand[] = [
+    {
+      name: "info",
+      description: "Show what the driver reports about the storage",
+      examples: [""],
+      run: async ({ output }) => output.out(formatResult(await client.info())),
+    },
+    {
+      name: "host",
+      description: "Connect the storage to the exporter host",
+      examples: [""],
+      run: () => client.host(),
+    },
+    {
+      name: "dut",
+      description: "Connect the storage to the device under test",
+      examples: [""],
+      run: () => client.dut(),
+    },
+    {
+      name: "off",
+      description: "Disconnect the storage from host and device",
+      examples: [""],
+      run: () => client.off(),
+    },
+  ];
+  const methods = client.report.methodsDescription;
+  const dumps = "dump" in methods || "read" in methods;
+  return [flash, ...(dumps ? [dump] : []), ...mux];
+}
+
+/** The `--compression` option: an encoding, "none" (send as is), or undefined (from the name). */
+function parseCompression(value: string | undefined): UploadOptions["encoding"] | undefined {
+  if (value === undefined) return undefined;
+  if (value === "none") return null;
+  try {
+    return checkEncoding(value);
+  } catch {
+    throw new RangeError(
+      `Invalid --compression "${value}": use gzip, xz, zstd, bz2 or none`,
+    );
+  }
+}
