@@ -46,6 +46,15 @@ export {
   type Upload,
   type UploadOptions,
 } from "./src/client/driver_client.ts";
+export type {
+  CliOutput,
+  CommandArgument,
+  CommandInput,
+  CommandOption,
+  CommandResult,
+  DriverCommand,
+} from "./src/client/commands.ts";
+export { parseNumberOption } from "./src/client/commands.ts";
 export { Composite, Driver, type DriverContext, type ResourceHandle } from "./src/driver/driver.ts";
 export { byteStream, streaming, unary } from "./src/driver/exports.ts";
 export { type Duplex, duplexPair, readAll } from "./src/driver/stream.ts";
