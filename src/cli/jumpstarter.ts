@@ -110,7 +110,7 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
   program.addHelpText("after", footer);
   let status = 0;
   if (command === undefined || STATIC.has(command)) {
-    const { addShellCommand } = await import("./shell.ts");
+    const { addShellCommand } = await import("./session_commands.ts");
     const { addDemoCommand } = await import("./demo.ts");
     const { addLeaseCommands } = await import("./lease_commands.ts");
     addShellCommand(program, (code) => status = code);

@@ -1,8 +1,9 @@
 /**
  * `jumpstarter lease ...`, `jumpstarter exporters list`, `jumpstarter admin
  * status` and `jumpstarter config client ...`: the distributed-mode command
- * tree. What each command does is in `lease_actions.ts`, loaded when one
- * runs, so `--help` stays quick.
+ * tree. What each command does is in `lease_actions.ts` (and, for
+ * `config client ...`, `client_config_actions.ts`), loaded when one runs, so
+ * `--help` stays quick.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import type { Command } from "commander";
 import { outputOption } from "./output_option.ts";
 
 const actions = () => import("./lease_actions.ts");
+const configActions = () => import("./client_config_actions.ts");
 
 /** Adds `lease`, `exporters`, `admin` and `config` to the program. */
 export function addLeaseCommands(program: Command): void {
@@ -94,7 +96,7 @@ export function addLeaseCommands(program: Command): void {
     .command("list")
     .description("List stored client configs")
     .addOption(outputOption())
-    .action(async (options) => (await actions()).clientList(options));
+    .action(async (options) => (await configActions()).clientList(options));
   client
     .command("import")
     .description("Store a ClientConfig file (from `controller admin create client`) under an alias")
@@ -102,15 +104,15 @@ export function addLeaseCommands(program: Command): void {
     .option("--alias <name>", "alias (default: the client's name)")
     .option("--use", "make it the current client")
     .addHelpText("after", "\nExample:\n  $ jumpstarter config client import alice.yaml --use\n")
-    .action(async (file: string, options) => (await actions()).clientImport(file, options));
+    .action(async (file: string, options) => (await configActions()).clientImport(file, options));
   client
     .command("use")
     .description("Make a stored client the current one")
     .argument("<alias>", "stored client alias")
-    .action(async (alias: string) => (await actions()).clientUse(alias));
+    .action(async (alias: string) => (await configActions()).clientUse(alias));
   client
     .command("delete")
     .description("Delete a stored client config")
     .argument("<alias>", "stored client alias")
-    .action(async (alias: string) => (await actions()).clientDelete(alias));
+    .action(async (alias: string) => (await configActions()).clientDelete(alias));
 }

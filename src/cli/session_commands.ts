@@ -1,7 +1,8 @@
 /**
- * `jumpstarter shell`: a local-mode session. Serves the exporter in-process
- * on a private socket, runs `$SHELL` (or the given command) with
- * `JUMPSTARTER_HOST` set, and cleans up when it exits.
+ * `jumpstarter shell` and `jumpstarter run`: a session. Leases a board from
+ * the controller (or serves the exporter in-process on a private socket),
+ * runs `$SHELL`, the given command or a script with `JUMPSTARTER_HOST` set,
+ * and gives the board back when it exits.
  *
  * @module
  */

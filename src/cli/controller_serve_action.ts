@@ -1,0 +1,106 @@
+/**
+ * What `controller serve` does: TLS (given, or a self-signed pair for a
+ * non-loopback address), the store and its coordination, the server, and
+ * serving until SIGTERM or SIGINT. Its options are in
+ * `controller_serve_command.ts`.
+ *
+ * @module
+ */
+import { Logger, parseLogLevel, stderrSink } from "../log.ts";
+import type { EtcdKv } from "../controller/store/etcd.ts";
+import { SqliteKv } from "../controller/store/sqlite.ts";
+import { SoloCoordination } from "../controller/coordination.ts";
+import { startController } from "../controller/server.ts";
+import { parseDuration } from "../client/duration.ts";
+import { ensureTlsPair } from "../controller/tls.ts";
+import { openConfiguredStore, type StoreFlags } from "./controller_store.ts";
+import { terminal, UsageError } from "./run.ts";
+
+/** The options of `controller serve`. */
+export interface ServeOptions extends StoreFlags {
+  replicaId?: string;
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  advertise?: string;
+  pairingTimeout: string;
+  logLevel: string;
+  logJson?: boolean;
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = text.match(/^(\[[^\]]+\]|[^:]+):(\d+)$/);
+  if (!m) throw new UsageError(`Invalid --listen "${text}": use HOST:PORT, e.g. 0.0.0.0:8082`);
+  return { host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+/** `controller serve`: serves until SIGTERM or SIGINT, then closes the server. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const { host, port } = parseListen(options.listen);
+  const log = new Logger("controller");
+  log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
+  let tls: { cert: string; key: string } | undefined;
+  if (options.tlsCert || options.tlsKey) {
+    if (!options.tlsCert || !options.tlsKey) {
+      throw new UsageError("Give both --tls-cert and --tls-key");
+    }
+    tls = {
+      cert: await Deno.readTextFile(options.tlsCert),
+      key: await Deno.readTextFile(options.tlsKey),
+    };
+  } else if (!isLoopback(host)) {
+    if (!options.dataDir) {
+      throw new UsageError(
+        "A non-loopback --listen without --tls-cert/--tls-key needs --data-dir for its self-signed pair",
+      );
+    }
+    const pair = await ensureTlsPair(`${options.dataDir}/tls`, host);
+    tls = { cert: pair.cert, key: pair.key };
+    terminal.err(
+      `Serving TLS with a self-signed certificate (${options.dataDir}/tls/cert.pem)`,
+    );
+    terminal.err(`SHA-256 fingerprint: ${pair.fingerprint}`);
+  }
+  // A server keeps serving: a stray rejection (an etcd client's background
+  // call failing while etcd has no quorum) is logged, not fatal.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error(
+      `unexpected: ${event.reason instanceof Error ? event.reason.message : event.reason}`,
+    );
+  });
+  const store = await openConfiguredStore(options);
+  const replicaId = options.replicaId ?? `${Deno.hostname()}:${port}`;
+  const coordination = store instanceof SqliteKv
+    ? new SoloCoordination(store, replicaId)
+    : new (await import("../controller/etcd_coordination.ts")).EtcdCoordination(
+      store as EtcdKv,
+      replicaId,
+    );
+  const server = await startController({
+    store,
+    host,
+    port,
+    tls,
+    advertise: options.advertise,
+    pairingTimeoutMs: parseDuration(options.pairingTimeout),
+    coordination,
+    log,
+  });
+  log.info(`controller ${replicaId} listening on ${server.url} (store ${store.description})`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      Deno.removeSignalListener("SIGTERM", stop);
+      Deno.removeSignalListener("SIGINT", stop);
+      resolve();
+    };
+    Deno.addSignalListener("SIGTERM", stop);
+    Deno.addSignalListener("SIGINT", stop);
+  });
+  log.info("shutting down");
+  await server.close();
+}

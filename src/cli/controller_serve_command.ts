@@ -1,0 +1,50 @@
+/**
+ * `controller serve`: its options and help. What it does is in
+ * `controller_serve_action.ts`, loaded when it runs, so `--help` stays quick.
+ *
+ * @module
+ */
+import { type Command, Option } from "commander";
+
+const action = () => import("./controller_serve_action.ts");
+
+const serveHelp = `
+Examples:
+  $ controller serve --data-dir ./lab --listen 127.0.0.1:8082
+  $ controller serve --data-dir /var/lib/jumpstarter --listen 0.0.0.0:8082 --tls-cert cert.pem --tls-key key.pem
+
+One port serves ControllerService, ClientService and the router (gRPC, gRPC-Web, Connect),
+plus GET /healthz and GET /metrics (Prometheus). On a non-loopback address without
+--tls-cert/--tls-key, a self-signed pair is made in DATA_DIR/tls/ and its fingerprint printed.`;
+
+/** Adds `serve` to the program. */
+export function addServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("Serve the controller and router on one HTTP/2 port")
+    .option("--data-dir <dir>", "where the embedded store (SQLite) and TLS files live")
+    .option(
+      "--store <spec>",
+      "etcd://HOST:PORT[,HOST:PORT...] to share state between replicas (default: the data dir)",
+    )
+    .option(
+      "--replica-id <id>",
+      "this replica's name in health, metrics and leader election (default: HOST:PORT)",
+    )
+    .option("--etcd-ca <file>", "CA of the etcd cluster (PEM)")
+    .option("--etcd-cert <file>", "client certificate for etcd (PEM)")
+    .option("--etcd-key <file>", "client key for etcd (PEM)")
+    .option("--etcd-user <name>", "etcd user (password from JUMPSTARTER_ETCD_PASSWORD)")
+    .option("--listen <host:port>", "address to listen on", "127.0.0.1:8082")
+    .option("--tls-cert <file>", "TLS certificate (PEM)")
+    .option("--tls-key <file>", "TLS private key (PEM)")
+    .option(
+      "--advertise <url>",
+      "router URL handed to clients and exporters (default: from --listen)",
+    )
+    .option("--pairing-timeout <duration>", "close a router stream whose peer never comes", "30s")
+    .addOption(new Option("--log-level <level>", "debug, info, warning, error").default("info"))
+    .option("--log-json", "log as JSON lines")
+    .addHelpText("after", serveHelp)
+    .action(async (options) => (await action()).serve(options));
+}
