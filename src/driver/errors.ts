@@ -144,8 +144,9 @@ export class DriverTimeoutError extends DriverError {
  *
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * listener.close(); // nothing listens on this port any more
+ * const { port } = listener.addr;
  * const config = parseExporterConfig(
- *   `export: { web: { type: network.TcpNetwork, config: { host: 127.0.0.1, port: ${listener.addr.port} } } }`,
+ *   `export: { web: { type: network.TcpNetwork, config: { host: 127.0.0.1, port: ${port} } } }`,
  *   Deno.cwd(),
  * );
  * await using exporter = await serveLocal(config);
