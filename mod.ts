@@ -1,9 +1,9 @@
 /**
  * Jumpstarter for Deno: drive boards (real or virtual) from code.
  *
- * Connect to the current session's exporter and call its drivers:
+ * Connect to the current session's exporter and call its drivers.
  *
- * @example
+ * @example Needs a session (`jumpstarter shell --exporter-config examples/virtual-board.yaml`):
  * ```ts ignore
  * import { env, type VirtualBoard } from "@jumpstarter/jumpstarter";
  *
@@ -87,7 +87,12 @@ export { ShellClient } from "./drivers/shell/client.ts";
  *
  * @example
  * ```ts
- * import { connect, loadExporterConfig, serveLocal, type VirtualBoard } from "./mod.ts";
+ * import {
+ *   connect,
+ *   loadExporterConfig,
+ *   serveLocal,
+ *   type VirtualBoard,
+ * } from "@jumpstarter/jumpstarter";
  *
  * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
  * await using dut = await connect<VirtualBoard>(exporter.socketPath);
@@ -108,7 +113,7 @@ export function connect<T extends DriverClient = CompositeClient>(
  *
  * @example Needs a session (`jumpstarter shell --exporter-config examples/virtual-board.yaml`):
  * ```ts ignore
- * import { env, type VirtualBoard } from "./mod.ts";
+ * import { env, type VirtualBoard } from "@jumpstarter/jumpstarter";
  *
  * await using dut = await env<VirtualBoard>();
  * await dut.power.cycle();
@@ -127,7 +132,7 @@ export function env<T extends DriverClient = CompositeClient>(
  *
  * @example Needs a controller and a client config (see docs/distributed.md):
  * ```ts ignore
- * import { lease, type VirtualBoard } from "./mod.ts";
+ * import { lease, type VirtualBoard } from "@jumpstarter/jumpstarter";
  *
  * await using dut = await lease<VirtualBoard>({ selector: "board=virtual", duration: "10m" });
  * await dut.power.on();
@@ -145,7 +150,7 @@ export function lease<T extends DriverClient = CompositeClient>(
  *
  * @example
  * ```ts
- * import { loadExporterConfig, serveLocal } from "./mod.ts";
+ * import { loadExporterConfig, serveLocal } from "@jumpstarter/jumpstarter";
  *
  * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
  * console.log(exporter.socketPath);

@@ -10,14 +10,17 @@
  *   to unit-test a new driver through its real client.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { withDevice } from "@jumpstarter/jumpstarter/testing";
  * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
  *
- * Deno.test("board boots", withDevice<VirtualBoard>({ exporterConfig: "examples/virtual-board.yaml" }, async (t, dut) => {
+ * const board = { exporterConfig: "examples/virtual-board.yaml" };
+ * Deno.test("board boots", withDevice<VirtualBoard>(board, async (t, dut) => {
  *   await using serial = await dut.serial.open();
  *   await dut.power.on();
- *   await t.step("login prompt", () => serial.expect(/login: /));
+ *   await t.step("login prompt", async () => {
+ *     await serial.expect(/login: /);
+ *   });
  * }));
  * ```
  * @module

@@ -28,7 +28,19 @@ import { TcpNetwork, UdpNetwork, UnixNetwork } from "./network/driver.ts";
 import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
 
-/** Every built-in driver and client. */
+/**
+ * Every built-in driver and client. `connect()`, `serveLocal()` and the test
+ * kit use it unless given another.
+ *
+ * @example
+ * ```ts
+ * import { PowerClient, registry } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(registry.types().includes("virtual.Board"));
+ * assert.equal(registry.client("jumpstarter_driver_power.client.PowerClient"), PowerClient);
+ * ```
+ */
 export const registry: Registry<DriverClientClass> = new Registry<DriverClientClass>(
   [
     {

@@ -21,7 +21,23 @@ import type { Console } from "../drivers/serial/console.ts";
 import { SerialClient } from "../drivers/serial/client.ts";
 import { withTimeout } from "./timing.ts";
 
-/** Where the fixture gets its board. */
+/**
+ * Where the fixture gets its board: the session's, if there is one; else a
+ * lease, if a selector or exporter name is given; else `exporterConfig`
+ * served locally.
+ *
+ * @example
+ * ```ts
+ * import { device, type DeviceOptions } from "@jumpstarter/jumpstarter/testing";
+ *
+ * const options: DeviceOptions = {
+ *   exporterConfig: "examples/virtual-board.yaml", // local mode: no session, no lease
+ *   logLines: 100, // exporter log lines kept for failure reports
+ * };
+ * await using dut = await device(options);
+ * await dut.power.on();
+ * ```
+ */
 export interface DeviceOptions {
   /** Local mode: this exporter config (path or URL), used when there is no session and no lease. */
   exporterConfig?: string | URL;
@@ -42,7 +58,23 @@ export interface DeviceOptions {
 /** How a test's board was obtained. */
 export type DeviceOrigin = "session" | "lease" | "local";
 
-/** A board given to a test. */
+/**
+ * A board given to a test.
+ *
+ * @example
+ * ```ts
+ * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
+ * import { type Device, device } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * await using dut: Device<VirtualBoard> = await device({
+ *   exporterConfig: "examples/virtual-board.yaml",
+ * });
+ * await dut.power.on();
+ * console.log(dut.origin, dut.host); // "local unix:///tmp/jumpstarter-.../exporter.sock"
+ * assert.match(dut.failureReport(), /--- exporter log/);
+ * ```
+ */
 export type Device<T extends DriverClient> = Connected<T> & {
   /** How the board was obtained. */
   origin: DeviceOrigin;
@@ -118,17 +150,15 @@ function guardianEnv(held: HeldLease | undefined, host: string): Record<string, 
  * Gets the board for a test. Dispose it (`await using`) to give it back.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { device } from "@jumpstarter/jumpstarter/testing";
  * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
  *
- * Deno.test("boots", async () => {
- *   await using dut = await device<VirtualBoard>({
- *     exporterConfig: new URL("./virtual-board.yaml", import.meta.url),
- *     selector: "board=virtual",
- *   });
- *   await dut.power.on();
- * });
+ * // The session's board under `jumpstarter shell`, else this config served locally:
+ * await using dut = await device<VirtualBoard>({ exporterConfig: "examples/virtual-board.yaml" });
+ * await using serial = await dut.serial.open();
+ * await dut.power.on();
+ * await serial.expect("login: ", { timeout: 30_000 });
  * ```
  */
 export async function device<T extends DriverClient = CompositeClient>(
@@ -257,7 +287,23 @@ function failureReport(consoles: Console[], logs: string[]): string {
   return parts.join("\n");
 }
 
-/** Options of `withDevice`. */
+/**
+ * Options of `withDevice`.
+ *
+ * @example
+ * ```ts
+ * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
+ * import { withDevice, type WithDeviceOptions } from "@jumpstarter/jumpstarter/testing";
+ *
+ * const options: WithDeviceOptions = {
+ *   exporterConfig: "examples/virtual-board.yaml",
+ *   timeout: 60_000, // the whole test, board included
+ * };
+ * Deno.test("power cycle", withDevice<VirtualBoard>(options, async (_t, dut) => {
+ *   await dut.power.cycle(0.1);
+ * }));
+ * ```
+ */
 export interface WithDeviceOptions extends DeviceOptions {
   /** Fail the test if it runs longer than this, in ms. */
   timeout?: number;
@@ -269,9 +315,17 @@ export interface WithDeviceOptions extends DeviceOptions {
  * failure, and gives the board back on every exit path.
  *
  * @example
- * ```ts ignore
- * Deno.test("login works", withDevice<VirtualBoard>({ exporterConfig: "board.yaml", timeout: 60_000 }, async (t, dut) => {
+ * ```ts
+ * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
+ * import { withDevice } from "@jumpstarter/jumpstarter/testing";
+ *
+ * const board = { exporterConfig: "examples/virtual-board.yaml", timeout: 60_000 };
+ * Deno.test("login prompt", withDevice<VirtualBoard>(board, async (t, dut) => {
+ *   await using serial = await dut.serial.open();
  *   await t.step("power on", () => dut.power.on());
+ *   await t.step("login prompt", async () => {
+ *     await serial.expect("login: ");
+ *   });
  * }));
  * ```
  */

@@ -19,12 +19,35 @@ import { serveLocal } from "../src/exporter/local.ts";
 import { exporterRoutes } from "../src/exporter/service.ts";
 import { registry } from "../drivers/registry.ts";
 
-/** A connected device that also stops its exporter when disposed. */
+/**
+ * A connected device that also stops its exporter when disposed.
+ *
+ * @example
+ * ```ts
+ * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
+ * import { type LocalDevice, localDevice } from "@jumpstarter/jumpstarter/testing";
+ *
+ * const dut: LocalDevice<VirtualBoard> = await localDevice("examples/virtual-board.yaml");
+ * await dut.power.on();
+ * await dut.close(); // closes the connection, then stops the exporter
+ * ```
+ */
 export type LocalDevice<T extends DriverClient> = Connected<T>;
 
 /**
  * Serves an exporter config (a path or a parsed config) on a private unix
  * socket and connects to it. `await using` closes client and exporter.
+ *
+ * @example
+ * ```ts
+ * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
+ * import { localDevice } from "@jumpstarter/jumpstarter/testing";
+ *
+ * await using dut = await localDevice<VirtualBoard>("examples/virtual-board.yaml");
+ * await using serial = await dut.serial.open();
+ * await dut.power.on();
+ * await serial.expect("login: ");
+ * ```
  */
 export async function localDevice<T extends DriverClient = CompositeClient>(
   config: string | ExporterConfig,
@@ -53,6 +76,26 @@ export async function localDevice<T extends DriverClient = CompositeClient>(
 /**
  * Serves one driver in memory (no socket, no process) under the name `name`
  * and returns the root client; `root.child(name)` is the driver's client.
+ *
+ * @example
+ * ```ts
+ * import { Driver, PowerClient, type PowerReading, streaming, unary } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * class Outlet extends Driver { // a new driver, tested through the client its label names
+ *   static override client = "jumpstarter_driver_power.client.PowerClient";
+ *   #on = false;
+ *   @unary() on(): void { this.#on = true; }
+ *   @streaming() async *read(): AsyncGenerator<PowerReading> {
+ *     yield { voltage: this.#on ? 230 : 0, current: 0 };
+ *   }
+ * }
+ * await using root = await driverHarness(Outlet, {}, "power");
+ * const power = root.child("power", PowerClient);
+ * await power.on();
+ * assert.deepEqual(await Array.fromAsync(power.read()), [{ voltage: 230, current: 0 }]);
+ * ```
  */
 export async function driverHarness<T extends DriverClient = CompositeClient>(
   driver: DriverClass,

@@ -6,7 +6,21 @@
  */
 import { DriverTimeoutError, messageOf } from "../src/driver/errors.ts";
 
-/** Options of `eventually`. */
+/**
+ * Options of `eventually`.
+ *
+ * @example
+ * ```ts
+ * import { DriverTimeoutError } from "@jumpstarter/jumpstarter";
+ * import { eventually, type EventuallyOptions } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const patience: EventuallyOptions = { timeout: 200, interval: 20, message: "The link" };
+ * const error = await eventually(() => false, patience).catch((e) => e);
+ * assert.ok(error instanceof DriverTimeoutError);
+ * assert.match(error.message, /^The link did not hold within 0.2 s/);
+ * ```
+ */
 export interface EventuallyOptions {
   /** Give up after this many ms (default 10 s). */
   timeout?: number;
@@ -22,8 +36,17 @@ export interface EventuallyOptions {
  * last failure.
  *
  * @example
- * ```ts ignore
- * await eventually(async () => (await dut.storage.info()).mux === "dut", { timeout: 5000 });
+ * ```ts
+ * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
+ * import { eventually, localDevice } from "@jumpstarter/jumpstarter/testing";
+ *
+ * await using dut = await localDevice<VirtualBoard>("examples/virtual-board.yaml");
+ * await dut.power.on();
+ * // The board draws more current while it boots; wait until it is idle.
+ * await eventually(async () => {
+ *   for await (const { current } of dut.power.read()) return current < 0.5;
+ *   return false;
+ * }, { timeout: 5000, message: "Boot finished" });
  * ```
  */
 export async function eventually<T>(
@@ -58,8 +81,12 @@ export async function eventually<T>(
  * a DriverTimeoutError after `ms`. The timer never outlives the call.
  *
  * @example
- * ```ts ignore
- * await withTimeout(dut.power.cycle(), 30_000, "power cycle");
+ * ```ts
+ * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
+ * import { localDevice, withTimeout } from "@jumpstarter/jumpstarter/testing";
+ *
+ * await using dut = await localDevice<VirtualBoard>("examples/virtual-board.yaml");
+ * await withTimeout(dut.power.cycle(0.1), 30_000, "Power cycle");
  * ```
  */
 export async function withTimeout<T>(

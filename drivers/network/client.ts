@@ -39,8 +39,19 @@ export interface ListenOptions extends ForwardOptions {
  * its own stream.
  *
  * @example
- * ```ts ignore
- * await using forward = await dut.ssh.forwardTcp(0);
+ * ```ts
+ * import { connect, NetworkClient, parseExporterConfig, serveLocal } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * const config = parseExporterConfig(
+ *   "export: { ssh: { type: network.TcpNetwork, config: { host: 192.0.2.10, port: 22 } } }",
+ *   Deno.cwd(),
+ * );
+ * await using exporter = await serveLocal(config);
+ * await using dut = await connect(exporter.socketPath);
+ * const ssh = dut.child("ssh", NetworkClient);
+ * assert.equal(await ssh.address(), "tcp://192.0.2.10:22");
+ * await using forward = await ssh.forwardTcp(0); // any free local port
  * console.log(`ssh -p ${forward.port} root@127.0.0.1`);
  * ```
  */

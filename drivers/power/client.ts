@@ -14,9 +14,23 @@ export type { PowerReading } from "./interface.ts";
  * Switches and measures a device's power.
  *
  * @example
- * ```ts ignore
- * await dut.power.cycle(5);
- * for await (const { voltage, current } of dut.power.read()) console.log(voltage, current);
+ * ```ts
+ * import {
+ *   connect,
+ *   loadExporterConfig,
+ *   serveLocal,
+ *   type VirtualBoard,
+ * } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect<VirtualBoard>(exporter.socketPath);
+ * await dut.power.cycle(0.1); // off, 0.1 s, on
+ * for await (const { voltage, current } of dut.power.read()) {
+ *   assert.equal(voltage, 5);
+ *   console.log(`${voltage} V, ${current} A`);
+ *   break; // stops the stream
+ * }
  * ```
  */
 export class PowerClient extends DriverClient {

@@ -15,9 +15,19 @@ import { writeAll } from "../../src/driver/stream.ts";
  * Opens a serial console for automation (`expect`, `run`).
  *
  * @example
- * ```ts ignore
- * await using console = await dut.serial.open();
- * await console.expect("login:");
+ * ```ts
+ * import {
+ *   connect,
+ *   loadExporterConfig,
+ *   serveLocal,
+ *   type VirtualBoard,
+ * } from "@jumpstarter/jumpstarter";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect<VirtualBoard>(exporter.socketPath);
+ * await using serial = await dut.serial.open({ timeout: 30_000 });
+ * await dut.power.on();
+ * await serial.expect("login: ");
  * ```
  */
 export class SerialClient extends DriverClient {

@@ -69,13 +69,24 @@ const TAIL = 2048;
  * and kept until an `expect()` consumes it.
  *
  * @example
- * ```ts ignore
- * await using console = await dut.serial.open();
+ * ```ts
+ * import {
+ *   connect,
+ *   loadExporterConfig,
+ *   serveLocal,
+ *   type VirtualBoard,
+ * } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect<VirtualBoard>(exporter.socketPath);
+ * await using serial = await dut.serial.open();
  * await dut.power.on();
- * await console.expect(/login: /, { timeout: 30_000 });
- * await console.sendLine("root");
- * await console.expect("# ");
- * const { output, status } = await console.run("uname -r");
+ * await serial.expect(/login: /, { timeout: 30_000 });
+ * await serial.sendLine("root");
+ * await serial.expect("# ");
+ * const { output, status } = await serial.run("uname -s");
+ * assert.deepEqual([output, status], ["Linux", 0]);
  * ```
  */
 export class Console implements AsyncDisposable {

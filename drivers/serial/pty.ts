@@ -5,8 +5,9 @@
  * to stand in for a board's UART; anything that needs a pty can reuse it.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { PtyPair } from "./pty.ts";
+ *
  * await using pty = PtyPair.open();
  * const port = await Deno.open(pty.path, { read: true, write: true });
  * await port.write(new TextEncoder().encode("hello\n"));

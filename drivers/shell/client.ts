@@ -37,9 +37,16 @@ const BUILT_IN = new Set(["get_methods", "call_method"]);
  * Runs methods of a `shell.Shell` driver.
  *
  * @example
- * ```ts ignore
- * const { stdout, code } = await dut.shell.run("hello", ["world"]);
- * for await (const { stdout } of dut.shell.output("flash_fw", ["fw.bin"])) console.log(stdout);
+ * ```ts
+ * import { connect, loadExporterConfig, serveLocal, ShellClient } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/shell.yaml"));
+ * await using dut = await connect(exporter.socketPath);
+ * const tools = dut.child("tools", ShellClient);
+ * const { stdout, code } = await tools.run("greet", ["world"]);
+ * assert.deepEqual([stdout, code], ["hello world from rpi4\n", 0]);
+ * for await (const { stdout } of tools.output("countdown", ["1"])) console.log(stdout);
  * ```
  */
 export class ShellClient extends DriverClient {

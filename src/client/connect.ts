@@ -13,12 +13,49 @@ import { GrpcSession, type SessionOptions } from "./session.ts";
 import type { ExporterReport } from "../transport/fast/protocol.ts";
 import { buildClientTree, type ClientRegistry } from "./tree.ts";
 
-/** How to connect: the session's options and the client classes to build the tree from. */
+/**
+ * How to connect: the session's options and the client classes to build the tree from.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   connect,
+ *   type ConnectOptions,
+ *   loadExporterConfig,
+ *   serveLocal,
+ *   type VirtualBoard,
+ * } from "@jumpstarter/jumpstarter";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * const options: Partial<ConnectOptions> = { fastPath: false }; // gRPC only
+ * await using dut = await connect<VirtualBoard>(exporter.socketPath, options);
+ * await dut.power.on();
+ * ```
+ */
 export interface ConnectOptions extends SessionOptions {
   registry: ClientRegistry;
 }
 
-/** A root client that owns its connection: `await using` closes it. */
+/**
+ * A root client that owns its connection: `await using` closes it.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   connect,
+ *   type Connected,
+ *   loadExporterConfig,
+ *   serveLocal,
+ *   type VirtualBoard,
+ * } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * const dut: Connected<VirtualBoard> = await connect<VirtualBoard>(exporter.socketPath);
+ * assert.equal(dut.exporter.motd, "A simulated board with power, a serial console and storage");
+ * await dut.close();
+ * ```
+ */
 export type Connected<T extends DriverClient = CompositeClient> = T & AsyncDisposable & {
   /** Closes the connection and every open stream. */
   close(): Promise<void>;
@@ -33,9 +70,12 @@ export type Connected<T extends DriverClient = CompositeClient> = T & AsyncDispo
  * driver calls and streams unless `fastPath: false` (or `JMP_FAST_PATH=off`).
  *
  * @example
- * ```ts ignore
- * import { connect } from "@jumpstarter/jumpstarter";
- * await using dut = await connect("/run/jumpstarter/board.sock");
+ * ```ts
+ * import { connect } from "./connect.ts";
+ * import { loadExporterConfig, registry, serveLocal } from "@jumpstarter/jumpstarter";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect(exporter.socketPath, { registry });
  * await dut.power.on();
  * ```
  */
@@ -72,11 +112,12 @@ export function clientTree<T extends DriverClient = CompositeClient>(
  * Connects to the exporter of the current session: inside `jumpstarter shell`
  * (or any process given `JUMPSTARTER_HOST`).
  *
- * @example
+ * @example Needs a session (`jumpstarter shell --exporter-config examples/virtual-board.yaml`):
  * ```ts ignore
- * import { env } from "@jumpstarter/jumpstarter";
- * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
- * await using dut = await env<VirtualBoard>();
+ * import { env } from "./connect.ts";
+ * import { registry, type VirtualBoard } from "@jumpstarter/jumpstarter";
+ *
+ * await using dut = await env<VirtualBoard>({ registry });
  * await dut.power.cycle();
  * ```
  */

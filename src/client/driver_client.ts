@@ -17,7 +17,31 @@ import type { ResourceHandle } from "../driver/driver.ts";
 /** Progress of an upload, called as bytes leave the client. */
 export type ProgressCallback = (sent: number, total: number | undefined) => void;
 
-/** Options for a resource upload. */
+/**
+ * Options for a resource upload.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   connect,
+ *   loadExporterConfig,
+ *   serveLocal,
+ *   type UploadOptions,
+ *   type VirtualBoard,
+ * } from "@jumpstarter/jumpstarter";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect<VirtualBoard>(exporter.socketPath);
+ * const image = new Uint8Array(64 * 1024);
+ * const options: UploadOptions = {
+ *   size: image.byteLength,
+ *   onProgress: (sent, total) => console.log(`${sent}/${total} bytes`),
+ * };
+ * const upload = await dut.storage.upload(ReadableStream.from([image]), options);
+ * await dut.storage.call("flash", upload.handle);
+ * await upload.done;
+ * ```
+ */
 export interface UploadOptions {
   /** Total size in bytes, for progress. */
   size?: number;
@@ -26,7 +50,28 @@ export interface UploadOptions {
   onProgress?: ProgressCallback;
 }
 
-/** A running upload: pass `handle` to a driver method while `done` settles. */
+/**
+ * A running upload: pass `handle` to a driver method while `done` settles.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   connect,
+ *   loadExporterConfig,
+ *   serveLocal,
+ *   type Upload,
+ *   type VirtualBoard,
+ * } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect<VirtualBoard>(exporter.socketPath);
+ * const upload: Upload = await dut.storage.upload(ReadableStream.from([new Uint8Array(4096)]));
+ * const { size } = await dut.storage.call<{ size: number }>("write", upload.handle);
+ * assert.equal(size, 4096);
+ * assert.equal(await upload.done, 4096); // bytes sent
+ * ```
+ */
 export interface Upload {
   handle: ResourceHandle;
   /** Resolves when every byte was sent and the exporter closed the stream. */
@@ -64,7 +109,32 @@ export interface DriverClientClass {
   new (session: ClientSession, report: DriverReport): DriverClient;
 }
 
-/** Base client: generic calls plus the child tree. */
+/**
+ * Base client: generic calls plus the child tree. Typed clients
+ * (`PowerClient`, ...) extend it; any driver can be called by method name.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   connect,
+ *   DriverClient,
+ *   loadExporterConfig,
+ *   PowerClient,
+ *   type PowerReading,
+ *   serveLocal,
+ * } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect(exporter.socketPath);
+ * const power: DriverClient = dut.child("power", PowerClient);
+ * await power.call("on");
+ * for await (const { voltage } of power.streamingCall<PowerReading>("read")) {
+ *   assert.equal(voltage, 5);
+ *   break; // ends the stream
+ * }
+ * ```
+ */
 export class DriverClient {
   readonly children: Map<string, DriverClient> = new Map();
 
@@ -165,7 +235,30 @@ export function formatResult(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);
 }
 
-/** A client for drivers that only group children (upstream's CompositeClient). */
+/**
+ * A client for drivers that only group children (upstream's CompositeClient).
+ * `connect()` returns one when not told the tree's shape; its children are
+ * untyped properties, or typed through `child(name, Class)`.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   CompositeClient,
+ *   connect,
+ *   loadExporterConfig,
+ *   SerialClient,
+ *   serveLocal,
+ * } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect(exporter.socketPath);
+ * assert.ok(dut instanceof CompositeClient);
+ * assert.deepEqual([...dut.children.keys()], ["power", "serial", "storage"]);
+ * assert.ok(dut.child("serial", SerialClient) instanceof SerialClient);
+ * await dut.power.on(); // untyped: any
+ * ```
+ */
 export class CompositeClient extends DriverClient {
   // deno-lint-ignore no-explicit-any
   [child: string]: any;

@@ -195,7 +195,23 @@ export async function openTunnel(
   return { host: `unix://${path}`, fastTarget, close, [Symbol.asyncDispose]: close };
 }
 
-/** Options of `lease()`. */
+/**
+ * Options of `lease()`.
+ *
+ * @example Needs a controller and a client config (see docs/distributed.md):
+ * ```ts ignore
+ * import { lease, type LeaseOptions, type VirtualBoard } from "@jumpstarter/jumpstarter";
+ *
+ * const options: LeaseOptions = {
+ *   selector: "board=virtual",
+ *   duration: "10m",
+ *   timeoutMs: 5 * 60_000,
+ *   onWait: ({ position }) => console.log(`waiting, position ${position ?? "?"}`),
+ * };
+ * await using dut = await lease<VirtualBoard>(options);
+ * await dut.power.on();
+ * ```
+ */
 export interface LeaseOptions {
   /** Label selector (string form), e.g. `board=virtual`. */
   selector?: string;
@@ -277,10 +293,16 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
  * Leases a board and returns its driver tree, like `env()`; disposing it
  * closes the connection and releases the lease.
  *
- * @example
+ * @example Needs a controller and a client config (see docs/distributed.md):
  * ```ts ignore
- * import { lease, type VirtualBoard } from "@jumpstarter/jumpstarter";
- * await using dut = await lease<VirtualBoard>({ selector: "board=virtual", duration: "10m" });
+ * import { lease } from "./lease.ts";
+ * import { registry, type VirtualBoard } from "@jumpstarter/jumpstarter";
+ *
+ * await using dut = await lease<VirtualBoard>({
+ *   selector: "board=virtual",
+ *   duration: "10m",
+ *   registry,
+ * });
  * await dut.power.on();
  * ```
  */

@@ -129,7 +129,22 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
   };
 }
 
-/** Parses ExporterConfig YAML text. */
+/**
+ * Parses ExporterConfig YAML text; relative paths in it resolve against `baseDir`.
+ *
+ * @example
+ * ```ts
+ * import { connect, parseExporterConfig, PowerClient, serveLocal } from "@jumpstarter/jumpstarter";
+ *
+ * const config = parseExporterConfig(
+ *   "export:\n  power:\n    type: power.MockPower\n",
+ *   Deno.cwd(),
+ * );
+ * await using exporter = await serveLocal(config);
+ * await using dut = await connect(exporter.socketPath);
+ * await dut.child("power", PowerClient).on();
+ * ```
+ */
 export function parseExporterConfig(
   text: string,
   baseDir: string,
@@ -145,7 +160,20 @@ export function parseExporterConfig(
   return exporterConfigFrom(doc, baseDir, source);
 }
 
-/** Reads and checks an ExporterConfig file. */
+/**
+ * Reads and checks an ExporterConfig file; a problem is a `ConfigError` naming
+ * the file and the place in it.
+ *
+ * @example
+ * ```ts
+ * import { loadExporterConfig } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * const config = await loadExporterConfig("examples/virtual-board.yaml");
+ * assert.equal(config.metadata.name, "virtual-board");
+ * assert.deepEqual(Object.keys(config.export), ["power", "serial", "storage"]);
+ * ```
+ */
 export async function loadExporterConfig(path: string): Promise<ExporterConfig> {
   let text: string;
   try {

@@ -6,7 +6,22 @@
  */
 import type { DriverConfig } from "./driver.ts";
 
-/** A config file problem: the CLI prints its message and exits with status 2. */
+/**
+ * A config file problem: the CLI prints its message and exits with status 2.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, parseExporterConfig } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(
+ *   () => parseExporterConfig("export:\n  power: {}\n", Deno.cwd()),
+ *   new ConfigError(
+ *     'Invalid exporter config at export.power: "type" is missing (e.g. type: power.MockPower)',
+ *   ),
+ * );
+ * ```
+ */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -18,7 +33,21 @@ function show(value: unknown): string {
   return typeof value === "string" ? `"${value}"` : JSON.stringify(value) ?? String(value);
 }
 
-/** Typed getters over one driver's config, with `path` used in messages. */
+/**
+ * Typed getters over one driver's config, with `path` used in messages.
+ * Drivers read their `config:` with it in the constructor.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, ConfigReader } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * const reader = new ConfigReader({ url: "http://pdu.lab", outlet: "3" }, "export.power");
+ * assert.equal(reader.required("url"), "http://pdu.lab");
+ * assert.equal(reader.number("timeout", 10, 0), 10); // absent: the fallback
+ * assert.throws(() => reader.number("outlet", 1), ConfigError); // a string, not a number
+ * ```
+ */
 export class ConfigReader {
   constructor(readonly config: DriverConfig, readonly path: string) {}
 

@@ -11,13 +11,57 @@ import { exportedMethods, type MethodInfo } from "./exports.ts";
 /** A driver's `config:` mapping from the exporter config, still unvalidated. */
 export type DriverConfig = Record<string, unknown>;
 
-/** A reference to a resource a client opened (upstream's handle shape). */
+/**
+ * A reference to a resource a client opened (upstream's handle shape). A
+ * driver method takes it as an argument and reads the bytes with
+ * `context.openResource(handle)`.
+ *
+ * @example
+ * ```ts
+ * import { Driver, readAll, type ResourceHandle, unary } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * class Flasher extends Driver {
+ *   @unary({ params: ["object"] })
+ *   async flash(handle: ResourceHandle): Promise<number> {
+ *     return (await readAll(this.context.openResource(handle))).byteLength;
+ *   }
+ * }
+ * await using root = await driverHarness(Flasher);
+ * const upload = await root.child("dut").upload(ReadableStream.from([new Uint8Array(512)]));
+ * assert.equal(await root.child("dut").call("flash", upload.handle), 512);
+ * ```
+ */
 export interface ResourceHandle {
   kind: "client_stream";
   uuid: string;
 }
 
-/** What the exporter gives every driver it builds. */
+/**
+ * What the exporter gives every driver it builds.
+ *
+ * @example
+ * ```ts
+ * import { Driver, type DriverContext, unary } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * class Firmware extends Driver {
+ *   readonly file: string;
+ *   constructor(config: Record<string, unknown>, context: DriverContext) {
+ *     super(config, context);
+ *     this.file = `${context.baseDir}/${config.file}`; // relative to the config file
+ *   }
+ *   @unary()
+ *   path(): string {
+ *     return this.file;
+ *   }
+ * }
+ * await using root = await driverHarness(Firmware, { file: "fw.bin" });
+ * assert.equal(await root.child("dut").call("path"), `${Deno.cwd()}/fw.bin`);
+ * ```
+ */
 export interface DriverContext {
   /** Export key of this driver (`power`), empty for the root. */
   readonly name: string;
@@ -65,7 +109,33 @@ export interface DriverClass {
   readonly prototype: Driver;
 }
 
-/** Base of every exporter-side driver. */
+/**
+ * Base of every exporter-side driver: extend it, mark the methods clients
+ * may call with `@unary`, `@streaming` or `@byteStream`, and name the client
+ * class in `static client`.
+ *
+ * @example
+ * ```ts
+ * import { Driver, unary } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * class Relay extends Driver {
+ *   #closed = false;
+ *   @unary({ description: "Close or open the relay", params: ["boolean"] })
+ *   set(closed: boolean): void {
+ *     this.#closed = closed;
+ *   }
+ *   @unary()
+ *   get(): boolean {
+ *     return this.#closed;
+ *   }
+ * }
+ * await using root = await driverHarness(Relay);
+ * await root.child("dut").call("set", true);
+ * assert.equal(await root.child("dut").call("get"), true);
+ * ```
+ */
 export abstract class Driver {
   /** Client class path reported to clients; subclasses set it. */
   static client = "jumpstarter_driver_composite.client.CompositeClient";
@@ -116,7 +186,27 @@ export abstract class Driver {
   }
 }
 
-/** A driver with no interface of its own: it groups its children. */
+/**
+ * A driver with no interface of its own: it groups its children. Configs
+ * name it `composite.Composite`.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   Composite,
+ *   connect,
+ *   loadExporterConfig,
+ *   registry,
+ *   serveLocal,
+ * } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(registry.driver("composite.Composite", "export.bench"), Composite);
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/composite.yaml"));
+ * await using dut = await connect(exporter.socketPath);
+ * await dut.bench.rack.outlet.on(); // bench and rack are Composites
+ * ```
+ */
 export class Composite extends Driver {
   static override client = "jumpstarter_driver_composite.client.CompositeClient";
 }

@@ -6,15 +6,24 @@
  *
  * @example
  * ```ts
- * import { Driver, unary, streaming } from "./mod.ts";
+ * import { Driver, streaming, unary } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
  * class Lamp extends Driver {
- *   static override client = "example.LampClient";
  *   #lit = false;
  *   @unary({ description: "Switch the lamp on" })
- *   on(): void { this.#lit = true; }
- *   @streaming({ description: "Report the state every second" })
- *   async *watch(): AsyncGenerator<boolean> { yield this.#lit; }
+ *   on(): void {
+ *     this.#lit = true;
+ *   }
+ *   @streaming({ description: "Report the state" })
+ *   async *watch(): AsyncGenerator<boolean> {
+ *     yield this.#lit;
+ *   }
  * }
+ * await using root = await driverHarness(Lamp);
+ * await root.child("dut").call("on");
+ * assert.deepEqual(await Array.fromAsync(root.child("dut").streamingCall("watch")), [true]);
  * ```
  * @module
  */
@@ -78,7 +87,25 @@ export type ByteStreamDecorator = <This>(
   context: ClassMethodDecoratorContext<This>,
 ) => void;
 
-/** Exports a method as a unary call: its arguments and result are JSON values. */
+/**
+ * Exports a method as a unary call: its arguments and result are JSON values.
+ *
+ * @example
+ * ```ts
+ * import { Driver, unary } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * class Thermometer extends Driver {
+ *   @unary({ description: "Temperature in a unit", params: ["string?"] })
+ *   read(unit = "C"): { value: number; unit: string } {
+ *     return { value: unit === "F" ? 77 : 25, unit };
+ *   }
+ * }
+ * await using root = await driverHarness(Thermometer);
+ * assert.deepEqual(await root.child("dut").call("read", "F"), { value: 77, unit: "F" });
+ * ```
+ */
 export function unary(options: ExportOptions = {}): UnaryDecorator {
   return function <This, Args extends AnyArgs, R>(
     target: (this: This, ...args: Args) => Awaitable<NotIterable<R>>,
@@ -89,7 +116,26 @@ export function unary(options: ExportOptions = {}): UnaryDecorator {
   };
 }
 
-/** Exports an async generator as a server-streaming call: each yielded value is one response. */
+/**
+ * Exports an async generator as a server-streaming call: each yielded value is one response.
+ *
+ * @example
+ * ```ts
+ * import { Driver, streaming } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * class Counter extends Driver {
+ *   @streaming({ description: "Count from 1 to n", params: ["number"] })
+ *   async *count(n: number): AsyncGenerator<number> {
+ *     for (let i = 1; i <= n; i++) yield i;
+ *   }
+ * }
+ * await using root = await driverHarness(Counter);
+ * const counted = await Array.fromAsync(root.child("dut").streamingCall<number>("count", 3));
+ * assert.deepEqual(counted, [1, 2, 3]);
+ * ```
+ */
 export function streaming(options: ExportOptions = {}): StreamingDecorator {
   return function <This, Args extends AnyArgs, R>(
     target: (this: This, ...args: Args) => AsyncIterable<R>,
@@ -103,6 +149,28 @@ export function streaming(options: ExportOptions = {}): StreamingDecorator {
 /**
  * Exports a byte stream: the method returns a duplex whose readable side goes to
  * the client and whose writable side receives what the client sends.
+ *
+ * @example
+ * ```ts
+ * import { byteStream, Driver, type Duplex, duplexPair, readAll } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * class Loopback extends Driver {
+ *   @byteStream({ description: "Echo every byte back" })
+ *   connect(): Duplex {
+ *     const [client, device] = duplexPair();
+ *     device.readable.pipeTo(device.writable).catch(() => {});
+ *     return client;
+ *   }
+ * }
+ * await using root = await driverHarness(Loopback);
+ * const stream = await root.child("dut").stream("connect");
+ * const writer = stream.writable.getWriter();
+ * await writer.write(new TextEncoder().encode("ping"));
+ * await writer.close();
+ * assert.equal(new TextDecoder().decode(await readAll(stream.readable)), "ping");
+ * ```
  */
 export function byteStream(options: Omit<ExportOptions, "params"> = {}): ByteStreamDecorator {
   return function <This>(

@@ -20,7 +20,27 @@
  * @module
  */
 
-/** A value that can cross the wire unchanged. */
+/**
+ * A value that can cross the wire unchanged: what a driver call returns to
+ * the client (a driver's `Date` arrives as its ISO string, see the rules above).
+ *
+ * @example
+ * ```ts
+ * import { Driver, type JsonValue, unary } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * class Clock extends Driver {
+ *   @unary()
+ *   status(): { since: Date; load: number[] } {
+ *     return { since: new Date(0), load: [0.5, 0.25] };
+ *   }
+ * }
+ * await using root = await driverHarness(Clock);
+ * const status: JsonValue = await root.child("dut").call("status");
+ * assert.deepEqual(status, { since: "1970-01-01T00:00:00.000Z", load: [0.5, 0.25] });
+ * ```
+ */
 export type JsonValue = null | boolean | number | string | JsonValue[] | {
   [key: string]: JsonValue;
 };

@@ -6,7 +6,24 @@
  * @module
  */
 
-/** Two directions of bytes. Closing `writable` is a half-close (EOF to the peer). */
+/**
+ * Two directions of bytes. Closing `writable` is a half-close (EOF to the peer).
+ *
+ * @example
+ * ```ts
+ * import { type Duplex, duplexPair, readAll } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * async function send(stream: Duplex, text: string): Promise<void> {
+ *   const writer = stream.writable.getWriter();
+ *   await writer.write(new TextEncoder().encode(text));
+ *   await writer.close(); // half-close: the peer reads the end of data
+ * }
+ * const [a, b] = duplexPair();
+ * await send(a, "hello");
+ * assert.equal(new TextDecoder().decode(await readAll(b.readable)), "hello");
+ * ```
+ */
 export interface Duplex {
   readable: ReadableStream<Uint8Array>;
   writable: WritableStream<Uint8Array>;
@@ -76,7 +93,21 @@ export function directReads(readable: ReadableStream<Uint8Array>): ReadInto | un
   return (readable as { [READ_INTO]?: ReadInto })[READ_INTO];
 }
 
-/** Returns a connected pair: what one end writes, the other end reads. */
+/**
+ * Returns a connected pair: what one end writes, the other end reads.
+ *
+ * @example
+ * ```ts
+ * import { Console, duplexPair } from "@jumpstarter/jumpstarter";
+ *
+ * const [host, device] = duplexPair(); // a fake UART for testing console automation
+ * await using serial = new Console(host);
+ * const uart = device.writable.getWriter();
+ * await uart.write(new TextEncoder().encode("U-Boot 2024.01\r\nHit any key to stop autoboot"));
+ * await serial.expect("autoboot");
+ * await uart.close();
+ * ```
+ */
 export function duplexPair(highWaterMark = 16): [Duplex, Duplex] {
   const strategy = new CountQueuingStrategy({ highWaterMark });
   const ab = new TransformStream<Uint8Array, Uint8Array>(undefined, strategy, strategy);
@@ -87,7 +118,18 @@ export function duplexPair(highWaterMark = 16): [Duplex, Duplex] {
   ];
 }
 
-/** Reads a stream to the end and joins the chunks. */
+/**
+ * Reads a stream to the end and joins the chunks.
+ *
+ * @example
+ * ```ts
+ * import { readAll } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = await readAll(ReadableStream.from([Uint8Array.of(1, 2), Uint8Array.of(3)]));
+ * assert.deepEqual(bytes, Uint8Array.of(1, 2, 3));
+ * ```
+ */
 export async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -15,7 +15,27 @@ import { exporterRoutes } from "./service.ts";
 import { type FastServer, serveFast } from "./fast_server.ts";
 import { FAST_PATH_LABEL, FAST_PATH_SIBLING, siblingPath } from "../transport/fast/protocol.ts";
 
-/** An exporter listening on a unix socket. */
+/**
+ * An exporter listening on a unix socket.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   connect,
+ *   loadExporterConfig,
+ *   type LocalExporter,
+ *   serveLocal,
+ * } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * const config = await loadExporterConfig("examples/virtual-board.yaml");
+ * const exporter: LocalExporter = await serveLocal(config);
+ * assert.equal(exporter.host, `unix://${exporter.socketPath}`); // what JUMPSTARTER_HOST takes
+ * const dut = await connect(exporter.host);
+ * await dut.close();
+ * await exporter.close(); // stops the drivers and removes the socket
+ * ```
+ */
 export interface LocalExporter extends AsyncDisposable {
   readonly exporter: Exporter;
   readonly socketPath: string;
@@ -27,7 +47,20 @@ export interface LocalExporter extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Options for `serveLocal`. */
+/**
+ * Options for `serveLocal`.
+ *
+ * @example
+ * ```ts
+ * import { loadExporterConfig, type LocalOptions, serveLocal } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * const options: LocalOptions = { fastPath: false }; // gRPC only, no `.fast` sibling
+ * const config = await loadExporterConfig("examples/virtual-board.yaml");
+ * await using exporter = await serveLocal(config, options);
+ * assert.equal(exporter.fast, undefined);
+ * ```
+ */
 export interface LocalOptions {
   /** Socket path; default: a fresh private directory under the temp dir. */
   socketPath?: string;

@@ -14,7 +14,7 @@
  * client and one answer from the exporter, each a 4-byte big-endian length
  * and that many bytes of UTF-8 JSON:
  *
- * ```
+ * ```text
  * header  {"v":1,"kind":"calls","exporter":"<exporter uuid>"}      (the uuid is optional)
  *         {"v":1,"kind":"driver","uuid":"<driver uuid>","method":"connect","session":"<id>"}
  *         {"v":1,"kind":"resource","uuid":"<driver uuid>","x_jmp_content_encoding":null,"session":"<id>"}
@@ -41,7 +41,7 @@
  * Calls: one persistent connection per client session (kind `calls`),
  * multiplexing unary and streaming driver calls. Frames both ways:
  *
- * ```
+ * ```text
  * u32 length (of what follows) | u32 call id | u8 type | payload
  * client → exporter
  *   CALL    1  JSON [driver uuid, method, [args...]]      a unary call
