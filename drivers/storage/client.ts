@@ -62,9 +62,23 @@ export interface FlashOptions extends WriteOptions {
  * reads them back.
  *
  * @example
- * ```ts ignore
- * const { sha256, verified } = await dut.storage.flash<VerifiedResult>("disk.img.zst");
- * await dut.storage.dump("backup.img");
+ * ```ts
+ * import {
+ *   connect,
+ *   loadExporterConfig,
+ *   serveLocal,
+ *   type VirtualBoard,
+ * } from "@jumpstarter/jumpstarter";
+ * import assert from "node:assert/strict";
+ *
+ * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
+ * await using dut = await connect<VirtualBoard>(exporter.socketPath);
+ * const image = await Deno.makeTempFile({ suffix: ".img" });
+ * await Deno.writeFile(image, new Uint8Array(64 * 1024).fill(0xa5));
+ * const { size, verified } = await dut.storage.flash<{ size: number; verified: boolean }>(image);
+ * assert.deepEqual([size, verified], [64 * 1024, true]); // the driver's sha256 matched the file's
+ * assert.equal((await dut.storage.info<{ mux: string }>()).mux, "dut"); // back on the board
+ * await Deno.remove(image);
  * ```
  */
 export class StorageClient extends DriverClient {
