@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import type { TokenAuthority } from "./auth.ts";
 import type { KvStore } from "./store/kv.ts";
 import { type AccessPolicy, type Identity, keys, type Kind } from "./model.ts";
-import { NotFoundError } from "./controller.ts";
+import { NotFoundError } from "./errors.ts";
 import { parseSelector } from "./selector.ts";
 
 /** Creates an identity; returns it with its token. */

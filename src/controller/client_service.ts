@@ -16,7 +16,7 @@ import {
   parseResourceName,
 } from "./convert.ts";
 import { matches, parseSelector } from "./selector.ts";
-import { NotFoundError } from "./controller.ts";
+import { NotFoundError } from "./errors.ts";
 import { rotateIdentity } from "./admin.ts";
 
 function namespaceOf(parent: string, fallback: string): string {

@@ -1,10 +1,11 @@
 /**
- * The part of `npm:etcd3`'s API that `etcd.ts` uses, declared here instead of
- * taken from the package: etcd3's own declarations reference `@types/node`
- * (`/// <reference types="node" />`, via protobufjs and grpc-js), which
- * would replace Deno's built-in Node types for the whole program and break
- * type checks elsewhere (e.g. `node:http2` response unions, `node:assert`
- * message overloads). Runtime behaviour is etcd3 1.1.2's.
+ * The part of `npm:etcd3`'s API that the etcd store (`etcd_*.ts`) uses,
+ * declared here instead of taken from the package: etcd3's own declarations
+ * reference `@types/node` (`/// <reference types="node" />`, via protobufjs
+ * and grpc-js), which would replace Deno's built-in Node types for the whole
+ * program and break type checks elsewhere (e.g. `node:http2` response
+ * unions, `node:assert` message overloads). Runtime behaviour is etcd3
+ * 1.1.2's.
  */
 import type { Buffer } from "node:buffer";
 

@@ -1,0 +1,228 @@
+/**
+ * Whether exporters are online: registration, heartbeats and reported
+ * status, the ephemeral `alive/` key of the replica holding an exporter's
+ * connection, and what the leader does to a lease whose exporter goes away
+ * or comes back.
+ *
+ * @module
+ */
+import { FailedPreconditionError, messageOf } from "../driver/errors.ts";
+import type { DriverReport } from "../driver/tree.ts";
+import type { Logger } from "../log.ts";
+import type { Coordination } from "./coordination.ts";
+import type { ExporterLinks, StatusUpdate } from "./exporter_links.ts";
+import type { LeaseBook } from "./lease_book.ts";
+import type { LeaseScheduler } from "./lease_scheduler.ts";
+import {
+  conditionTrue,
+  type ExporterRecord,
+  type ExporterStatusName,
+  type Identity,
+  keys,
+} from "./model.ts";
+import { qualified, type Records } from "./records.ts";
+import type { KvStore } from "./store/kv.ts";
+
+/** What exporter liveness works with. */
+export interface LivenessParts {
+  store: KvStore;
+  coordination: Coordination;
+  records: Records;
+  links: ExporterLinks;
+  book: LeaseBook;
+  scheduler: LeaseScheduler;
+  /** True once the controller closed. */
+  closed(): boolean;
+  log: Logger;
+  /** An exporter silent this long is offline. */
+  heartbeatTimeoutMs: number;
+  /** After a restart, how long exporters have to re-attach before their leases are told. */
+  reattachGraceMs: number;
+}
+
+/** Exporters' online state, kept by the replica holding them and acted on by the leader. */
+export class ExporterLiveness {
+  readonly #heartbeat = new Map<string, number>();
+  readonly #alive = new Set<string>();
+  readonly #startedAt = Date.now();
+
+  constructor(readonly parts: LivenessParts) {}
+
+  /** Records a registration; returns the exporter's record. */
+  async register(
+    identity: Identity,
+    labels: Record<string, string>,
+    reports: DriverReport[],
+  ): Promise<ExporterRecord> {
+    const k = qualified(identity.namespace, identity.name);
+    const previous = this.parts.records.exporters.get(k);
+    const record: ExporterRecord = {
+      namespace: identity.namespace,
+      name: identity.name,
+      labels: { ...labels, ...identity.labels },
+      reports,
+      status: previous && previous.status !== "OFFLINE" ? previous.status : "AVAILABLE",
+      statusMessage: "",
+      online: true,
+      lastSeen: new Date().toISOString(),
+      replica: this.parts.coordination.replicaId,
+    };
+    this.#heartbeat.set(k, Date.now());
+    await this.#claimAlive(record);
+    await this.#save(record);
+    return record;
+  }
+
+  /** Marks an exporter seen now (a heartbeat). */
+  heartbeat(identity: Identity): void {
+    this.#heartbeat.set(qualified(identity.namespace, identity.name), Date.now());
+  }
+
+  /** Records a status the exporter reported. */
+  async reportStatus(
+    identity: Identity,
+    status: ExporterStatusName,
+    message: string,
+    releaseLease: boolean,
+  ): Promise<void> {
+    const { records, coordination } = this.parts;
+    const record = records.exporters.get(qualified(identity.namespace, identity.name));
+    if (!record) {
+      throw new FailedPreconditionError(
+        `Exporter "${identity.name}" reported status before registering`,
+      );
+    }
+    this.heartbeat(identity);
+    if (record.status !== status || record.statusMessage !== message || !record.online) {
+      await this.#save({
+        ...record,
+        status,
+        statusMessage: message,
+        online: true,
+        replica: coordination.replicaId,
+      });
+    }
+    if (releaseLease) {
+      const lease = records.activeLeaseOf(record);
+      if (lease) {
+        await this.parts.book.end(lease, "Released", `The exporter ended the lease: ${message}`);
+      }
+    }
+  }
+
+  /** Called when an exporter's Status stream opens; returns a function to call when it closes. */
+  attachStatus(identity: Identity, sink: (update: StatusUpdate) => void): () => void {
+    const { links, coordination } = this.parts;
+    const k = qualified(identity.namespace, identity.name);
+    links.openStatus(k, sink);
+    this.heartbeat(identity);
+    const record = this.parts.records.exporters.get(k);
+    if (record) {
+      void this.#claimAlive(record).catch((error) =>
+        this.parts.log.warning(`cannot record ${k} alive: ${messageOf(error)}`)
+      );
+      if (!record.online || record.replica !== coordination.replicaId) {
+        void this.#save({ ...record, online: true, replica: coordination.replicaId })
+          .catch(() => {});
+      }
+    }
+    links.tell(k);
+    return () => {
+      if (!links.closeStatus(k, sink)) return;
+      if (!this.parts.closed()) {
+        void this.markOffline(identity.namespace, identity.name, "its connection closed");
+      }
+    };
+  }
+
+  /** Marks an exporter this replica held offline; the leader then tells its lease. */
+  async markOffline(namespace: string, name: string, why: string): Promise<void> {
+    const k = qualified(namespace, name);
+    const record = this.parts.records.exporters.get(k);
+    if (this.#alive.has(k)) {
+      this.#alive.delete(k);
+      await this.parts.store.commit([{ delete: keys.alive(namespace, name) }]).catch(() => {});
+    }
+    if (!record || !record.online) return;
+    if (record.replica && record.replica !== this.parts.coordination.replicaId) return;
+    await this.writeOffline(record, why);
+  }
+
+  /** Records an exporter offline, whichever replica held it. */
+  async writeOffline(record: ExporterRecord, why: string): Promise<void> {
+    this.parts.log.info(`exporter ${record.namespace}/${record.name} offline: ${why}`);
+    await this.#save({ ...record, online: false, status: "OFFLINE", statusMessage: why })
+      .catch((error) =>
+        this.parts.log.warning(`cannot record ${record.name} offline: ${messageOf(error)}`)
+      );
+  }
+
+  async #claimAlive(record: ExporterRecord): Promise<void> {
+    const { coordination } = this.parts;
+    if (!coordination.shared) return;
+    const k = qualified(record.namespace, record.name);
+    await coordination.commitEphemeral([{
+      put: keys.alive(record.namespace, record.name),
+      value: { replica: coordination.replicaId, since: new Date().toISOString() },
+    }]);
+    this.#alive.add(k);
+  }
+
+  async #save(record: ExporterRecord): Promise<void> {
+    const storeKey = keys.exporter(record.namespace, record.name);
+    const revision = await this.parts.store.commit([{ put: storeKey, value: record }]);
+    if (this.parts.records.newer(storeKey, revision)) this.apply(record);
+  }
+
+  /** Applies an exporter record (own write or another replica's). */
+  apply(record: ExporterRecord): void {
+    const { records, scheduler } = this.parts;
+    const k = qualified(record.namespace, record.name);
+    const before = records.exporters.get(k);
+    records.exporters.set(k, record);
+    if (before && before.online === record.online) {
+      if (record.online) scheduler.schedule();
+      return;
+    }
+    if (!this.parts.coordination.isLeader) return;
+    const lease = records.activeLeaseOf(record);
+    if (!record.online && lease && !conditionTrue(lease, "ExporterOffline")) {
+      void this.parts.book.exporterLost(
+        lease,
+        record.name,
+        record.statusMessage || "it went offline",
+      );
+    } else if (record.online && lease && conditionTrue(lease, "ExporterOffline")) {
+      void this.parts.book.exporterBack(lease, record.name);
+    }
+    scheduler.schedule();
+  }
+
+  /** Periodic: heartbeat timeouts, and (alone, as leader) exporters that never re-attached. */
+  sweep(now: number): void {
+    const { records, coordination, heartbeatTimeoutMs, reattachGraceMs } = this.parts;
+    for (const [k, record] of records.exporters) {
+      const seen = this.#heartbeat.get(k);
+      if (
+        record.online && this.parts.links.hasStatus(k) && seen !== undefined &&
+        now - seen > heartbeatTimeoutMs
+      ) {
+        void this.markOffline(record.namespace, record.name, "no heartbeat");
+      }
+      if (
+        !coordination.shared && coordination.isLeader && !record.online &&
+        now - this.#startedAt > reattachGraceMs
+      ) {
+        const lease = records.activeLeaseOf(record);
+        if (lease && !conditionTrue(lease, "ExporterOffline") && !this.#heartbeat.has(k)) {
+          this.#heartbeat.set(k, 0);
+          void this.parts.book.exporterLost(
+            lease,
+            record.name,
+            "it did not re-attach after the controller restarted",
+          );
+        }
+      }
+    }
+  }
+}

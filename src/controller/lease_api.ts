@@ -1,0 +1,226 @@
+/**
+ * The lease calls clients make: create (queued by number, admitted by the
+ * access policies), get, list, update (extend or move the begin time),
+ * release, and the queue estimate of a pending lease.
+ *
+ * @module
+ */
+import { FailedPreconditionError } from "../driver/errors.ts";
+import { AuthError } from "./auth.ts";
+import { NotFoundError } from "./errors.ts";
+import type { Identities } from "./identities.ts";
+import type { LeaseBook } from "./lease_book.ts";
+import type { LeaseScheduler } from "./lease_scheduler.ts";
+import {
+  conditionTrue,
+  type Identity,
+  keys,
+  type LeaseRecord,
+  plannedEnd,
+  setCondition,
+} from "./model.ts";
+import { admitted, candidates, estimate, type QueueEstimate } from "./queue.ts";
+import { qualified, type Records } from "./records.ts";
+import { matches, parseSelector, type Selector } from "./selector.ts";
+import { ConflictError, type KvStore } from "./store/kv.ts";
+
+/** What a client asks for when it creates a lease. */
+export interface LeaseRequest {
+  selector: Selector;
+  exporterName?: string;
+  durationMs: number;
+  beginTime?: Date;
+  requeueOnExporterLoss?: boolean;
+  tags?: Record<string, string>;
+  name?: string;
+}
+
+/** What the lease calls work with. */
+export interface LeaseApiParts {
+  store: KvStore;
+  records: Records;
+  identities: Identities;
+  book: LeaseBook;
+  scheduler: LeaseScheduler;
+  isLeader(): boolean;
+}
+
+/** Clients' lease calls. */
+export class LeaseApi {
+  constructor(readonly parts: LeaseApiParts) {}
+
+  /** The next queue number, unique across replicas. */
+  async #nextSeq(): Promise<number> {
+    const { store } = this.parts;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const entry = await store.get<number>(keys.leaseSeq);
+      const next = Math.max(entry?.value ?? 0, this.parts.records.seqFloor) + 1;
+      try {
+        await store.commit([{ put: keys.leaseSeq, value: next }], [{
+          key: keys.leaseSeq,
+          version: entry?.version ?? 0,
+        }]);
+        return next;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    throw new ConflictError("Too many concurrent lease creations; retry");
+  }
+
+  /** Creates a lease and queues it; returns the record (Ready at once when this replica leads and a board is free). */
+  async create(client: Identity, request: LeaseRequest): Promise<LeaseRecord> {
+    const { records, identities } = this.parts;
+    if (!(request.durationMs > 0)) {
+      throw new TypeError(
+        `Invalid lease duration ${request.durationMs / 1000} s: it must be positive`,
+      );
+    }
+    const policies = identities.policies.filter((p) =>
+      matches(parseSelector(p.clientSelector), client.labels)
+    );
+    if (identities.policies.length > 0 && policies.length === 0) {
+      throw new AuthError(`Client "${client.name}" is not admitted by any access policy`);
+    }
+    const name = request.name ?? crypto.randomUUID();
+    if (records.leases.has(qualified(client.namespace, name))) {
+      throw new TypeError(`Lease "${name}" already exists`);
+    }
+    const lease: LeaseRecord = {
+      namespace: client.namespace,
+      name,
+      seq: await this.#nextSeq(),
+      client: client.name,
+      selector: request.selector,
+      exporterName: request.exporterName,
+      durationMs: request.durationMs,
+      beginTime: request.beginTime?.toISOString(),
+      priority: Math.max(0, ...policies.map((p) => p.priority)),
+      requeueOnExporterLoss: request.requeueOnExporterLoss ?? false,
+      labels: { ...request.selector.matchLabels },
+      tags: request.tags ?? {},
+      createdAt: new Date().toISOString(),
+      released: false,
+      ended: false,
+      conditions: [],
+    };
+    setCondition(lease, "Pending", "True", "Created", "Waiting for a matching exporter");
+    if (
+      request.exporterName !== undefined &&
+      !records.exporters.has(qualified(client.namespace, request.exporterName))
+    ) {
+      lease.ended = true;
+      lease.endTime = new Date().toISOString();
+      setCondition(lease, "Pending", "False", "ExporterNotFound");
+      setCondition(
+        lease,
+        "Unsatisfiable",
+        "True",
+        "ExporterNotFound",
+        `The lease cannot be satisfied: no exporter named "${request.exporterName}"`,
+      );
+    }
+    await this.parts.book.save(lease, [], [{
+      key: keys.lease(lease.namespace, lease.name),
+      version: 0,
+    }]);
+    if (!lease.ended && this.parts.isLeader()) await this.parts.scheduler.run();
+    return records.leases.get(qualified(lease.namespace, lease.name)) ?? lease;
+  }
+
+  /** A lease by name, checked to belong to `client` when given. */
+  get(namespace: string, name: string, client?: Identity): LeaseRecord {
+    const lease = this.parts.records.leases.get(qualified(namespace, name));
+    if (!lease || (client && lease.client !== client.name)) {
+      throw new NotFoundError(
+        `No lease named "${name}"${client ? ` held by client "${client.name}"` : ""}`,
+      );
+    }
+    return lease;
+  }
+
+  /** Releases a lease (idempotent for ended leases). */
+  async release(namespace: string, name: string, client?: Identity): Promise<LeaseRecord> {
+    const lease = this.get(namespace, name, client);
+    if (!lease.ended) await this.parts.book.end(lease, "Released", "Released by the client");
+    return lease;
+  }
+
+  /** Changes a lease's duration (extend) or begin time; checks access policies. */
+  async update(
+    namespace: string,
+    name: string,
+    client: Identity,
+    change: { durationMs?: number; beginTime?: Date },
+  ): Promise<LeaseRecord> {
+    const lease = structuredClone(this.get(namespace, name, client));
+    if (lease.ended) {
+      throw new FailedPreconditionError(`Lease "${name}" has ended; create a new one`);
+    }
+    if (change.durationMs !== undefined) {
+      if (!(change.durationMs > 0)) {
+        throw new TypeError(`Invalid lease duration: it must be positive`);
+      }
+      const record = lease.exporter
+        ? this.parts.records.exporters.get(qualified(namespace, lease.exporter))
+        : undefined;
+      const trial = { ...lease, durationMs: change.durationMs };
+      if (record && !admitted(trial, record, this.parts.identities.policies, client)) {
+        throw new FailedPreconditionError(
+          `Lease "${name}" cannot be extended to ${
+            change.durationMs / 1000
+          } s: the access policy's maximum duration is lower`,
+        );
+      }
+      if (plannedEnd(trial) !== undefined && plannedEnd(trial)! <= Date.now()) {
+        throw new TypeError(`The new duration would end lease "${name}" in the past`);
+      }
+      lease.durationMs = change.durationMs;
+    }
+    if (change.beginTime !== undefined) {
+      if (lease.exporter) throw new FailedPreconditionError(`Lease "${name}" already began`);
+      lease.beginTime = change.beginTime.toISOString();
+    }
+    await this.parts.book.save(lease);
+    return lease;
+  }
+
+  /** Leases, oldest first; `activeOnly` hides ended ones. */
+  list(
+    namespace: string,
+    options: { activeOnly?: boolean; client?: string } = {},
+  ): LeaseRecord[] {
+    return [...this.parts.records.leases.values()]
+      .filter((l) => l.namespace === namespace)
+      .filter((l) => !options.activeOnly || !l.ended)
+      .filter((l) => !options.client || l.client === options.client)
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Queue position and estimated start of a pending lease. */
+  estimateStart(lease: LeaseRecord): QueueEstimate | undefined {
+    const { records, identities } = this.parts;
+    if (lease.ended || lease.exporter) return undefined;
+    const pending = [...records.open.values()].filter((l) => !l.ended && !l.exporter);
+    const active = [...records.open.values()].filter((l) => !l.ended && l.exporter);
+    const names = (l: LeaseRecord) =>
+      new Set(
+        candidates(
+          l,
+          records.exporters.values(),
+          identities.policies,
+          identities.clientOf(l),
+        ).map((e) => e.name),
+      );
+    const online = new Set(
+      [...records.exporters.values()].filter((e) => e.online).map((e) => e.name),
+    );
+    return estimate(lease, pending, active, names(lease), online, Date.now(), names);
+  }
+
+  /** True when streams may run for this lease now. */
+  active(namespace: string, name: string): boolean {
+    const lease = this.parts.records.leases.get(qualified(namespace, name));
+    return !!lease && !lease.ended && !!lease.exporter && !conditionTrue(lease, "ExporterOffline");
+  }
+}

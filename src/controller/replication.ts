@@ -1,0 +1,139 @@
+/**
+ * How this replica follows the shared store: loading it at start, applying
+ * every change the store's watch reports (this replica's writes and other
+ * replicas'), and taking up or handing over the leader's work.
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import type { Coordination } from "./coordination.ts";
+import type { DialRequest, ExporterLinks } from "./exporter_links.ts";
+import type { ExporterLiveness } from "./exporter_liveness.ts";
+import type { Identities } from "./identities.ts";
+import type { LeaseBook } from "./lease_book.ts";
+import type { LeaseScheduler } from "./lease_scheduler.ts";
+import type { LeaseTimers } from "./lease_timers.ts";
+import { type ExporterRecord, type Identity, keys, type LeaseRecord } from "./model.ts";
+import { qualified, type Records } from "./records.ts";
+import type { Change, KvStore } from "./store/kv.ts";
+
+/** What replication works with. */
+export interface ReplicationParts {
+  store: KvStore;
+  coordination: Coordination;
+  records: Records;
+  identities: Identities;
+  links: ExporterLinks;
+  liveness: ExporterLiveness;
+  book: LeaseBook;
+  timers: LeaseTimers;
+  scheduler: LeaseScheduler;
+  /** True once the controller closed. */
+  closed(): boolean;
+  log: Logger;
+}
+
+/** Keeps the caches in step with the store and the leader's work with leadership. */
+export class Replication {
+  constructor(readonly parts: ReplicationParts) {}
+
+  /** Reads identities, exporters and leases from the store. */
+  async load(): Promise<void> {
+    const { store, coordination, records } = this.parts;
+    await this.parts.identities.reload();
+    const alive = await aliveExporters(store);
+    for (const entry of await store.list<ExporterRecord>(keys.exporters)) {
+      records.loaded(entry.key, entry.version);
+      const k = qualified(entry.value.namespace, entry.value.name);
+      // Alone, nobody is connected right after a start; shared, another replica may hold it.
+      const online = coordination.shared ? entry.value.online && alive.has(k) : false;
+      records.exporters.set(k, { ...entry.value, online });
+    }
+    for (const entry of await store.list<LeaseRecord>(keys.leases)) {
+      records.loaded(entry.key, entry.version);
+      records.seqFloor = Math.max(records.seqFloor, entry.value.seq);
+      if (!entry.value.ended) {
+        records.open.set(qualified(entry.value.namespace, entry.value.name), entry.value);
+      }
+      records.leases.set(qualified(entry.value.namespace, entry.value.name), entry.value);
+    }
+  }
+
+  /** Starts or stops the leader's work: timers, scheduling, orphaned exporters. */
+  leadershipChanged(leader: boolean): void {
+    const { coordination, records, timers } = this.parts;
+    if (this.parts.closed()) return;
+    this.parts.log.info(
+      leader
+        ? `replica ${coordination.replicaId} leads the scheduler`
+        : `replica ${coordination.replicaId} no longer leads`,
+    );
+    if (!leader) {
+      timers.clearAll();
+      return;
+    }
+    for (const lease of records.open.values()) timers.arm(lease);
+    if (coordination.shared) void this.#adoptOrphans();
+    this.parts.scheduler.schedule();
+  }
+
+  /** As a new leader: exporters whose replica died while nobody led are offline now. */
+  async #adoptOrphans(): Promise<void> {
+    const alive = await aliveExporters(this.parts.store);
+    for (const [k, record] of this.parts.records.exporters) {
+      if (record.online && !alive.has(k)) {
+        await this.parts.liveness.writeOffline(record, "its controller replica went away");
+      }
+    }
+  }
+
+  /** Applies every change from the store: this replica's own writes and other replicas'. */
+  apply(change: Change): void {
+    const { records, identities, links, liveness } = this.parts;
+    if (change.kind === "external") {
+      void identities.reload();
+      return;
+    }
+    const k = change.key;
+    if (k.startsWith(keys.identities)) {
+      const id = k.slice(keys.identities.length);
+      if (change.kind === "put") identities.byKey.set(id, change.value as Identity);
+      else identities.byKey.delete(id);
+    } else if (k.startsWith(keys.policies)) {
+      void identities.reload();
+    } else if (k.startsWith(keys.leases)) {
+      if (change.kind === "delete") {
+        records.leases.delete(k.slice(keys.leases.length));
+        records.open.delete(k.slice(keys.leases.length));
+        records.forget(k);
+      } else if (records.newer(k, change.version)) {
+        this.parts.book.apply(change.value as LeaseRecord);
+      }
+    } else if (k.startsWith(keys.exporters)) {
+      if (change.kind === "delete") {
+        records.exporters.delete(k.slice(keys.exporters.length));
+        records.forget(k);
+      } else if (records.newer(k, change.version)) {
+        liveness.apply(change.value as ExporterRecord);
+      }
+    } else if (k.startsWith(keys.aliveAll) && change.kind === "delete") {
+      const record = records.exporters.get(k.slice(keys.aliveAll.length));
+      // The replica holding it died (or it disconnected there): the leader records it.
+      if (
+        record?.online && this.parts.coordination.isLeader &&
+        !links.hasStatus(k.slice(keys.aliveAll.length))
+      ) {
+        void liveness.writeOffline(record, "its controller replica went away");
+      }
+    } else if (k.startsWith(keys.dials) && change.kind === "put") {
+      links.deliverStored(k, change.value as DialRequest);
+    }
+  }
+}
+
+/** The exporters (`namespace/name`) some replica holds a connection to. */
+async function aliveExporters(store: KvStore): Promise<Set<string>> {
+  return new Set(
+    (await store.list(keys.aliveAll)).map((e) => e.key.slice(keys.aliveAll.length)),
+  );
+}
