@@ -138,18 +138,39 @@ export async function listClientAliases(): Promise<string[]> {
 export async function resolveClientConfig(explicit?: string): Promise<ClientConfig | undefined> {
   const file = explicit ?? Deno.env.get("JMP_CLIENT_CONFIG");
   if (file) return await loadClientConfig(file);
-  const endpoint = Deno.env.get("JMP_ENDPOINT");
-  const token = Deno.env.get("JMP_TOKEN");
-  if (endpoint && token) {
-    return clientConfigFrom({
-      endpoint,
-      token,
-      metadata: {
-        namespace: Deno.env.get("JMP_NAMESPACE") ?? "default",
-        name: Deno.env.get("JMP_NAME") ?? "client",
-      },
-    }, "environment");
-  }
+  const fromEnv = clientConfigFromEnv();
+  if (fromEnv) return fromEnv;
   const alias = await currentClientAlias();
   return alias ? await loadClientConfig(clientConfigPath(alias)) : undefined;
+}
+
+/**
+ * A client config from `JMP_ENDPOINT`, `JMP_TOKEN` and `JMP_NAME` (and
+ * `JMP_NAMESPACE`, default "default"); undefined when none of the three is
+ * set. Some but not all of them is a `ConfigError` naming what is missing.
+ */
+export function clientConfigFromEnv(
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): ClientConfig | undefined {
+  const names = ["JMP_ENDPOINT", "JMP_TOKEN", "JMP_NAME"] as const;
+  const values = names.map((name) => env(name) || undefined);
+  if (values.every((v) => v === undefined)) return undefined;
+  const missing = names.filter((_, i) => values[i] === undefined);
+  if (missing.length > 0) {
+    const given = names.filter((_, i) => values[i] !== undefined);
+    throw new ConfigError(
+      `Incomplete client config in the environment: ${given.join(", ")} ${
+        given.length === 1 ? "is" : "are"
+      } set but ${missing.join(", ")} ${
+        missing.length === 1 ? "is" : "are"
+      } not; set all of JMP_ENDPOINT, JMP_TOKEN and JMP_NAME, or none (then JMP_CLIENT_CONFIG or the current client is used)`,
+    );
+  }
+  const [endpoint, token, name] = values as string[];
+  return clientConfigFrom({
+    endpoint,
+    token,
+    tls: { ca: env("JMP_CA") || undefined },
+    metadata: { namespace: env("JMP_NAMESPACE") || "default", name },
+  }, "environment");
 }
