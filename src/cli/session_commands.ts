@@ -9,6 +9,7 @@
 import type { Command } from "commander";
 import { parseLogLevel } from "../log.ts";
 import { UsageError } from "./run.ts";
+import { sessionBin } from "./session_bin.ts";
 
 interface ShellOptions {
   exporterConfig?: string;
@@ -37,8 +38,20 @@ The command's exit status is the shell's exit status.`;
 
 const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
-/** Runs `argv` with `env` added; returns its exit status (128+signal if killed). */
+/**
+ * Runs `argv` with `env` added and the running CLI on PATH as `jumpstarter`;
+ * returns its exit status (128+signal if killed).
+ */
 export async function runWithEnv(argv: string[], env: Record<string, string>): Promise<number> {
+  const bin = await sessionBin();
+  try {
+    return await runChild(argv, { ...env, PATH: bin.path });
+  } finally {
+    await bin.close();
+  }
+}
+
+async function runChild(argv: string[], env: Record<string, string>): Promise<number> {
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(argv[0], {
@@ -55,9 +68,13 @@ export async function runWithEnv(argv: string[], env: Record<string, string>): P
     throw error;
   }
   // The child gets terminal signals itself; pass on the ones sent to us only.
+  // A signal sent to the whole group (timeout, systemd, CI) may find it gone.
   const forward = signals.map((signal) => {
     const handler = () => {
-      if (signal !== "SIGINT") child.kill(signal);
+      if (signal === "SIGINT") return;
+      try {
+        child.kill(signal);
+      } catch { /* it has exited already */ }
     };
     Deno.addSignalListener(signal, handler);
     return () => Deno.removeSignalListener(signal, handler);
