@@ -125,6 +125,7 @@ export async function leaseCreate(
     output: string;
   },
 ): Promise<void> {
+  // Every option is checked before the lease exists: a bad one leaves nothing behind.
   if (!options.selector && !options.exporter) {
     throw new UsageError("Give --selector or --exporter");
   }
@@ -133,21 +134,36 @@ export async function leaseCreate(
   if (beginTime && Number.isNaN(beginTime.getTime())) {
     throw new UsageError(`Invalid --begin-time "${options.beginTime}": use an ISO date`);
   }
+  const durationMs = parseDuration(options.duration);
+  if (options.timeout !== undefined && !options.wait) {
+    throw new UsageError("--timeout goes with --wait");
+  }
+  const timeoutMs = options.timeout !== undefined ? parseDuration(options.timeout) : undefined;
   await using controller = await controllerFor(program);
   let created = await controller.createLease({
     selector: options.selector,
     exporterName: options.exporter,
-    durationMs: parseDuration(options.duration),
+    durationMs,
     beginTime,
     requeueOnExporterLoss: options.requeue === true,
   });
   const name = leaseShortName(created);
+  const unsatisfiable = leaseCondition(created, "Unsatisfiable");
+  if (created.effectiveEndTime && unsatisfiable?.status === "True") {
+    throw new FailedPreconditionError(
+      `Lease "${name}" cannot be satisfied: ${unsatisfiable.message || unsatisfiable.reason}`,
+    );
+  }
   if (options.wait) {
-    created = await waitForLease(controller, name, {
-      timeoutMs: options.timeout ? parseDuration(options.timeout) : undefined,
-      onWait: waitPrinter(),
-    });
-    if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+    try {
+      created = await waitForLease(controller, name, { timeoutMs, onWait: waitPrinter() });
+    } catch (error) {
+      // The lease was made for this wait: give it back rather than leave it queued.
+      await controller.releaseLease(name).catch(() => {});
+      throw error;
+    } finally {
+      if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+    }
   }
   printList([leaseRow(created)], options.output, [...leaseColumns], (r) => r.name);
 }
