@@ -76,6 +76,7 @@ export async function startControllerProcess(
       "serve",
       "--data-dir",
       dataDir,
+      "--create",
       "--listen",
       `127.0.0.1:${port}`,
       "--log-level",

@@ -523,6 +523,7 @@ Deno.test({
         "serve",
         "--data-dir",
         `${dir}/data`,
+        "--create",
         "--listen",
         `0.0.0.0:${port}`,
       ],

@@ -29,6 +29,7 @@ export function addAdminCommands(program: Command): void {
     .command("admin")
     .description("Manage clients, exporters and access policies in a data directory or etcd store")
     .option("--data-dir <dir>", "the controller's data directory")
+    .option("--create", "make --data-dir (a new, empty store) if it does not exist")
     .option("--store <spec>", "etcd://HOST:PORT[,...] when the controllers share etcd")
     .option("--etcd-ca <file>", "CA of the etcd cluster (PEM)")
     .option("--etcd-cert <file>", "client certificate for etcd (PEM)")

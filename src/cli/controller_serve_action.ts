@@ -13,7 +13,7 @@ import { SoloCoordination } from "../controller/coordination.ts";
 import { startController } from "../controller/server.ts";
 import { parseDuration } from "../client/duration.ts";
 import { ensureTlsPair } from "../controller/tls.ts";
-import { openConfiguredStore, type StoreFlags } from "./controller_store.ts";
+import { checkDataDir, openConfiguredStore, type StoreFlags } from "./controller_store.ts";
 import { terminal, UsageError } from "./run.ts";
 
 /** The options of `controller serve`. */
@@ -41,6 +41,7 @@ function isLoopback(host: string): boolean {
 /** `controller serve`: serves until SIGTERM or SIGINT, then closes the server. */
 export async function serve(options: ServeOptions): Promise<void> {
   const { host, port } = parseListen(options.listen);
+  await checkDataDir(options);
   const log = new Logger("controller");
   log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
   let tls: { cert: string; key: string } | undefined;

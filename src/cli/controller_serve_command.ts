@@ -10,7 +10,7 @@ const action = () => import("./controller_serve_action.ts");
 
 const serveHelp = `
 Examples:
-  $ controller serve --data-dir ./lab --listen 127.0.0.1:8082
+  $ controller serve --data-dir ./lab --create --listen 127.0.0.1:8082
   $ controller serve --data-dir /var/lib/jumpstarter --listen 0.0.0.0:8082 --tls-cert cert.pem --tls-key key.pem
 
 One port serves ControllerService, ClientService and the router (gRPC, gRPC-Web, Connect),
@@ -23,6 +23,7 @@ export function addServeCommand(program: Command): void {
     .command("serve")
     .description("Serve the controller and router on one HTTP/2 port")
     .option("--data-dir <dir>", "where the embedded store (SQLite) and TLS files live")
+    .option("--create", "make --data-dir (a new, empty store) if it does not exist")
     .option(
       "--store <spec>",
       "etcd://HOST:PORT[,HOST:PORT...] to share state between replicas (default: the data dir)",

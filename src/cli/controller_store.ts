@@ -18,6 +18,19 @@ export interface StoreFlags {
   etcdCert?: string;
   etcdKey?: string;
   etcdUser?: string;
+  /** Make the data dir when it does not exist (else a missing one is refused). */
+  create?: boolean;
+}
+
+/** Refuses a `--data-dir` that does not exist unless `--create` asks for a new store. */
+export async function checkDataDir(flags: StoreFlags): Promise<void> {
+  if (flags.store || !flags.dataDir || flags.create) return;
+  const isDir = await Deno.stat(flags.dataDir).then((info) => info.isDirectory, () => false);
+  if (!isDir) {
+    throw new UsageError(
+      `Data dir "${flags.dataDir}" does not exist: check the path, or give --create to make a new controller store there`,
+    );
+  }
 }
 
 /** The store the flags name: `--store` (etcd or sqlite), else the data dir. */
@@ -26,6 +39,7 @@ export async function openConfiguredStore(flags: StoreFlags): Promise<SqliteKv |
   if (!spec) {
     throw new UsageError("Give --data-dir DIR (embedded store) or --store etcd://HOST:PORT");
   }
+  await checkDataDir(flags);
   const tls = flags.etcdCa || flags.etcdCert || flags.etcdKey
     ? { ca: flags.etcdCa, cert: flags.etcdCert, key: flags.etcdKey }
     : undefined;

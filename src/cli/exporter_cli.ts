@@ -52,6 +52,7 @@ export async function exporterMain(argv: string[]): Promise<number> {
     .requiredOption("-c, --config <file>", "ExporterConfig YAML")
     .option("--local", "serve on a local unix socket (no controller)")
     .option("--socket <path>", "unix socket path for --local")
+    .option("--create", "make the --socket path's folder (mode 0700) if it does not exist")
     .addOption(new Option("--log-level <level>", "debug, info, warning, error").default("info"))
     .option("--log-json", "log as JSON lines")
     .addHelpText("after", serveHelp)
@@ -62,11 +63,17 @@ export async function exporterMain(argv: string[]): Promise<number> {
         import("./builtin_drivers.ts"),
         import("../exporter/local.ts"),
       ]);
+      if (!options.local && options.socket) throw new UsageError("--socket is for --local mode");
+      const socketDir = (options.socket ?? defaultSocketPath()).replace(/\/[^/]*$/, "") || "/";
+      if (options.socket && !options.create && !(await isDirectory(socketDir))) {
+        throw new UsageError(
+          `Cannot serve on "${options.socket}": folder "${socketDir}" does not exist; create it, or give --create`,
+        );
+      }
       const config = await loadExporterConfig(options.config);
       const log = new Logger("exporter");
       log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
       if (!options.local) {
-        if (options.socket) throw new UsageError("--socket is for --local mode");
         const { DistributedExporter } = await import("../exporter/distributed.ts");
         const exporter = await DistributedExporter.start(config, registry, { log });
         const why = await Promise.race([untilSignal(), exporter.exitRequested.promise]);
@@ -75,7 +82,7 @@ export async function exporterMain(argv: string[]): Promise<number> {
         return;
       }
       const socketPath = options.socket ?? defaultSocketPath();
-      await Deno.mkdir(socketPath.replace(/\/[^/]*$/, "") || "/", { recursive: true, mode: 0o700 });
+      await Deno.mkdir(socketDir, { recursive: true, mode: 0o700 });
       const local = await serveLocal(config, registry, { socketPath, log });
       log.info(`serving "${config.metadata.name}" on unix://${socketPath}`);
       const signal = await untilSignal();
@@ -84,4 +91,8 @@ export async function exporterMain(argv: string[]): Promise<number> {
     });
   await program.parseAsync(argv, { from: "user" });
   return 0;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return await Deno.stat(path).then((info) => info.isDirectory, () => false);
 }

@@ -188,6 +188,7 @@ export class Lab extends LabBase {
       "serve",
       "--data-dir",
       `${this.dir}/data`,
+      "--create",
       "--listen",
       this.endpoint,
       "--log-level",
