@@ -2,7 +2,7 @@
  * High availability with real processes on loopback: a 3-member etcd
  * cluster, three controller replicas, exporters and clients.
  */
-import { assert, assertEquals, assertStringIncludes } from "./_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import { HaLab } from "./_fixtures/ha_lab.ts";
 import { skipEtcd } from "./_fixtures/etcd.ts";
 import { waitUntil } from "./_fixtures/lab.ts";
@@ -47,10 +47,10 @@ Deno.test({
       "-o",
       "json",
     ]);
-    assertEquals(status.code, 0, status.stderr);
+    assert.equal(status.code, 0, status.stderr);
     const replicas = JSON.parse(status.stdout) as { replica: string; leader: boolean }[];
-    assertEquals(replicas.map((r) => r.replica).sort(), ["r0", "r1", "r2"]);
-    assertEquals(replicas.filter((r) => r.leader).length, 1, "exactly one replica leads");
+    assert.deepEqual(replicas.map((r) => r.replica).sort(), ["r0", "r1", "r2"]);
+    assert.equal(replicas.filter((r) => r.leader).length, 1, "exactly one replica leads");
     await using held = await acquire({
       clientConfig: alice,
       exporterName: "bench-1",
@@ -59,7 +59,7 @@ Deno.test({
     });
     await using dut = await connect<VirtualBoard>(held.tunnel.host);
     await dut.power.on();
-    assertEquals((await dut.storage.info() as { mux: string }).mux, "dut");
+    assert.equal((await dut.storage.info() as { mux: string }).mux, "dut");
   },
 });
 
@@ -84,10 +84,10 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 500));
       const views = [await a.getLease(leaseShortName(la)), await b.getLease(leaseShortName(lb))];
       const ready = views.filter((l) => leaseCondition(l, "Ready")?.status === "True");
-      assertEquals(ready.length, 1, "exactly one lease holds the exporter");
+      assert.equal(ready.length, 1, "exactly one lease holds the exporter");
       const queued = views.find((l) => leaseCondition(l, "Ready")?.status !== "True")!;
-      assertEquals(leaseCondition(queued, "Pending")?.status, "True");
-      assertEquals(queued.context["jumpstarter.dev/queue-position"], "1");
+      assert.equal(leaseCondition(queued, "Pending")?.status, "True");
+      assert.equal(queued.context["jumpstarter.dev/queue-position"], "1");
     } finally {
       await a.close();
       await b.close();
@@ -117,7 +117,7 @@ Deno.test({
       await using dut = await connect<VirtualBoard>(held.tunnel.host);
       await dut.power.on();
       // Through the tunnel on the fast channel: it must come back after the replica dies.
-      assertEquals((dut.session as GrpcSession).path, "fast");
+      assert.equal((dut.session as GrpcSession).path, "fast");
       const blocker = leaseShortName(
         await bob.createLease({ exporterName: "bench-2", durationMs: 60_000 }),
       );
@@ -128,9 +128,9 @@ Deno.test({
       const killedAt = Date.now();
       await lab.killReplica(leader);
       const newLeader = await lab.leader();
-      assert(newLeader !== leader);
+      assert.ok(newLeader !== leader);
       // The held lease is still there and still Ready.
-      assertEquals(leaseCondition(await bob.getLease(blocker), "Ready")?.status, "True");
+      assert.equal(leaseCondition(await bob.getLease(blocker), "Ready")?.status, "True");
       // The pending lease is scheduled by the new leader once the board frees.
       await bob.releaseLease(blocker);
       await waitForLease(bob, pending, { timeoutMs: 15_000 });
@@ -145,7 +145,7 @@ Deno.test({
         }
       }, 20_000);
       const lease = await bob.getLease(pending);
-      assertEquals(leaseCondition(lease, "Ready")?.status, "True");
+      assert.equal(leaseCondition(lease, "Ready")?.status, "True");
     } finally {
       await bob.close();
     }
@@ -174,10 +174,10 @@ Deno.test({
       } catch (error) {
         refused = error as DriverError;
       }
-      assert(refused, "a write without quorum is refused");
-      assertEquals(refused.code, "unavailable");
-      assertStringIncludes(refused.message, "etcd");
-      assert(Date.now() - started < 10_000, "refused in bounded time");
+      assert.ok(refused, "a write without quorum is refused");
+      assert.equal(refused.code, "unavailable");
+      assert.match(refused.message, /etcd/);
+      assert.ok(Date.now() - started < 10_000, "refused in bounded time");
       await lab.etcd.restart(0);
       await lab.etcd.restart(1);
       await lab.etcd.waitHealthy();
