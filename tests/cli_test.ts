@@ -7,8 +7,8 @@ import {
   runEntry,
   runInShell,
   VIRTUAL_BOARD as VIRTUAL,
-  waitForPath,
 } from "./_fixtures/run.ts";
+import { eventually } from "../testing.ts";
 
 Deno.test("jumpstarter --help lists commands with examples", async () => {
   const ran = await runEntry("cli.ts", ["--help"]);
@@ -109,7 +109,7 @@ Deno.test("exporter serve --local runs as a daemon; SIGTERM removes its socket",
     stderr: "piped",
   }).spawn();
   try {
-    await waitForPath(socket);
+    await eventually(() => Deno.lstat(socket), { timeout: 15_000, interval: 50, message: socket });
     assert.deepEqual((await Deno.stat(socket)).mode! & 0o777, 0o600);
     const on = await runEntry("cli.ts", ["power", "on"], { JUMPSTARTER_HOST: `unix://${socket}` });
     assert.equal(on.code, 0, on.stderr);

@@ -3,12 +3,13 @@
  * with virtual boards, and clients (library and CLI).
  */
 import assert from "node:assert/strict";
-import { Lab, waitUntil } from "./_fixtures/lab.ts";
+import { Lab } from "./_fixtures/lab.ts";
 import { exampleSuiteArgs, ROOT, runEntry } from "./_fixtures/run.ts";
 import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import type { DriverError } from "../src/driver/errors.ts";
 import { connect, lease } from "../mod.ts";
+import { eventually } from "../testing.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -278,10 +279,9 @@ Deno.test({
     await dut.power.on();
     await lab.stop(first, "SIGKILL");
     await using a = await lab.connect(alice);
-    await waitUntil(
-      "the lease to report its exporter offline",
+    await eventually(
       async () => leaseCondition(await a.getLease(name), "ExporterOffline")?.status === "True",
-      5000,
+      { timeout: 5000, interval: 50, message: "the lease to report its exporter offline" },
     );
     await assert.rejects(() => dut.power.on());
     await a.releaseLease(name);
@@ -298,10 +298,9 @@ Deno.test({
     assert.match(ready.exporter ?? "", /bench-2/);
     await lab.startExporter("bench-1");
     await lab.stop(bench2, "SIGKILL");
-    await waitUntil(
-      "the lease to move to bench-1",
+    await eventually(
       async () => (await a.getLease(requeued)).exporter?.endsWith("bench-1") ?? false,
-      10_000,
+      { timeout: 10_000, interval: 50, message: "the lease to move to bench-1" },
     );
   },
 });
@@ -323,11 +322,11 @@ Deno.test({
     await using a2 = await lab.connect(alice);
     const after = await a2.getLease(name);
     assert.equal(leaseCondition(after, "Ready")?.status, "True");
-    await waitUntil(
-      "the exporter to re-attach",
-      async () => (await a2.listExporters())[0]?.online === true,
-      15_000,
-    );
+    await eventually(async () => (await a2.listExporters())[0]?.online === true, {
+      timeout: 15_000,
+      interval: 50,
+      message: "the exporter to re-attach",
+    });
     await using held = await acquire({ clientConfig: alice, leaseName: name, timeoutMs: 0 });
     await using dut = await connect<VirtualBoard>(held.tunnel.host);
     await dut.power.on();
@@ -408,9 +407,9 @@ Deno.test({
       });
       await dut.power.call("on");
     }
-    await waitUntil(
-      "the afterLease hook",
+    await eventually(
       async () => (await Deno.readTextFile(marks).catch(() => "")).includes("after"),
+      { timeout: 15_000, interval: 50, message: "the afterLease hook" },
     );
     const lines = (await Deno.readTextFile(marks)).trim().split("\n");
     assert.equal(lines.length, 2, exporter.log());

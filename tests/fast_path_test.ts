@@ -10,6 +10,7 @@ import { gzippedHello, hashedSource } from "./_fixtures/uploads.ts";
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { type LocalExporter, serveLocal } from "../src/exporter/local.ts";
 import { connect, type Connected } from "../mod.ts";
+import { eventually } from "../testing.ts";
 import { GrpcSession } from "../src/client/session.ts";
 import type { DriverClient } from "../src/client/driver_client.ts";
 import { Driver } from "../src/driver/driver.ts";
@@ -49,15 +50,6 @@ function resetSeen() {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `check` holds (or fails after `ms`). */
-async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** A driver whose byte streams, streaming calls and resources record what happens to them. */
 class ProbeDriver extends Driver {
@@ -355,11 +347,10 @@ Deno.test("a fast channel cut under the client (a router replica died) opens aga
     assert.equal(await root.echo.call("add", 1, 1), 2);
     // Every carried connection dies; the next call fails, as gRPC's would.
     for (const stop of stops) await stop();
-    let failure: unknown;
-    for (let i = 0; i < 100 && !failure; i++) {
-      failure = await root.echo.call("add", 1, 2).then(() => undefined, (error: unknown) => error);
-      if (!failure) await sleep(10);
-    }
+    const failure = await eventually(
+      () => root.echo.call("add", 1, 2).then(() => false, (error: unknown) => error),
+      { timeout: 3000, interval: 10, message: "a call to fail" },
+    );
     assert.ok(failure instanceof DriverError, `a call with nothing carrying it: ${failure}`);
     // Carried again (another replica): calls and streams work, on a new fast session.
     stops = carry();
@@ -465,7 +456,11 @@ for (const path of PATHS) {
     assert.deepEqual(concurrent, Array.from({ length: 50 }, (_, i) => i + 1));
     // Stopping early ends the driver's generator.
     for await (const n of probeOf(root).streamingCall<number>("ticks")) if (n >= 3) break;
-    await until(() => seen.ticksEnded, "the streaming call to end on the exporter");
+    await eventually(() => seen.ticksEnded, {
+      timeout: 3000,
+      interval: 10,
+      message: "the streaming call to end on the exporter",
+    });
   });
 
   Deno.test(`byte streams carry data both ways, and datagram chunks stay whole (${path})`, async () => {
@@ -605,7 +600,11 @@ for (const path of PATHS) {
     if (path === "fast") assert.ok(stalled <= WINDOW + 2, `${stalled} items ahead of the consumer`);
     for (let i = 0; i < 2 * stalled; i++) await ticks.next();
     await ticks.return!();
-    await until(() => seen.ticksEnded, "the streaming call to end on the exporter");
+    await eventually(() => seen.ticksEnded, {
+      timeout: 3000,
+      interval: 10,
+      message: "the streaming call to end on the exporter",
+    });
   });
 
   // Peers leaving mid-stream.
@@ -621,11 +620,15 @@ for (const path of PATHS) {
       await root.close();
       await ticks.next().catch(() => {});
     }
-    await until(() => seen.ticksEnded, "the streaming call to end");
-    await until(
+    await eventually(() => seen.ticksEnded, {
+      timeout: 3000,
+      interval: 10,
+      message: "the streaming call to end",
+    });
+    await eventually(
       () =>
         seen.hold.includes("readable cancelled") && seen.hold.some((s) => s.startsWith("writable")),
-      "both sides of the driver's stream to end",
+      { timeout: 3000, interval: 10, message: "both sides of the driver's stream to end" },
     );
     await using again = await client(local, path);
     assert.equal(await again.echo.call("add", 40, 2), 42);
@@ -720,7 +723,11 @@ Deno.test("a client that dies mid-upload never passes for a complete upload (fas
   // Dies: every socket closes, which reads as an end of data, without DONE.
   data.close();
   calls.close();
-  await until(() => seen.absorbed !== undefined, "the driver to finish reading");
+  await eventually(() => seen.absorbed !== undefined, {
+    timeout: 3000,
+    interval: 10,
+    message: "the driver to finish reading",
+  });
   assert.ok("error" in seen.absorbed!, `the driver took a cut-off upload as complete`);
   // The exporter serves on.
   assert.equal(await root.echo.call("add", 1, 2), 3);

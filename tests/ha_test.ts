@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { HaLab } from "./_fixtures/ha_lab.ts";
 import { skipEtcd } from "./_fixtures/etcd.ts";
-import { waitUntil } from "./_fixtures/lab.ts";
 import { runEntry } from "./_fixtures/run.ts";
 import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
 import { connect } from "../mod.ts";
+import { eventually } from "../testing.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import type { DriverError } from "../src/driver/errors.ts";
@@ -33,11 +33,11 @@ Deno.test({
     for (let i = 0; i < 3; i++) {
       const viaReplica = await lab.client(`viewer-${i}`, lab.replicas[i].endpoint);
       await using c = await lab.connect(viaReplica);
-      await waitUntil(
-        `replica ${i} to see both exporters online`,
-        async () => (await c.listExporters()).filter((e) => e.online).length === 2,
-        10_000,
-      );
+      await eventually(async () => (await c.listExporters()).filter((e) => e.online).length === 2, {
+        timeout: 10_000,
+        interval: 50,
+        message: `replica ${i} to see both exporters online`,
+      });
     }
     const status = await runEntry("cli.ts", [
       "--client-config",
@@ -76,11 +76,11 @@ Deno.test({
         a.createLease({ selector: "board=virtual", durationMs: 60_000 }),
         b.createLease({ selector: "board=virtual", durationMs: 60_000 }),
       ]);
-      await waitUntil("one lease to be ready", async () => {
+      await eventually(async () => {
         const ready = [await a.getLease(leaseShortName(la)), await b.getLease(leaseShortName(lb))]
           .filter((l) => leaseCondition(l, "Ready")?.status === "True");
         return ready.length >= 1;
-      }, 10_000);
+      }, { timeout: 10_000, interval: 50, message: "one lease to be ready" });
       await new Promise((r) => setTimeout(r, 500));
       const views = [await a.getLease(leaseShortName(la)), await b.getLease(leaseShortName(lb))];
       const ready = views.filter((l) => leaseCondition(l, "Ready")?.status === "True");
@@ -136,14 +136,11 @@ Deno.test({
       await waitForLease(bob, pending, { timeoutMs: 15_000 });
       console.log(`failover: kill to next lease scheduled in ${Date.now() - killedAt} ms`);
       // The client's next driver call reconnects through a surviving replica.
-      await waitUntil("the driver call to work again", async () => {
-        try {
-          await dut.power.off();
-          return true;
-        } catch {
-          return false;
-        }
-      }, 20_000);
+      await eventually(() => dut.power.off(), {
+        timeout: 20_000,
+        interval: 50,
+        message: "the driver call to work again",
+      });
       const lease = await bob.getLease(pending);
       assert.equal(leaseCondition(lease, "Ready")?.status, "True");
     } finally {
@@ -181,21 +178,12 @@ Deno.test({
       await lab.etcd.restart(0);
       await lab.etcd.restart(1);
       await lab.etcd.waitHealthy();
-      let last = "";
-      await waitUntil("writes to work again", async () => {
-        try {
-          const again = leaseShortName(
-            await c.createLease({ selector: "board=virtual", durationMs: 60_000 }),
-          );
-          await c.releaseLease(again);
-          return true;
-        } catch (error) {
-          last = (error as Error).message;
-          return false;
-        }
-      }, 20_000).catch((error) => {
-        throw new Error(`${error.message}; last error: ${last}`);
-      });
+      await eventually(async () => {
+        const again = leaseShortName(
+          await c.createLease({ selector: "board=virtual", durationMs: 60_000 }),
+        );
+        await c.releaseLease(again);
+      }, { timeout: 20_000, interval: 50, message: "writes to work again" });
     } finally {
       await c.close();
     }

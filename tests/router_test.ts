@@ -7,9 +7,10 @@
  * server run by this test, as it would reach a board's port.
  */
 import assert from "node:assert/strict";
-import { Lab, waitUntil } from "./_fixtures/lab.ts";
+import { Lab } from "./_fixtures/lab.ts";
 import { echoBack } from "./_fixtures/net.ts";
 import { lease } from "../mod.ts";
+import { eventually } from "../testing.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 import { type Duplex, readAll } from "../src/driver/stream.ts";
 
@@ -142,7 +143,11 @@ for (
           await writeInChunks(stream, pattern(1000, 3), false);
           const reader = stream.readable.getReader();
           assert.equal((await reader.read()).value?.byteLength !== undefined, true);
-          await waitUntil("the echo server to hold the connection", () => echo.conns.size === 1);
+          await eventually(() => echo.conns.size === 1, {
+            timeout: 15_000,
+            interval: 50,
+            message: "the echo server to hold the connection",
+          });
           for (const conn of echo.conns) conn.close();
           const ended = await Promise.race([
             (async () => {
@@ -161,13 +166,18 @@ for (
         {
           const stream = await dut.echo.stream("connect");
           await writeInChunks(stream, pattern(1000, 4), false);
-          await waitUntil("the echo server to hold the connection", () => echo.conns.size === 1);
+          await eventually(() => echo.conns.size === 1, {
+            timeout: 15_000,
+            interval: 50,
+            message: "the echo server to hold the connection",
+          });
           await stream.readable.cancel();
           await stream.writable.abort().catch(() => {});
-          await waitUntil(
-            "the exporter to close the board's connection",
-            () => echo.conns.size === 0,
-          );
+          await eventually(() => echo.conns.size === 0, {
+            timeout: 15_000,
+            interval: 50,
+            message: "the exporter to close the board's connection",
+          });
           const again = await dut.echo.stream("connect");
           const back = readAll(again.readable);
           await writeInChunks(again, pattern(5000, 5));

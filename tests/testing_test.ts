@@ -13,7 +13,7 @@ import {
   runInShell,
   VIRTUAL_BOARD as VIRTUAL,
 } from "./_fixtures/run.ts";
-import { Lab, waitUntil } from "./_fixtures/lab.ts";
+import { Lab } from "./_fixtures/lab.ts";
 import { device, eventually, withDevice, withTimeout } from "../testing.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import { DriverTimeoutError, FailedPreconditionError } from "../src/driver/errors.ts";
@@ -163,11 +163,11 @@ Deno.test({
     assert.ok(!status.success);
     const host = out.match(/READY local (\S+)/)![1];
     // deno test exits at once on Ctrl-C; the fixture's guardian cleans up right after.
-    await waitUntil(
-      "the exporter's socket to be gone",
-      async () => !(await socketDirExists(host)),
-      5000,
-    );
+    await eventually(async () => !(await socketDirExists(host)), {
+      timeout: 5000,
+      interval: 50,
+      message: "the exporter's socket to be gone",
+    });
     const guardians = await new Deno.Command("pgrep", {
       args: ["-f", `guardian_main.ts ${host.replace(/^unix:\/\//, "").replace(/\/[^/]*$/, "")}`],
       stdout: "piped",
@@ -195,10 +195,10 @@ Deno.test({
     assert.match(out, /READY lease/);
     assert.ok(!status.success);
     await using a = await lab.connect(alice);
-    await waitUntil("the lease to be released", async () => {
+    await eventually(async () => {
       const leases = await a.listLeases({ all: true });
       return leases.length === 1 && leaseCondition(leases[0], "Ready")?.reason === "Released";
-    }, 5000);
+    }, { timeout: 5000, interval: 50, message: "the lease to be released" });
     const started = Date.now();
     await assert.rejects(
       () => device({ selector: "board=nothing", clientConfig: alice, acquireTimeout: 1000 }),

@@ -2,7 +2,7 @@ import dgram from "node:dgram";
 import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 import { echoBack } from "../../tests/_fixtures/net.ts";
-import { localDevice } from "../../testing.ts";
+import { eventually, localDevice } from "../../testing.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError, UnavailableError } from "../../src/driver/errors.ts";
@@ -50,17 +50,6 @@ class EchoServer implements AsyncDisposable {
       })();
       this.#handlers.add(handler);
       handler.finally(() => this.#handlers.delete(handler));
-    }
-  }
-
-  /** Waits until `open` connections remain (the exporter closed the others). */
-  async waitOpen(count: number, timeout = 5000): Promise<void> {
-    const deadline = Date.now() + timeout;
-    while (this.open !== count) {
-      if (Date.now() > deadline) {
-        throw new Error(`${this.open} connections open, expected ${count}`);
-      }
-      await new Promise((r) => setTimeout(r, 10));
     }
   }
 
@@ -189,7 +178,7 @@ Deno.test("NetworkClient.connect() opens a new connection to the target per stre
   const texts = (await Promise.all(answers)).map((b) => new TextDecoder().decode(b));
   assert.deepEqual(texts, ["stream 0", "stream 1", "stream 2"]);
   assert.equal(echo.accepted, 3);
-  await echo.waitOpen(0);
+  await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
 });
 
 Deno.test("NetworkClient.forwardTcp() carries 50 parallel connections with their data intact", async () => {
@@ -217,7 +206,7 @@ Deno.test("NetworkClient.forwardTcp() carries 50 parallel connections with their
   });
   assert.equal(echo.accepted, 50);
   assert.deepEqual(errors, []);
-  await echo.waitOpen(0);
+  await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
 });
 
 Deno.test("NetworkClient.forwardTcp() closing one connection mid-way leaves the others intact", async () => {
@@ -239,11 +228,11 @@ Deno.test("NetworkClient.forwardTcp() closing one connection mid-way leaves the 
     let got = 0;
     while (got < 50_000) got += (await readers[i].read()).value!.byteLength;
   }
-  await echo.waitOpen(8);
+  await eventually(() => assert.equal(echo.open, 8), { timeout: 5000, interval: 10 });
   // Drop one connection in the middle of its transfer.
   readers[3].releaseLock();
   conns[3].close();
-  await echo.waitOpen(7);
+  await eventually(() => assert.equal(echo.open, 7), { timeout: 5000, interval: 10 });
   assert.equal(forward.active, 7);
   // The others finish.
   const rest = conns.map(async (conn, i) => {
@@ -266,7 +255,7 @@ Deno.test("NetworkClient.forwardTcp() closing one connection mid-way leaves the 
     closeQuietly(conn);
   });
   await Promise.all(rest);
-  await echo.waitOpen(0);
+  await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
 });
 
 Deno.test("NetworkClient.connect() to a closed port fails that stream and the exporter keeps serving", async () => {
@@ -377,7 +366,7 @@ Deno.test("NetworkClient.forwardUnix() round-trips through a UnixNetwork target"
       closeQuietly(conn);
       assert.deepEqual(sha256(back), sha256(payload));
     }
-    await echo.waitOpen(0);
+    await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
     await forward.close();
     await assert.rejects(() => Deno.lstat(`${dir}/local.sock`), Deno.errors.NotFound);
   } finally {
@@ -389,10 +378,10 @@ Deno.test("NetworkDriver.close() ends every open connection", async () => {
   await using echo = new EchoServer({ hostname: "127.0.0.1", port: 0 });
   const driver = new TcpNetwork({ host: "127.0.0.1", port: echo.port }, testContext("net"));
   const streams = await Promise.all([driver.connect(), driver.connect()]);
-  await echo.waitOpen(2);
+  await eventually(() => assert.equal(echo.open, 2), { timeout: 5000, interval: 10 });
   assert.equal(driver.connections, 2);
   await driver.close();
   assert.equal(driver.connections, 0);
-  await echo.waitOpen(0);
+  await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
   for (const s of streams) assert.ok(await s.readable.getReader().read().then((r) => r.done));
 });

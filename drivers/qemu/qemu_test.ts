@@ -6,7 +6,7 @@ import { eventually } from "../../testing/timing.ts";
  */
 import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
-import { ROOT, waitForPath } from "../../tests/_fixtures/run.ts";
+import { ROOT } from "../../tests/_fixtures/run.ts";
 import { localDevice } from "../../testing.ts";
 import { connect } from "../../mod.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
@@ -68,15 +68,10 @@ async function qemuChildren(parent: number): Promise<number[]> {
   return found;
 }
 
-/** Waits until process `pid` is gone (or a zombie waiting for init to reap it). */
-async function waitGone(pid: number, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
-    if (stat === "" || /^\d+ \(.*\) Z/.test(stat)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`process ${pid} still runs after ${timeout} ms`);
+/** Whether process `pid` is gone (or a zombie waiting for init to reap it). */
+async function gone(pid: number): Promise<boolean> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  return stat === "" || /^\d+ \(.*\) Z/.test(stat);
 }
 
 function guestConfig(dir: string, extra: Record<string, unknown> = {}) {
@@ -182,7 +177,11 @@ bootTest(
     assert.equal((await console.run("echo $((6 * 7))")).output, "42");
     await dut.power.off();
     assert.deepEqual(await qemuChildren(Deno.pid), [], "no qemu process after power off");
-    await waitGone(qemu[0]);
+    await eventually(() => gone(qemu[0]), {
+      timeout: 10_000,
+      interval: 50,
+      message: "qemu's exit",
+    });
     const seconds = (performance.now() - started) / 1000;
     assert.ok(seconds < 30, `boot, login, commands and power off took ${seconds.toFixed(1)} s`);
   },
@@ -217,11 +216,11 @@ bootTest(
       assert.equal(head.output, "JUMPSTARTER-DISK-0123456789");
       // The guest powers itself off: the driver notices and cleans up.
       await console.sendLine("poweroff -f");
-      const deadline = Date.now() + 10_000;
-      while ((await qemuChildren(Deno.pid)).length > 0) {
-        assert.ok(Date.now() < deadline, "qemu did not exit after the guest powered off");
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await eventually(async () => (await qemuChildren(Deno.pid)).length === 0, {
+        timeout: 10_000,
+        interval: 50,
+        message: "qemu's exit after the guest powered off",
+      });
       // The driver learns of the exit through the process status, a moment after /proc does.
       await eventually(
         async () => (await dut.storage.info() as { running: boolean }).running === false,
@@ -260,7 +259,7 @@ bootTest("Qemu dies with its exporter even when the exporter is killed", async (
     stderr: "null",
   }).spawn();
   try {
-    await waitForPath(socket, 30_000);
+    await eventually(() => Deno.lstat(socket), { timeout: 30_000, interval: 50, message: socket });
     {
       await using dut = await connect<VirtualBoard>(socket);
       await dut.power.on();
@@ -269,7 +268,7 @@ bootTest("Qemu dies with its exporter even when the exporter is killed", async (
     assert.equal(qemu.length, 1, "the exporter runs one qemu");
     exporter.kill("SIGKILL");
     await exporter.status;
-    await waitGone(qemu[0], 5000);
+    await eventually(() => gone(qemu[0]), { timeout: 5000, interval: 50, message: "qemu's exit" });
   } finally {
     try {
       exporter.kill("SIGKILL");

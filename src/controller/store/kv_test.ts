@@ -9,14 +9,7 @@ import { EtcdCluster, skipEtcd, spawnCampaigner } from "../../../tests/_fixtures
 import { type Change, ConflictError, type KvStore, put, StoreUnavailableError } from "./kv.ts";
 import { SqliteKv } from "./sqlite.ts";
 import { EtcdKv } from "./etcd.ts";
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { eventually } from "../../../testing.ts";
 
 /** Opens two clients of one fresh store (two connections, or two etcd clients). */
 interface Backend {
@@ -134,7 +127,11 @@ function suite(backend: Backend) {
       await put(a, "w/one", { n: 1 });
       await put(a, "other/one", 1);
       await a.commit([{ delete: "w/one" }]);
-      await eventually("two changes", () => seen.length >= 2);
+      await eventually(() => seen.length >= 2, {
+        timeout: 5000,
+        interval: 20,
+        message: "two changes",
+      });
       assert.equal(seen[0].kind, "put");
       assert.deepEqual(seen[0].kind === "put" && [seen[0].key, seen[0].value], ["w/one", { n: 1 }]);
       assert.deepEqual(seen[1], { kind: "delete", key: "w/one" });
@@ -149,7 +146,11 @@ function suite(backend: Backend) {
       const stop = a.watch("remote/", (c) => seen.push(c));
       await new Promise((r) => setTimeout(r, 100));
       await put(b, "remote/one", { from: "b" });
-      await eventually("the other client's write", () => seen.length >= 1, 3000);
+      await eventually(() => seen.length >= 1, {
+        timeout: 3000,
+        interval: 20,
+        message: "the other client's write",
+      });
       if (backend.remoteChanges === "exact") {
         const version = (await a.get("remote/one"))!.version;
         assert.deepEqual(seen[0], {
@@ -159,7 +160,11 @@ function suite(backend: Backend) {
           version,
         });
         await b.commit([{ delete: "remote/one" }]);
-        await eventually("the delete", () => seen.length >= 2);
+        await eventually(() => seen.length >= 2, {
+          timeout: 5000,
+          interval: 20,
+          message: "the delete",
+        });
         assert.deepEqual(seen[1], { kind: "delete", key: "remote/one" });
       } else {
         assert.deepEqual(seen[0], { kind: "external" });
@@ -266,10 +271,11 @@ Deno.test({
         await put(other, "one-down-other", 3);
         assert.equal((await store.get("one-down"))?.value, 2);
         assert.equal((await store.list("")).length, 3);
-        await eventually(
-          "the other client's write",
-          () => seen.some((c) => c.kind === "put" && c.key === "one-down-other"),
-        );
+        await eventually(() => seen.some((c) => c.kind === "put" && c.key === "one-down-other"), {
+          timeout: 5000,
+          interval: 20,
+          message: "the other client's write",
+        });
       });
 
       await t.step(
@@ -294,7 +300,7 @@ Deno.test({
         await cluster.restart(1, false);
         await cluster.waitHealthy();
         const started = Date.now();
-        await eventually("a write to succeed", async () => {
+        await eventually(async () => {
           try {
             await put(store, "after", 5);
             return true;
@@ -302,16 +308,16 @@ Deno.test({
             if (!(error instanceof StoreUnavailableError)) throw error;
             return false;
           }
-        }, 15_000);
+        }, { timeout: 15_000, interval: 20, message: "a write to succeed" });
         console.log(`writes resumed ${Date.now() - started} ms after quorum returned`);
         // The watch stream may have been on member 2: cycle it too.
         await cluster.restart(2);
         await put(other, "after-other", 6);
-        await eventually(
-          "the write after recovery",
-          () => seen.some((c) => c.kind === "put" && c.key === "after-other"),
-          10_000,
-        );
+        await eventually(() => seen.some((c) => c.kind === "put" && c.key === "after-other"), {
+          timeout: 10_000,
+          interval: 20,
+          message: "the write after recovery",
+        });
         assert.ok(seen.some((c) => c.kind === "external"), "an external change after reconnect");
       });
     } finally {
@@ -349,15 +355,16 @@ Deno.test({
       assert.ok((await store.get("online/second")) !== undefined, "renewed in the background");
       // The owner "dies": it stops renewing; etcd deletes its keys after the TTL.
       second.abandon();
-      await eventually(
-        "the keys to expire",
-        async () => (await store.list("online/")).length === 0,
-        5000,
-      );
-      await eventually(
-        "watchers to see the deletes",
-        () => seen.filter((c) => c.kind === "delete").length === 3,
-      );
+      await eventually(async () => (await store.list("online/")).length === 0, {
+        timeout: 5000,
+        interval: 20,
+        message: "the keys to expire",
+      });
+      await eventually(() => seen.filter((c) => c.kind === "delete").length === 3, {
+        timeout: 5000,
+        interval: 20,
+        message: "watchers to see the deletes",
+      });
       assert.ok(!lost, "abandoning is no loss");
       assert.ok(!second.alive);
     } finally {
@@ -376,11 +383,11 @@ Deno.test({
     const child = spawnCampaigner(cluster.endpoints, "scheduler", "replica-1", ttl);
     const store = await EtcdKv.open({ endpoints: cluster.endpoints });
     try {
-      await eventually(
-        "the child to be elected",
-        () => child.output().includes("elected replica-1"),
-        15_000,
-      );
+      await eventually(() => child.output().includes("elected replica-1"), {
+        timeout: 15_000,
+        interval: 20,
+        message: "the child to be elected",
+      });
       const mine = store.campaign("scheduler", "replica-2", { ttlSeconds: ttl });
       const changes: boolean[] = [];
       mine.onChange((leader) => changes.push(leader));
@@ -391,7 +398,11 @@ Deno.test({
       child.child.kill("SIGKILL");
       await child.child.status;
       const killed = Date.now();
-      await eventually("replica-2 to lead", () => mine.isLeader, (ttl + 5) * 1000);
+      await eventually(() => mine.isLeader, {
+        timeout: (ttl + 5) * 1000,
+        interval: 20,
+        message: "replica-2 to lead",
+      });
       const failover = Date.now() - killed;
       console.log(`leader failover after kill -9: ${failover} ms (lease TTL ${ttl} s)`);
       assert.equal(await mine.leader(), "replica-2");
@@ -400,7 +411,11 @@ Deno.test({
       const third = store.campaign("scheduler", "replica-3", { ttlSeconds: ttl });
       await mine.resign();
       assert.equal(mine.isLeader, false);
-      await eventually("replica-3 to lead after the resignation", () => third.isLeader, 5000);
+      await eventually(() => third.isLeader, {
+        timeout: 5000,
+        interval: 20,
+        message: "replica-3 to lead after the resignation",
+      });
       assert.deepEqual(changes, [true, false]);
     } finally {
       try {
