@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeValue, encodeValue } from "../src/driver/value.ts";
+import { decodeValue, encodeValue } from "./value.ts";
 
 Deno.test("encodeValue() round-trips JSON values", () => {
   const value = { a: [1, "x", null, true, { b: -2.5 }], s: "ünïcode" };

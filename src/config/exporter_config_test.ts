@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { parseExporterConfig } from "../src/config/exporter_config.ts";
-import { ConfigError } from "../src/driver/config_check.ts";
+import { parseExporterConfig } from "./exporter_config.ts";
+import { ConfigError } from "../driver/config_check.ts";
 
 Deno.test("parseExporterConfig() reads the upstream shape", () => {
   const config = parseExporterConfig(
