@@ -1,5 +1,5 @@
 /** The three executables as a user runs them: real processes, real sockets. */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import {
   exampleSuiteArgs,
   jumpstarterCommand,
@@ -7,15 +7,15 @@ import {
   runEntry,
   runInShell,
   VIRTUAL_BOARD as VIRTUAL,
-  waitForPath,
 } from "./_fixtures/run.ts";
+import { eventually } from "../testing.ts";
 
 Deno.test("jumpstarter --help lists commands with examples", async () => {
   const ran = await runEntry("cli.ts", ["--help"]);
-  assertEquals(ran.code, 0);
-  assertStringIncludes(ran.stdout, "shell");
-  assertStringIncludes(ran.stdout, "Examples:");
-  assertStringIncludes(ran.stdout, "jumpstarter power on");
+  assert.equal(ran.code, 0);
+  assert.match(ran.stdout, /shell/);
+  assert.match(ran.stdout, /Examples:/);
+  assert.match(ran.stdout, /jumpstarter power on/);
 });
 
 Deno.test("jumpstarter shell -- CMD exits with the command's status", async () => {
@@ -24,7 +24,7 @@ Deno.test("jumpstarter shell -- CMD exits with the command's status", async () =
     "-c",
     'test -S "${JUMPSTARTER_HOST#unix://}" && exit 7',
   ]);
-  assertEquals(ran.code, 7, ran.stderr);
+  assert.equal(ran.code, 7, ran.stderr);
 });
 
 Deno.test("driver commands run inside a shell session", async () => {
@@ -34,18 +34,20 @@ Deno.test("driver commands run inside a shell session", async () => {
     [...jumpstarterCommand("storage", "info")].join(" "),
   ].join(" && ");
   const ran = await runInShell(VIRTUAL, ["sh", "-c", script]);
-  assertEquals(ran.code, 0, ran.stderr);
-  assertMatch(ran.stdout, /V/);
-  assertStringIncludes(ran.stdout, "sha256");
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.match(ran.stdout, /V/);
+  assert.match(ran.stdout, /sha256/);
 });
 
 Deno.test("a driver command with no session serves the built-in virtual board in-process", async () => {
   const home = await Deno.makeTempDir();
   const ran = await runEntry("cli.ts", ["power", "on"], { HOME: home, XDG_RUNTIME_DIR: home });
-  assertEquals(ran.code, 0, ran.stderr);
+  assert.equal(ran.code, 0, ran.stderr);
   const help = await runEntry("cli.ts", ["power", "--help"], { HOME: home, XDG_RUNTIME_DIR: home });
-  assertEquals(help.code, 0);
-  for (const name of ["on", "off", "cycle", "read"]) assertStringIncludes(help.stdout, name);
+  assert.equal(help.code, 0);
+  for (const name of ["on", "off", "cycle", "read"]) {
+    assert.ok(help.stdout.includes(name), help.stdout);
+  }
   await Deno.remove(home, { recursive: true });
 });
 
@@ -53,11 +55,11 @@ Deno.test("unknown driver, unknown method: one clear line and a non-zero exit", 
   const home = await Deno.makeTempDir();
   const env = { HOME: home, XDG_RUNTIME_DIR: home };
   const driver = await runEntry("cli.ts", ["powr", "on"], env);
-  assertEquals(driver.code, 2);
-  assertStringIncludes(driver.stderr, "unknown command 'powr'");
+  assert.equal(driver.code, 2);
+  assert.match(driver.stderr, /unknown command 'powr'/);
   const method = await runEntry("cli.ts", ["power", "explode"], env);
-  assertEquals(method.code, 2);
-  assertStringIncludes(method.stderr, "unknown command 'explode'");
+  assert.equal(method.code, 2);
+  assert.match(method.stderr, /unknown command 'explode'/);
   await Deno.remove(home, { recursive: true });
 });
 
@@ -72,10 +74,10 @@ Deno.test("malformed YAML and an unknown driver type: one line, exit 2, no stack
     ]]
   ) {
     const ran = await runInShell(`${dir}/${file}`, ["true"]);
-    assertEquals(ran.code, 2, file);
-    assertStringIncludes(ran.stderr, expected);
-    assertEquals(ran.stderr.trim().split("\n").length, 1, ran.stderr);
-    assert(!ran.stderr.includes("    at "), "no stack trace");
+    assert.equal(ran.code, 2, file);
+    assert.ok(ran.stderr.includes(expected), ran.stderr);
+    assert.equal(ran.stderr.trim().split("\n").length, 1, ran.stderr);
+    assert.ok(!ran.stderr.includes("    at "), "no stack trace");
   }
   const missing = await runEntry("exporter.ts", [
     "serve",
@@ -83,8 +85,8 @@ Deno.test("malformed YAML and an unknown driver type: one line, exit 2, no stack
     "--config",
     `${dir}/none.yaml`,
   ]);
-  assertEquals(missing.code, 2);
-  assertStringIncludes(missing.stderr, "no such file");
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no such file/);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -107,44 +109,44 @@ Deno.test("exporter serve --local runs as a daemon; SIGTERM removes its socket",
     stderr: "piped",
   }).spawn();
   try {
-    await waitForPath(socket);
-    assertEquals((await Deno.stat(socket)).mode! & 0o777, 0o600);
+    await eventually(() => Deno.lstat(socket), { timeout: 15_000, interval: 50, message: socket });
+    assert.deepEqual((await Deno.stat(socket)).mode! & 0o777, 0o600);
     const on = await runEntry("cli.ts", ["power", "on"], { JUMPSTARTER_HOST: `unix://${socket}` });
-    assertEquals(on.code, 0, on.stderr);
+    assert.equal(on.code, 0, on.stderr);
   } finally {
     daemon.kill("SIGTERM");
   }
   const status = await daemon.status;
   await daemon.stderr.cancel();
-  assertEquals(status.code, 0);
+  assert.equal(status.code, 0);
   let exists = true;
   try {
     await Deno.lstat(socket);
   } catch {
     exists = false;
   }
-  assert(!exists, "socket removed on SIGTERM");
+  assert.ok(!exists, "socket removed on SIGTERM");
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("controller and exporter parse --help", async () => {
   for (const entry of ["controller.ts", "exporter.ts"] as const) {
     const ran = await runEntry(entry, ["--help"]);
-    assertEquals(ran.code, 0, ran.stderr);
-    assertStringIncludes(ran.stdout, "serve");
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /serve/);
   }
 });
 
 Deno.test("the example suite passes inside a shell session", async () => {
   const ran = await runInShell(VIRTUAL, [Deno.execPath(), ...exampleSuiteArgs()]);
-  assertEquals(ran.code, 0, ran.stdout + ran.stderr);
-  assertMatch(ran.stdout, /ok \| 1 passed \(4 steps\)/);
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  assert.match(ran.stdout, /ok \| 1 passed \(4 steps\)/);
 });
 
 Deno.test("the shebang script runs as a file inside a shell session", async () => {
   const ran = await runInShell(VIRTUAL, [`${ROOT}/examples/power_cycle.ts`], {
     PATH: `${Deno.execPath().replace(/\/[^/]*$/, "")}:${Deno.env.get("PATH") ?? ""}`,
   });
-  assertEquals(ran.code, 0, ran.stdout + ran.stderr);
-  assertStringIncludes(ran.stdout, "board is up: login prompt seen");
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  assert.match(ran.stdout, /board is up: login prompt seen/);
 });

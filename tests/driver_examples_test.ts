@@ -1,5 +1,5 @@
 /** The driver example configs: each loads, and composite + ref drive from the CLI. */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import { ROOT, runEntry } from "./_fixtures/run.ts";
 import { loadExporterConfig } from "../src/config/exporter_config.ts";
 import { Exporter } from "../src/exporter/exporter.ts";
@@ -12,7 +12,7 @@ Deno.test("driver example configs load and build their driver trees", async () =
     const config = await loadExporterConfig(`${ROOT}/examples/${name}.yaml`);
     const exporter = await Exporter.create(config, registry);
     try {
-      assert(exporter.tree.report().length > 1, name);
+      assert.ok(exporter.tree.report().length > 1, name);
     } finally {
       await exporter.close();
     }
@@ -29,8 +29,8 @@ Deno.test("composite.yaml: nested groups and ref aliases drive the same drivers 
     });
   try {
     const nested = await cli("bench", "rack", "outlet", "read");
-    assertEquals(nested.code, 0, nested.stderr);
-    assertEquals(nested.stdout, "5.00 V  0.00 A\n");
+    assert.equal(nested.code, 0, nested.stderr);
+    assert.equal(nested.stdout, "5.00 V  0.00 A\n");
     const script = [
       "set -e",
       `${Deno.execPath()} run -A ${ROOT}/cli.ts power on`,
@@ -44,18 +44,20 @@ Deno.test("composite.yaml: nested groups and ref aliases drive the same drivers 
       ["shell", "--exporter-config", config, "--", "sh", "-c", script],
       { HOME: home, XDG_RUNTIME_DIR: home },
     );
-    assertEquals(session.code, 0, session.stderr);
-    assertEquals(
+    assert.equal(session.code, 0, session.stderr);
+    assert.equal(
       session.stdout,
       "5.00 V  0.50 A\n5.00 V  0.00 A\nhello world\nhello ref\n",
       "power on through the ref powered bench.power, not the rack outlet",
     );
     const help = await cli("bench", "--help");
-    assertEquals(help.code, 0);
-    for (const child of ["power", "tools", "rack"]) assertStringIncludes(help.stdout, child);
+    assert.equal(help.code, 0);
+    for (const child of ["power", "tools", "rack"]) {
+      assert.ok(help.stdout.includes(child), help.stdout);
+    }
     const unknown = await cli("bench", "rack", "socket", "on");
-    assertEquals(unknown.code, 2);
-    assertMatch(unknown.stderr, /unknown command 'socket'/);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'socket'/);
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -2,13 +2,13 @@
  * High availability with real processes on loopback: a 3-member etcd
  * cluster, three controller replicas, exporters and clients.
  */
-import { assert, assertEquals, assertStringIncludes } from "./_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import { HaLab } from "./_fixtures/ha_lab.ts";
 import { skipEtcd } from "./_fixtures/etcd.ts";
-import { waitUntil } from "./_fixtures/lab.ts";
 import { runEntry } from "./_fixtures/run.ts";
 import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
 import { connect } from "../mod.ts";
+import { eventually } from "../testing.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import type { DriverError } from "../src/driver/errors.ts";
@@ -33,11 +33,11 @@ Deno.test({
     for (let i = 0; i < 3; i++) {
       const viaReplica = await lab.client(`viewer-${i}`, lab.replicas[i].endpoint);
       await using c = await lab.connect(viaReplica);
-      await waitUntil(
-        `replica ${i} to see both exporters online`,
-        async () => (await c.listExporters()).filter((e) => e.online).length === 2,
-        10_000,
-      );
+      await eventually(async () => (await c.listExporters()).filter((e) => e.online).length === 2, {
+        timeout: 10_000,
+        interval: 50,
+        message: `replica ${i} to see both exporters online`,
+      });
     }
     const status = await runEntry("cli.ts", [
       "--client-config",
@@ -47,10 +47,10 @@ Deno.test({
       "-o",
       "json",
     ]);
-    assertEquals(status.code, 0, status.stderr);
+    assert.equal(status.code, 0, status.stderr);
     const replicas = JSON.parse(status.stdout) as { replica: string; leader: boolean }[];
-    assertEquals(replicas.map((r) => r.replica).sort(), ["r0", "r1", "r2"]);
-    assertEquals(replicas.filter((r) => r.leader).length, 1, "exactly one replica leads");
+    assert.deepEqual(replicas.map((r) => r.replica).sort(), ["r0", "r1", "r2"]);
+    assert.equal(replicas.filter((r) => r.leader).length, 1, "exactly one replica leads");
     await using held = await acquire({
       clientConfig: alice,
       exporterName: "bench-1",
@@ -59,7 +59,7 @@ Deno.test({
     });
     await using dut = await connect<VirtualBoard>(held.tunnel.host);
     await dut.power.on();
-    assertEquals((await dut.storage.info() as { mux: string }).mux, "dut");
+    assert.equal((await dut.storage.info() as { mux: string }).mux, "dut");
   },
 });
 
@@ -76,18 +76,18 @@ Deno.test({
         a.createLease({ selector: "board=virtual", durationMs: 60_000 }),
         b.createLease({ selector: "board=virtual", durationMs: 60_000 }),
       ]);
-      await waitUntil("one lease to be ready", async () => {
+      await eventually(async () => {
         const ready = [await a.getLease(leaseShortName(la)), await b.getLease(leaseShortName(lb))]
           .filter((l) => leaseCondition(l, "Ready")?.status === "True");
         return ready.length >= 1;
-      }, 10_000);
+      }, { timeout: 10_000, interval: 50, message: "one lease to be ready" });
       await new Promise((r) => setTimeout(r, 500));
       const views = [await a.getLease(leaseShortName(la)), await b.getLease(leaseShortName(lb))];
       const ready = views.filter((l) => leaseCondition(l, "Ready")?.status === "True");
-      assertEquals(ready.length, 1, "exactly one lease holds the exporter");
+      assert.equal(ready.length, 1, "exactly one lease holds the exporter");
       const queued = views.find((l) => leaseCondition(l, "Ready")?.status !== "True")!;
-      assertEquals(leaseCondition(queued, "Pending")?.status, "True");
-      assertEquals(queued.context["jumpstarter.dev/queue-position"], "1");
+      assert.equal(leaseCondition(queued, "Pending")?.status, "True");
+      assert.equal(queued.context["jumpstarter.dev/queue-position"], "1");
     } finally {
       await a.close();
       await b.close();
@@ -117,7 +117,7 @@ Deno.test({
       await using dut = await connect<VirtualBoard>(held.tunnel.host);
       await dut.power.on();
       // Through the tunnel on the fast channel: it must come back after the replica dies.
-      assertEquals((dut.session as GrpcSession).path, "fast");
+      assert.equal((dut.session as GrpcSession).path, "fast");
       const blocker = leaseShortName(
         await bob.createLease({ exporterName: "bench-2", durationMs: 60_000 }),
       );
@@ -128,24 +128,21 @@ Deno.test({
       const killedAt = Date.now();
       await lab.killReplica(leader);
       const newLeader = await lab.leader();
-      assert(newLeader !== leader);
+      assert.ok(newLeader !== leader);
       // The held lease is still there and still Ready.
-      assertEquals(leaseCondition(await bob.getLease(blocker), "Ready")?.status, "True");
+      assert.equal(leaseCondition(await bob.getLease(blocker), "Ready")?.status, "True");
       // The pending lease is scheduled by the new leader once the board frees.
       await bob.releaseLease(blocker);
       await waitForLease(bob, pending, { timeoutMs: 15_000 });
       console.log(`failover: kill to next lease scheduled in ${Date.now() - killedAt} ms`);
       // The client's next driver call reconnects through a surviving replica.
-      await waitUntil("the driver call to work again", async () => {
-        try {
-          await dut.power.off();
-          return true;
-        } catch {
-          return false;
-        }
-      }, 20_000);
+      await eventually(() => dut.power.off(), {
+        timeout: 20_000,
+        interval: 50,
+        message: "the driver call to work again",
+      });
       const lease = await bob.getLease(pending);
-      assertEquals(leaseCondition(lease, "Ready")?.status, "True");
+      assert.equal(leaseCondition(lease, "Ready")?.status, "True");
     } finally {
       await bob.close();
     }
@@ -174,28 +171,19 @@ Deno.test({
       } catch (error) {
         refused = error as DriverError;
       }
-      assert(refused, "a write without quorum is refused");
-      assertEquals(refused.code, "unavailable");
-      assertStringIncludes(refused.message, "etcd");
-      assert(Date.now() - started < 10_000, "refused in bounded time");
+      assert.ok(refused, "a write without quorum is refused");
+      assert.equal(refused.code, "unavailable");
+      assert.match(refused.message, /etcd/);
+      assert.ok(Date.now() - started < 10_000, "refused in bounded time");
       await lab.etcd.restart(0);
       await lab.etcd.restart(1);
       await lab.etcd.waitHealthy();
-      let last = "";
-      await waitUntil("writes to work again", async () => {
-        try {
-          const again = leaseShortName(
-            await c.createLease({ selector: "board=virtual", durationMs: 60_000 }),
-          );
-          await c.releaseLease(again);
-          return true;
-        } catch (error) {
-          last = (error as Error).message;
-          return false;
-        }
-      }, 20_000).catch((error) => {
-        throw new Error(`${error.message}; last error: ${last}`);
-      });
+      await eventually(async () => {
+        const again = leaseShortName(
+          await c.createLease({ selector: "board=virtual", durationMs: 60_000 }),
+        );
+        await c.releaseLease(again);
+      }, { timeout: 20_000, interval: 50, message: "writes to work again" });
     } finally {
       await c.close();
     }

@@ -6,10 +6,11 @@
  * mid-stream. The exporter's `network.TcpNetwork` driver reaches a TCP echo
  * server run by this test, as it would reach a board's port.
  */
-import { assert, assertEquals } from "./_fixtures/assert.ts";
-import { Lab, waitUntil } from "./_fixtures/lab.ts";
+import assert from "node:assert/strict";
+import { Lab } from "./_fixtures/lab.ts";
 import { echoBack } from "./_fixtures/net.ts";
 import { lease } from "../mod.ts";
+import { eventually } from "../testing.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 import { type Duplex, readAll } from "../src/driver/stream.ts";
 
@@ -91,7 +92,7 @@ for (
           routerSplice: clientRaw,
         });
         // The fast channel needs raw splices end to end; otherwise gRPC, without a word.
-        assertEquals(
+        assert.deepEqual(
           (dut.session as GrpcSession).path,
           clientRaw && exporterRaw ? "fast" : "grpc",
         );
@@ -103,8 +104,8 @@ for (
           const back = readAll(stream.readable);
           await writeInChunks(stream, sent);
           const received = await back;
-          assertEquals(received.byteLength, sent.byteLength);
-          assert(received.every((byte, i) => byte === sent[i]), "bytes changed on the way");
+          assert.deepEqual(received.byteLength, sent.byteLength);
+          assert.ok(received.every((byte, i) => byte === sent[i]), "bytes changed on the way");
         }
 
         // A stalled reader: the writer is held back (bounded buffering), then nothing is lost.
@@ -126,11 +127,14 @@ for (
             last = accepted;
             await new Promise((resolve) => setTimeout(resolve, 500));
           }
-          assert(accepted < sent.byteLength, `all ${accepted} bytes accepted with nobody reading`);
+          assert.ok(
+            accepted < sent.byteLength,
+            `all ${accepted} bytes accepted with nobody reading`,
+          );
           const received = await readAll(stream.readable);
           await writing;
-          assertEquals(received.byteLength, sent.byteLength);
-          assert(received.every((byte, i) => byte === sent[i]), "bytes changed after the stall");
+          assert.deepEqual(received.byteLength, sent.byteLength);
+          assert.ok(received.every((byte, i) => byte === sent[i]), "bytes changed after the stall");
         }
 
         // The board's side closes mid-stream: the client's stream ends, the next one works.
@@ -138,8 +142,12 @@ for (
           const stream = await dut.echo.stream("connect");
           await writeInChunks(stream, pattern(1000, 3), false);
           const reader = stream.readable.getReader();
-          assertEquals((await reader.read()).value?.byteLength !== undefined, true);
-          await waitUntil("the echo server to hold the connection", () => echo.conns.size === 1);
+          assert.equal((await reader.read()).value?.byteLength !== undefined, true);
+          await eventually(() => echo.conns.size === 1, {
+            timeout: 15_000,
+            interval: 50,
+            message: "the echo server to hold the connection",
+          });
           for (const conn of echo.conns) conn.close();
           const ended = await Promise.race([
             (async () => {
@@ -150,7 +158,7 @@ for (
             })().catch(() => "failed"),
             new Promise((resolve) => setTimeout(() => resolve("hung"), 10_000)),
           ]);
-          assert(ended === "ended" || ended === "failed", `after the board closed: ${ended}`);
+          assert.ok(ended === "ended" || ended === "failed", `after the board closed: ${ended}`);
           await stream.writable.abort().catch(() => {});
         }
 
@@ -158,17 +166,22 @@ for (
         {
           const stream = await dut.echo.stream("connect");
           await writeInChunks(stream, pattern(1000, 4), false);
-          await waitUntil("the echo server to hold the connection", () => echo.conns.size === 1);
+          await eventually(() => echo.conns.size === 1, {
+            timeout: 15_000,
+            interval: 50,
+            message: "the echo server to hold the connection",
+          });
           await stream.readable.cancel();
           await stream.writable.abort().catch(() => {});
-          await waitUntil(
-            "the exporter to close the board's connection",
-            () => echo.conns.size === 0,
-          );
+          await eventually(() => echo.conns.size === 0, {
+            timeout: 15_000,
+            interval: 50,
+            message: "the exporter to close the board's connection",
+          });
           const again = await dut.echo.stream("connect");
           const back = readAll(again.readable);
           await writeInChunks(again, pattern(5000, 5));
-          assertEquals((await back).byteLength, 5000);
+          assert.equal((await back).byteLength, 5000);
         }
       } finally {
         echo.close();

@@ -2,7 +2,7 @@
  * The hardware-test kit: the device fixture on every exit path, timing
  * helpers, the three ways the example suite runs, and the example scripts.
  */
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import {
   denoDir,
   exampleSuiteArgs,
@@ -13,7 +13,7 @@ import {
   runInShell,
   VIRTUAL_BOARD as VIRTUAL,
 } from "./_fixtures/run.ts";
-import { Lab, waitUntil } from "./_fixtures/lab.ts";
+import { Lab } from "./_fixtures/lab.ts";
 import { device, eventually, withDevice, withTimeout } from "../testing.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import { DriverTimeoutError, FailedPreconditionError } from "../src/driver/errors.ts";
@@ -38,24 +38,25 @@ function fakeContext(name: string): Deno.TestContext {
 
 Deno.test("eventually() retries until the condition holds, and times out with the last failure", async () => {
   let calls = 0;
-  assertEquals(await eventually(() => ++calls >= 3 ? "done" : false, { interval: 5 }), "done");
-  const error = await assertRejects(
+  assert.equal(await eventually(() => ++calls >= 3 ? "done" : false, { interval: 5 }), "done");
+  await assert.rejects(
     () =>
       eventually(() => {
         throw new Error("not yet");
       }, { timeout: 50, interval: 10, message: "The board" }),
-    DriverTimeoutError,
-    "The board did not hold within 0.05 s; last attempt: not yet",
+    (e) =>
+      e instanceof DriverTimeoutError &&
+      /The board did not hold within 0\.05 s; last attempt: not yet/.test(e.message),
   );
-  assert(error);
 });
 
 Deno.test("withTimeout() bounds a step and clears its timer", async () => {
-  assertEquals(await withTimeout(Promise.resolve(7), 1000), 7);
-  await assertRejects(
+  assert.equal(await withTimeout(Promise.resolve(7), 1000), 7);
+  await assert.rejects(
     () => withTimeout(new Promise((r) => setTimeout(r, 300)), 20, "power cycle"),
-    DriverTimeoutError,
-    "power cycle did not finish within 0.02 s",
+    (e) =>
+      e instanceof DriverTimeoutError &&
+      /power cycle did not finish within 0\.02 s/.test(e.message),
   );
   await new Promise((r) => setTimeout(r, 300));
 });
@@ -67,12 +68,12 @@ Deno.test({
     let host: string;
     {
       await using dut = await device<VirtualBoard>({ exporterConfig: VIRTUAL });
-      assertEquals(dut.origin, "local");
+      assert.equal(dut.origin, "local");
       host = dut.host;
       await dut.power.on();
-      assert(await socketDirExists(host), "a private exporter socket exists while in use");
+      assert.ok(await socketDirExists(host), "a private exporter socket exists while in use");
     }
-    assert(!(await socketDirExists(host)), "the socket and its directory are gone");
+    assert.ok(!(await socketDirExists(host)), "the socket and its directory are gone");
   },
 });
 
@@ -89,13 +90,15 @@ Deno.test({
       await serial.expect(/login: /, { timeout: 5000 });
       throw new Error("the assertion that failed");
     });
-    const error = await assertRejects(() => failing(fakeContext("failing")));
-    assertStringIncludes(error.message, "the assertion that failed");
-    assertStringIncludes(error.message, "--- console 1 transcript");
-    assertStringIncludes(error.message, "login:");
-    assertStringIncludes(error.message, "--- exporter log");
-    assertStringIncludes(error.message, "power on");
-    assert(!(await socketDirExists(host)));
+    await assert.rejects(() => failing(fakeContext("failing")), (error: Error) => {
+      assert.match(error.message, /the assertion that failed/);
+      assert.match(error.message, /--- console 1 transcript/);
+      assert.match(error.message, /login:/);
+      assert.match(error.message, /--- exporter log/);
+      assert.match(error.message, /power on/);
+      return true;
+    });
+    assert.ok(!(await socketDirExists(host)));
   },
 });
 
@@ -108,20 +111,24 @@ Deno.test({
       host = dut.host;
       await new Promise((r) => setTimeout(r, 2000));
     });
-    await assertRejects(
+    await assert.rejects(
       () => slow(fakeContext("slow")),
-      DriverTimeoutError,
-      'Test "slow" did not finish within 0.3 s',
+      (e) =>
+        e instanceof DriverTimeoutError &&
+        /Test "slow" did not finish within 0\.3 s/.test(e.message),
     );
-    assert(!(await socketDirExists(host)));
+    assert.ok(!(await socketDirExists(host)));
   },
 });
 
 Deno.test("device() with no session, no client config and no exporter config says what to set", async () => {
-  const error = await assertRejects(() => device({}), FailedPreconditionError);
-  assertStringIncludes(error.message, "JUMPSTARTER_HOST");
-  assertStringIncludes(error.message, "exporterConfig");
-  assertEquals(error.message.split("\n").length, 1);
+  await assert.rejects(() => device({}), (error) => {
+    assert.ok(error instanceof FailedPreconditionError);
+    assert.match(error.message, /JUMPSTARTER_HOST/);
+    assert.match(error.message, /exporterConfig/);
+    assert.equal(error.message.split("\n").length, 1);
+    return true;
+  });
 });
 
 async function runInterrupted(env: Record<string, string>, signal: Deno.Signal) {
@@ -152,20 +159,20 @@ Deno.test({
   ...opts,
   async fn() {
     const { status, out } = await runInterrupted({ FIXTURE_EXPORTER_CONFIG: VIRTUAL }, "SIGINT");
-    assertStringIncludes(out, "READY local");
-    assert(!status.success);
+    assert.match(out, /READY local/);
+    assert.ok(!status.success);
     const host = out.match(/READY local (\S+)/)![1];
     // deno test exits at once on Ctrl-C; the fixture's guardian cleans up right after.
-    await waitUntil(
-      "the exporter's socket to be gone",
-      async () => !(await socketDirExists(host)),
-      5000,
-    );
+    await eventually(async () => !(await socketDirExists(host)), {
+      timeout: 5000,
+      interval: 50,
+      message: "the exporter's socket to be gone",
+    });
     const guardians = await new Deno.Command("pgrep", {
       args: ["-f", `guardian_main.ts ${host.replace(/^unix:\/\//, "").replace(/\/[^/]*$/, "")}`],
       stdout: "piped",
     }).output();
-    assertEquals(
+    assert.equal(
       new TextDecoder().decode(guardians.stdout).trim(),
       "",
       "no guardian process is left",
@@ -185,22 +192,25 @@ Deno.test({
       FIXTURE_SELECTOR: "board=virtual",
       JMP_CLIENT_CONFIG: alice,
     }, "SIGTERM");
-    assertStringIncludes(out, "READY lease");
-    assert(!status.success);
+    assert.match(out, /READY lease/);
+    assert.ok(!status.success);
     await using a = await lab.connect(alice);
-    await waitUntil("the lease to be released", async () => {
+    await eventually(async () => {
       const leases = await a.listLeases({ all: true });
       return leases.length === 1 && leaseCondition(leases[0], "Ready")?.reason === "Released";
-    }, 5000);
+    }, { timeout: 5000, interval: 50, message: "the lease to be released" });
     const started = Date.now();
-    const error = await assertRejects(
+    await assert.rejects(
       () => device({ selector: "board=nothing", clientConfig: alice, acquireTimeout: 1000 }),
-      DriverTimeoutError,
+      (error) => {
+        assert.ok(error instanceof DriverTimeoutError);
+        assert.match(error.message, /No exporter matches "board=nothing"/);
+        return true;
+      },
     );
-    assertStringIncludes(error.message, 'No exporter matches "board=nothing"');
-    assert(Date.now() - started >= 900);
+    assert.ok(Date.now() - started >= 900);
     const leases = await a.listLeases();
-    assertEquals(leases.length, 0, "the unsatisfied lease was released");
+    assert.equal(leases.length, 0, "the unsatisfied lease was released");
   },
 });
 
@@ -211,10 +221,10 @@ Deno.test({
     const local = await runEntry("cli.ts", []).then(() =>
       runDeno(exampleSuiteArgs(), { cwd: ROOT, env: { NO_COLOR: "1" } })
     );
-    assertEquals(local.code, 0, local.stderr);
-    assertStringIncludes(local.stdout, "1 passed (4 steps)");
+    assert.equal(local.code, 0, local.stderr);
+    assert.match(local.stdout, /1 passed \(4 steps\)/);
     const inShell = await runInShell(VIRTUAL, [Deno.execPath(), ...exampleSuiteArgs()]);
-    assertEquals(inShell.code, 0, inShell.stdout + inShell.stderr);
+    assert.equal(inShell.code, 0, inShell.stdout + inShell.stderr);
     await using lab = await Lab.start();
     const alice = await lab.client("alice");
     await lab.exporter("bench-1", ["board=virtual"]);
@@ -222,10 +232,10 @@ Deno.test({
       cwd: ROOT,
       env: { NO_COLOR: "1", JMP_CLIENT_CONFIG: alice },
     });
-    assertEquals(leased.code, 0, leased.stdout + leased.stderr);
-    assertStringIncludes(leased.stdout, "1 passed (4 steps)");
+    assert.equal(leased.code, 0, leased.stdout + leased.stderr);
+    assert.match(leased.stdout, /1 passed \(4 steps\)/);
     await using a = await lab.connect(alice);
-    assertEquals((await a.listLeases({ all: true })).length, 1, "the suite leased a board itself");
+    assert.equal((await a.listLeases({ all: true })).length, 1, "the suite leased a board itself");
   },
 });
 
@@ -238,8 +248,8 @@ Deno.test({
     const flash = await runInShell(VIRTUAL, [`${ROOT}/examples/flash_and_boot.ts`], {
       PATH: path,
     });
-    assertEquals(flash.code, 0, flash.stdout + flash.stderr);
-    assertStringIncludes(flash.stdout, "the board booted and sees the flashed image");
+    assert.equal(flash.code, 0, flash.stdout + flash.stderr);
+    assert.match(flash.stdout, /the board booted and sees the flashed image/);
     const capture = await runEntry("cli.ts", [
       "run",
       "--exporter-config",
@@ -248,21 +258,21 @@ Deno.test({
       "--",
       `${dir}/boot.log`,
     ]);
-    assertEquals(capture.code, 0, capture.stdout + capture.stderr);
+    assert.equal(capture.code, 0, capture.stdout + capture.stderr);
     const log = await Deno.readTextFile(`${dir}/boot.log`);
-    assertStringIncludes(log, "login:");
-    assertStringIncludes(log, "Linux version");
+    assert.match(log, /login:/);
+    assert.match(log, /Linux version/);
     const cycle = await runEntry("cli.ts", [
       "run",
       "--exporter-config",
       VIRTUAL,
       `${ROOT}/examples/power_cycle.ts`,
     ]);
-    assertEquals(cycle.code, 0, cycle.stderr);
-    assertStringIncludes(cycle.stdout, "board is up: login prompt seen");
+    assert.equal(cycle.code, 0, cycle.stderr);
+    assert.match(cycle.stdout, /board is up: login prompt seen/);
     const missing = await runEntry("cli.ts", ["run", "nope.ts"]);
-    assertEquals(missing.code, 2);
-    assertStringIncludes(missing.stderr, 'Cannot run "nope.ts": no such file');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Cannot run "nope\.ts": no such file/);
     void jumpstarterCommand;
     await Deno.remove(dir, { recursive: true });
   },

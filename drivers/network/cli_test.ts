@@ -1,10 +1,5 @@
 /** The network CLI commands, run as real processes the way a user runs them. */
-import {
-  assert,
-  assertEquals,
-  assertMatch,
-  assertStringIncludes,
-} from "../../tests/_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import { jumpstarterCommand, runEntry } from "../../tests/_fixtures/run.ts";
 
 /** A TCP echo server for the duration of one test. */
@@ -78,7 +73,7 @@ Deno.test("jumpstarter network forward-tcp prints the bound address and forwards
     }).spawn();
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     const first = (await lines.read()).value ?? "";
-    assertMatch(first, /^127\.0\.0\.1:\d+\n$/);
+    assert.match(first, /^127\.0\.0\.1:\d+\n$/);
     const port = Number(first.trim().split(":")[1]);
     for (let i = 0; i < 3; i++) {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -87,13 +82,13 @@ Deno.test("jumpstarter network forward-tcp prints the bound address and forwards
       const back = new TextDecoder().decode(
         await new Response(conn.readable).arrayBuffer(),
       );
-      assertEquals(back, `ping ${i}`);
+      assert.equal(back, `ping ${i}`);
     }
     child.kill("SIGINT");
     const status = await child.status;
     await lines.cancel();
     const stderr = await new Response(child.stderr).text();
-    assertEquals(status.code, 0, stderr);
+    assert.equal(status.code, 0, stderr);
   } finally {
     await echo.close();
     await Deno.remove(dir, { recursive: true });
@@ -117,17 +112,17 @@ Deno.test("jumpstarter ssh runs ssh through a forwarded port and returns its sta
       ["--exporter-config", config, "ssh", "--user", "root", "--", "uname", "-a"],
       env,
     );
-    assertEquals(top.code, 7, top.stderr);
-    assertEquals(top.stdout, "echoed: hello through the forward\n");
-    assertMatch(
+    assert.equal(top.code, 7, top.stderr);
+    assert.equal(top.stdout, "echoed: hello through the forward\n");
+    assert.match(
       top.stderr,
       /ssh args: -p \d+ -o StrictHostKeyChecking=no -o UserKnownHostsFile=\/dev\/null -o LogLevel=ERROR root@127\.0\.0\.1 uname -a/,
     );
 
     // The same through the driver's own group: a failing ssh is one line and status 1.
     const group = await runEntry("cli.ts", ["--exporter-config", config, "board-ssh", "ssh"], env);
-    assertEquals(group.code, 1);
-    assertStringIncludes(group.stderr, "Error: ssh exited with status 7");
+    assert.equal(group.code, 1);
+    assert.match(group.stderr, /Error: ssh exited with status 7/);
   } finally {
     await echo.close();
     await Deno.remove(dir, { recursive: true });
@@ -143,7 +138,7 @@ Deno.test("jumpstarter ssh with a driver named ssh keeps that driver's own comma
         "  other: {type: network.TcpNetwork, config: {host: 192.0.2.11, port: 22}}\n",
     );
     const address = await runEntry("cli.ts", ["--exporter-config", config, "ssh", "address"]);
-    assertEquals(address, { code: 0, stdout: "tcp://192.0.2.10:22\n", stderr: "" });
+    assert.deepEqual(address, { code: 0, stdout: "tcp://192.0.2.10:22\n", stderr: "" });
     const unknown = await runEntry("cli.ts", [
       "--exporter-config",
       config,
@@ -151,8 +146,8 @@ Deno.test("jumpstarter ssh with a driver named ssh keeps that driver's own comma
       "--driver",
       "nope",
     ]);
-    assertEquals(unknown.code, 2);
-    assertEquals(
+    assert.equal(unknown.code, 2);
+    assert.equal(
       unknown.stderr,
       'Error: No network driver named "nope" (network drivers: ssh, other)\n',
     );
@@ -176,11 +171,11 @@ Deno.test("jumpstarter network commands have help with examples and reject bad p
         command,
         "--help",
       ]);
-      assertEquals(help.code, 0, help.stderr);
-      assertStringIncludes(help.stdout, `$ jumpstarter network ${command}`);
+      assert.equal(help.code, 0, help.stderr);
+      assert.ok(help.stdout.includes(`$ jumpstarter network ${command}`), help.stdout);
     }
     const top = await runEntry("cli.ts", ["--exporter-config", config, "ssh", "--help"]);
-    assertStringIncludes(top.stdout, "$ jumpstarter ssh --user root -- uname -a");
+    assert.match(top.stdout, /\$ jumpstarter ssh --user root -- uname -a/);
     const bad = await runEntry("cli.ts", [
       "--exporter-config",
       config,
@@ -188,11 +183,11 @@ Deno.test("jumpstarter network commands have help with examples and reject bad p
       "forward-tcp",
       "99999",
     ]);
-    assertEquals(bad.code, 2);
-    assertEquals(bad.stderr, 'Error: Invalid port "99999": use a number from 0 to 65535\n');
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'Error: Invalid port "99999": use a number from 0 to 65535\n');
     const none = await runEntry("cli.ts", ["--exporter-config", "examples/mock-power.yaml", "ssh"]);
-    assertEquals(none.code, 2);
-    assert(none.stderr.startsWith("Error: No TCP network driver to ssh through"), none.stderr);
+    assert.equal(none.code, 2);
+    assert.ok(none.stderr.startsWith("Error: No TCP network driver to ssh through"), none.stderr);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,14 +1,8 @@
 import dgram from "node:dgram";
 import { createHash } from "node:crypto";
-import {
-  assert,
-  assertEquals,
-  assertRejects,
-  assertStringIncludes,
-  assertThrows,
-} from "../../tests/_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import { echoBack } from "../../tests/_fixtures/net.ts";
-import { localDevice } from "../../testing.ts";
+import { eventually, localDevice } from "../../testing.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError, UnavailableError } from "../../src/driver/errors.ts";
@@ -56,17 +50,6 @@ class EchoServer implements AsyncDisposable {
       })();
       this.#handlers.add(handler);
       handler.finally(() => this.#handlers.delete(handler));
-    }
-  }
-
-  /** Waits until `open` connections remain (the exporter closed the others). */
-  async waitOpen(count: number, timeout = 5000): Promise<void> {
-    const deadline = Date.now() + timeout;
-    while (this.open !== count) {
-      if (Date.now() > deadline) {
-        throw new Error(`${this.open} connections open, expected ${count}`);
-      }
-      await new Promise((r) => setTimeout(r, 10));
     }
   }
 
@@ -128,33 +111,39 @@ function closedPort(): number {
 
 Deno.test("TcpNetwork reports upstream's client label, connect and address", () => {
   const driver = new TcpNetwork({ host: "127.0.0.1", port: 22 }, testContext("ssh"));
-  assertEquals(driver.clientLabel(), "jumpstarter_driver_network.client.NetworkClient");
-  assertEquals([...driver.methods().keys()].sort(), ["address", "connect"]);
-  assertEquals(driver.methods().get("connect")?.kind, "stream");
-  assertEquals(driver.address(), "tcp://127.0.0.1:22");
-  assertEquals(
+  assert.equal(driver.clientLabel(), "jumpstarter_driver_network.client.NetworkClient");
+  assert.deepEqual([...driver.methods().keys()].sort(), ["address", "connect"]);
+  assert.equal(driver.methods().get("connect")?.kind, "stream");
+  assert.equal(driver.address(), "tcp://127.0.0.1:22");
+  assert.equal(
     new TcpNetwork({ host: "::1", port: 2222 }, testContext()).address(),
     "tcp://[::1]:2222",
   );
-  assertEquals(
+  assert.equal(
     new UdpNetwork({ host: "10.0.0.1", port: 53 }, testContext()).address(),
     "udp://10.0.0.1:53",
   );
 });
 
 Deno.test("TcpNetwork rejects a missing or bad port naming the config path", () => {
-  assertThrows(
+  assert.throws(
     () => new TcpNetwork({ host: "127.0.0.1" }, testContext("ssh")),
-    ConfigError,
-    "port: expected a port number 1-65535, got nothing",
+    (e) =>
+      e instanceof ConfigError &&
+      /port: expected a port number 1-65535, got nothing/.test(e.message),
   );
-  assertThrows(
+  assert.throws(
     () => new TcpNetwork({ host: "127.0.0.1", port: 70000 }, testContext("ssh")),
-    ConfigError,
-    "got 70000",
+    (e) => e instanceof ConfigError && /got 70000/.test(e.message),
   );
-  assertThrows(() => new TcpNetwork({ port: 22 }, testContext("ssh")), ConfigError, "host");
-  assertThrows(() => new UnixNetwork({}, testContext("sock")), ConfigError, "path");
+  assert.throws(
+    () => new TcpNetwork({ port: 22 }, testContext("ssh")),
+    (e) => e instanceof ConfigError && /host/.test(e.message),
+  );
+  assert.throws(
+    () => new UnixNetwork({}, testContext("sock")),
+    (e) => e instanceof ConfigError && /path/.test(e.message),
+  );
 });
 
 Deno.test("NetworkDriver.address() with enableAddress false is a FailedPreconditionError", async () => {
@@ -165,8 +154,11 @@ Deno.test("NetworkDriver.address() with enableAddress false is a FailedPrecondit
     },
   });
   const ssh = dut.child("ssh", NetworkClient);
-  await assertRejects(() => ssh.address(), FailedPreconditionError, "enableAddress is false");
-  assertEquals(await ssh.transport(), "tcp");
+  await assert.rejects(
+    () => ssh.address(),
+    (e) => e instanceof FailedPreconditionError && /enableAddress is false/.test(e.message),
+  );
+  assert.equal(await ssh.transport(), "tcp");
 });
 
 Deno.test("NetworkClient.connect() opens a new connection to the target per stream", async () => {
@@ -175,7 +167,7 @@ Deno.test("NetworkClient.connect() opens a new connection to the target per stre
     net: { type: "network.TcpNetwork", config: { host: "127.0.0.1", port: echo.port } },
   });
   const net = dut.child("net", NetworkClient);
-  assertEquals(await net.address(), `tcp://127.0.0.1:${echo.port}`);
+  assert.equal(await net.address(), `tcp://127.0.0.1:${echo.port}`);
   const streams = await Promise.all([net.connect(), net.connect(), net.connect()]);
   const answers = streams.map((s, i) => {
     const back = readAll(s.readable);
@@ -184,9 +176,9 @@ Deno.test("NetworkClient.connect() opens a new connection to the target per stre
     return back;
   });
   const texts = (await Promise.all(answers)).map((b) => new TextDecoder().decode(b));
-  assertEquals(texts, ["stream 0", "stream 1", "stream 2"]);
-  assertEquals(echo.accepted, 3);
-  await echo.waitOpen(0);
+  assert.deepEqual(texts, ["stream 0", "stream 1", "stream 2"]);
+  assert.equal(echo.accepted, 3);
+  await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
 });
 
 Deno.test("NetworkClient.forwardTcp() carries 50 parallel connections with their data intact", async () => {
@@ -198,7 +190,7 @@ Deno.test("NetworkClient.forwardTcp() carries 50 parallel connections with their
   await using forward = await dut.child("net", NetworkClient).forwardTcp(0, {
     onError: (e) => errors.push(e),
   });
-  assertEquals(forward.address, `127.0.0.1:${forward.port}`);
+  assert.equal(forward.address, `127.0.0.1:${forward.port}`);
   const payloads = Array.from({ length: 50 }, (_, i) => randomBytes(64 * 1024 + i * 4099));
   const results = await Promise.all(payloads.map(async (payload) => {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: forward.port });
@@ -209,12 +201,12 @@ Deno.test("NetworkClient.forwardTcp() carries 50 parallel connections with their
     }
   }));
   results.forEach((back, i) => {
-    assertEquals(back.byteLength, payloads[i].byteLength, `connection ${i} length`);
-    assertEquals(sha256(back), sha256(payloads[i]), `connection ${i} checksum`);
+    assert.deepEqual(back.byteLength, payloads[i].byteLength, `connection ${i} length`);
+    assert.deepEqual(sha256(back), sha256(payloads[i]), `connection ${i} checksum`);
   });
-  assertEquals(echo.accepted, 50);
-  assertEquals(errors, []);
-  await echo.waitOpen(0);
+  assert.equal(echo.accepted, 50);
+  assert.deepEqual(errors, []);
+  await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
 });
 
 Deno.test("NetworkClient.forwardTcp() closing one connection mid-way leaves the others intact", async () => {
@@ -236,12 +228,12 @@ Deno.test("NetworkClient.forwardTcp() closing one connection mid-way leaves the 
     let got = 0;
     while (got < 50_000) got += (await readers[i].read()).value!.byteLength;
   }
-  await echo.waitOpen(8);
+  await eventually(() => assert.equal(echo.open, 8), { timeout: 5000, interval: 10 });
   // Drop one connection in the middle of its transfer.
   readers[3].releaseLock();
   conns[3].close();
-  await echo.waitOpen(7);
-  assertEquals(forward.active, 7);
+  await eventually(() => assert.equal(echo.open, 7), { timeout: 5000, interval: 10 });
+  assert.equal(forward.active, 7);
   // The others finish.
   const rest = conns.map(async (conn, i) => {
     if (i === 3) return;
@@ -259,11 +251,11 @@ Deno.test("NetworkClient.forwardTcp() closing one connection mid-way leaves the 
     const back = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
     let offset = 0;
     for (const c of chunks) back.set(c, (offset += c.byteLength) - c.byteLength);
-    assertEquals(sha256(back), sha256(first.subarray(50_000)), `connection ${i}`);
+    assert.deepEqual(sha256(back), sha256(first.subarray(50_000)), `connection ${i}`);
     closeQuietly(conn);
   });
   await Promise.all(rest);
-  await echo.waitOpen(0);
+  await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
 });
 
 Deno.test("NetworkClient.connect() to a closed port fails that stream and the exporter keeps serving", async () => {
@@ -274,12 +266,12 @@ Deno.test("NetworkClient.connect() to a closed port fails that stream and the ex
     live: { type: "network.TcpNetwork", config: { host: "127.0.0.1", port: echo.port } },
   });
   const dead = dut.child("dead", NetworkClient);
-  const error = await assertRejects(
-    async () => await readAll((await dead.connect()).readable),
-    UnavailableError,
-    `Cannot connect to 127.0.0.1:${port}`,
-  );
-  assertStringIncludes(error.message, "refused");
+  await assert.rejects(async () => await readAll((await dead.connect()).readable), (error) => {
+    assert.ok(error instanceof UnavailableError);
+    assert.ok(error.message.includes(`Cannot connect to 127.0.0.1:${port}`), error.message);
+    assert.match(error.message, /refused/);
+    return true;
+  });
 
   // Through a forwarder: the local connection ends and the error is reported.
   const errors: unknown[] = [];
@@ -287,18 +279,21 @@ Deno.test("NetworkClient.connect() to a closed port fails that stream and the ex
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: forward.port });
   const back = await readAll(conn.readable).catch(() => new Uint8Array());
   closeQuietly(conn);
-  assertEquals(back.byteLength, 0);
-  assertEquals(errors.length, 1);
-  assertStringIncludes(String((errors[0] as Error).message), `127.0.0.1:${port}`);
+  assert.equal(back.byteLength, 0);
+  assert.equal(errors.length, 1);
+  assert.ok(
+    String((errors[0] as Error).message).includes(`127.0.0.1:${port}`),
+    String((errors[0] as Error).message),
+  );
 
   // The same exporter still answers calls and other streams.
-  assertEquals(await dead.address(), `tcp://127.0.0.1:${port}`);
+  assert.equal(await dead.address(), `tcp://127.0.0.1:${port}`);
   const live = await dut.child("live", NetworkClient).connect();
   const echoed = readAll(live.readable);
   const writer = live.writable.getWriter();
   await writer.write(new TextEncoder().encode("still serving"));
   await writer.close();
-  assertEquals(new TextDecoder().decode(await echoed), "still serving");
+  assert.equal(new TextDecoder().decode(await echoed), "still serving");
 });
 
 Deno.test("NetworkClient.forwardUdp() round-trips datagrams with their boundaries", async () => {
@@ -311,7 +306,7 @@ Deno.test("NetworkClient.forwardUdp() round-trips datagrams with their boundarie
       dns: { type: "network.UdpNetwork", config: { host: "127.0.0.1", port } },
     });
     const dns = dut.child("dns", NetworkClient);
-    assertEquals(await dns.transport(), "udp");
+    assert.equal(await dns.transport(), "udp");
 
     // A stream: each chunk is one datagram both ways.
     const stream = await dns.connect();
@@ -321,7 +316,7 @@ Deno.test("NetworkClient.forwardUdp() round-trips datagrams with their boundarie
       const datagram = randomBytes(size);
       await writer.write(datagram);
       const { value } = await reader.read();
-      assertEquals(sha256(value!), sha256(datagram), `datagram of ${size} bytes`);
+      assert.deepEqual(sha256(value!), sha256(datagram), `datagram of ${size} bytes`);
     }
     await reader.cancel();
     await writer.close().catch(() => {});
@@ -342,15 +337,9 @@ Deno.test("NetworkClient.forwardUdp() round-trips datagrams with their boundarie
     const sent = [randomBytes(10), randomBytes(500), randomBytes(4000)];
     for (const datagram of sent) client.send(datagram);
     await gotAll;
-    assertEquals(
-      received.map((d) => d.byteLength).sort((a, b) => a - b),
-      [10, 500, 4000],
-    );
-    assertEquals(
-      new Set(received.map(sha256)),
-      new Set(sent.map(sha256)),
-    );
-    assertEquals(forward.active, 1);
+    assert.deepEqual(received.map((d) => d.byteLength).sort((a, b) => a - b), [10, 500, 4000]);
+    assert.deepEqual(new Set(received.map(sha256)), new Set(sent.map(sha256)));
+    assert.equal(forward.active, 1);
     await new Promise<void>((resolve) => client.close(() => resolve()));
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -367,19 +356,19 @@ Deno.test("NetworkClient.forwardUnix() round-trips through a UnixNetwork target"
       }, dir),
     );
     const client = dut.child("console", NetworkClient);
-    assertEquals(await client.address(), `unix://${dir}/target.sock`);
+    assert.equal(await client.address(), `unix://${dir}/target.sock`);
     await using forward = await client.forwardUnix(`${dir}/local.sock`);
-    assertEquals(forward.address, `${dir}/local.sock`);
+    assert.equal(forward.address, `${dir}/local.sock`);
     const payloads = [randomBytes(300_000), randomBytes(7)];
     for (const payload of payloads) {
       const conn = await Deno.connect({ transport: "unix", path: `${dir}/local.sock` });
       const back = await roundTrip(conn, payload);
       closeQuietly(conn);
-      assertEquals(sha256(back), sha256(payload));
+      assert.deepEqual(sha256(back), sha256(payload));
     }
-    await echo.waitOpen(0);
+    await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
     await forward.close();
-    await assertRejects(() => Deno.lstat(`${dir}/local.sock`), Deno.errors.NotFound);
+    await assert.rejects(() => Deno.lstat(`${dir}/local.sock`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -389,10 +378,10 @@ Deno.test("NetworkDriver.close() ends every open connection", async () => {
   await using echo = new EchoServer({ hostname: "127.0.0.1", port: 0 });
   const driver = new TcpNetwork({ host: "127.0.0.1", port: echo.port }, testContext("net"));
   const streams = await Promise.all([driver.connect(), driver.connect()]);
-  await echo.waitOpen(2);
-  assertEquals(driver.connections, 2);
+  await eventually(() => assert.equal(echo.open, 2), { timeout: 5000, interval: 10 });
+  assert.equal(driver.connections, 2);
   await driver.close();
-  assertEquals(driver.connections, 0);
-  await echo.waitOpen(0);
-  for (const s of streams) assert(await s.readable.getReader().read().then((r) => r.done));
+  assert.equal(driver.connections, 0);
+  await eventually(() => assert.equal(echo.open, 0), { timeout: 5000, interval: 10 });
+  for (const s of streams) assert.ok(await s.readable.getReader().read().then((r) => r.done));
 });

@@ -1,6 +1,6 @@
 /** shell.Shell with real scripts, through a real exporter and the CLI. */
 import assert from "node:assert/strict";
-import { localDevice } from "../../testing.ts";
+import { eventually, localDevice } from "../../testing.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
 import { cliWithConfig } from "../../tests/_fixtures/run.ts";
@@ -18,14 +18,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -103,7 +95,7 @@ Deno.test("Shell timeout kills the whole process group and ends with status 124"
     assert.equal(result.stdout, "started\n");
     assert.equal(result.stderr, "Timed out after 0.5 s: killed hang\n");
     const pid = Number(await Deno.readTextFile(`${dir}/child.pid`));
-    await waitUntil(() => !alive(pid));
+    await eventually(() => !alive(pid), { timeout: 5000, interval: 20 });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -119,7 +111,7 @@ Deno.test("Shell kills the script when the client stops reading", async () => {
       if (chunk.stdout.includes("ready")) break;
     }
     const pid = Number(await Deno.readTextFile(`${dir}/child.pid`));
-    await waitUntil(() => !alive(pid));
+    await eventually(() => !alive(pid), { timeout: 5000, interval: 20 });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { driverHarness, localDevice } from "../../testing.ts";
+import { driverHarness, eventually, localDevice } from "../../testing.ts";
 import { connect } from "../../mod.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { serveLocal } from "../../src/exporter/local.ts";
@@ -91,15 +91,6 @@ Deno.test("FileStorageMux flash() takes a 256 MiB image plain, gzip, zstd and xz
   }
 });
 
-/** Waits until `check()` holds (background renames and removals), failing after 5 s. */
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Still not true after 5 s: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function names(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort();
 }
@@ -158,7 +149,11 @@ Deno.test("FileStorageMux with spare: false replaces an image and frees the prev
     for await (const chunk of reading.readable) hash.update(chunk);
     assert.equal(hash.digest("hex"), first);
     // The second name the previous image was freed through goes away on its own.
-    await eventually("only the images are left", async () => (await names(dir)).length === 3);
+    await eventually(async () => (await names(dir)).length === 3, {
+      timeout: 5000,
+      interval: 20,
+      message: "only the images are left",
+    });
     assert.deepEqual(await names(dir), ["first.img", "second.img", "target.img"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -304,7 +299,11 @@ Deno.test("FileStorageMux keeps the previous image when an upload is interrupted
     assert.deepEqual(await partials(dir), []);
     assert.equal((await storage.info<{ mux: string }>()).mux, "dut");
     // Every file the flash opened (the image, its background syncer) is closed.
-    await eventually("the files are closed", async () => await openFiles() <= before);
+    await eventually(async () => await openFiles() <= before, {
+      timeout: 5000,
+      interval: 20,
+      message: "the files are closed",
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -329,15 +328,16 @@ Deno.test("FileStorageMux survives a client that leaves mid-flash and keeps serv
     await using again = await connect(local.host);
     const storage = again.storage as StorageClient;
     // The exporter notices the departure and cleans up its partial file.
-    const deadline = Date.now() + 10_000;
-    while ((await partials(dir)).length > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.deepEqual(await partials(dir), []);
+    await eventually(async () => assert.deepEqual(await partials(dir), []), {
+      timeout: 10_000,
+      interval: 50,
+      message: "the partial file's removal",
+    });
     assert.equal(await sha256Of(`${dir}/target.img`), previous);
     const small = await makeImage(`${dir}/small.img`, MiB, 9);
     // The abandoned flash ends on the exporter's side a moment after its partial
     // file is gone; until then a new flash is refused as "in progress".
+    const deadline = Date.now() + 10_000;
     let result: VerifiedResult | undefined;
     while (!result) {
       try {
@@ -633,7 +633,11 @@ for (const seed of [1, 2, 3]) {
     }).output();
     assert.ok(ran.success, new TextDecoder().decode(ran.stderr));
     assert.deepEqual(await Deno.readFile(`${dir}/target.img`), new Uint8Array(1 << 20).fill(3));
-    await eventually("only the image is left", async () => (await names(dir)).length === 2);
+    await eventually(async () => (await names(dir)).length === 2, {
+      timeout: 5000,
+      interval: 20,
+      message: "only the image is left",
+    });
     assert.deepEqual(await names(dir), ["flash.ts", "target.img"]);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import { Controller } from "./controller.ts";
 import { SqliteKv } from "./store/sqlite.ts";
 import type { Identity } from "./model.ts";
@@ -22,11 +22,11 @@ Deno.test("Controller.prune() keeps ended leases only up to the retention limit"
       exporterName: "missing",
       durationMs: 1000,
     });
-    assertEquals(lease.ended, true);
+    assert.equal(lease.ended, true);
   }
   await controller.prune();
-  assertEquals(controller.listLeases("default").length, 2);
-  assertEquals((await store.list("leases/")).length, 2);
+  assert.equal(controller.listLeases("default").length, 2);
+  assert.equal((await store.list("leases/")).length, 2);
   await controller.close();
   await store.close();
   await Deno.remove(dir, { recursive: true });

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import { estimate, queueOrder } from "./queue.ts";
 import type { LeaseRecord } from "./model.ts";
 
@@ -24,7 +24,7 @@ function lease(seq: number, priority = 0, extra: Partial<LeaseRecord> = {}): Lea
 
 Deno.test("queueOrder() puts higher priority first, then first come first served", () => {
   const leases = [lease(3), lease(1), lease(4, 5), lease(2, 5)];
-  assertEquals(leases.sort(queueOrder).map((l) => l.name), ["l2", "l4", "l1", "l3"]);
+  assert.deepEqual(leases.sort(queueOrder).map((l) => l.name), ["l2", "l4", "l1", "l3"]);
 });
 
 Deno.test("estimate() gives the position and when the board frees for this lease", () => {
@@ -37,9 +37,9 @@ Deno.test("estimate() gives the position and when the board frees for this lease
   const second = lease(3);
   const names = () => new Set(["a"]);
   const e1 = estimate(first, [first, second], [holder], names(), new Set(["a"]), now, names);
-  assertEquals(e1, { position: 1, estimatedStart: now + 50_000 });
+  assert.deepEqual(e1, { position: 1, estimatedStart: now + 50_000 });
   const e2 = estimate(second, [first, second], [holder], names(), new Set(["a"]), now, names);
-  assertEquals(e2, { position: 2, estimatedStart: now + 110_000 });
+  assert.deepEqual(e2, { position: 2, estimatedStart: now + 110_000 });
   const offline = estimate(first, [first], [], names(), new Set(), now, names);
-  assertEquals(offline, { position: 1 });
+  assert.deepEqual(offline, { position: 1 });
 });

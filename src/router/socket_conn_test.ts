@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { assert, assertEquals } from "../../tests/_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import { echoBack } from "../../tests/_fixtures/net.ts";
 import { spliceConn } from "./socket_conn.ts";
 
@@ -32,8 +32,8 @@ for (const native of [true, false]) {
       await conn.write(new TextEncoder().encode("HELLO\n"));
       // As our peers do: nothing more until the answer (bytes node buffered would keep it on streams).
       const ok = new Uint8Array(3);
-      assertEquals(await conn.read(ok), 3);
-      assertEquals(new TextDecoder().decode(ok), "OK\n");
+      assert.equal(await conn.read(ok), 3);
+      assert.equal(new TextDecoder().decode(ok), "OK\n");
       const sent = new Uint8Array(5_000_000).map((_, i) => (i * 31) % 253);
       const back = (async () => {
         const received = new Uint8Array(6_000_000);
@@ -50,9 +50,9 @@ for (const native of [true, false]) {
       }
       await conn.closeWrite();
       const received = await back;
-      assertEquals(received.byteLength, sent.byteLength);
-      assert(received.every((byte, i) => byte === sent[i]), "echoed bytes differ");
-      assertEquals(server.used, [native]);
+      assert.deepEqual(received.byteLength, sent.byteLength);
+      assert.ok(received.every((byte, i) => byte === sent[i]), "echoed bytes differ");
+      assert.deepEqual(server.used, [native]);
     } finally {
       await server.close();
     }

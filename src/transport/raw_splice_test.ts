@@ -1,14 +1,14 @@
-import { assertEquals } from "../../tests/_fixtures/assert.ts";
+import assert from "node:assert/strict";
 import { openRawSplice, spliceConns } from "./raw_splice.ts";
 import { serveTcp } from "./server.ts";
 
 Deno.test("openRawSplice() falls back (undefined) when the router is not ours", async () => {
   // An HTTP/2 gRPC server (what an upstream router is) answers the hello with an HTTP/2 error.
   await using h2 = await serveTcp("127.0.0.1", 0, () => {});
-  assertEquals(await openRawSplice(h2.address, "token"), undefined);
+  assert.equal(await openRawSplice(h2.address, "token"), undefined);
   // Plain TLS endpoints and nothing listening also fall back.
-  assertEquals(await openRawSplice("https://127.0.0.1:1", "token"), undefined);
-  assertEquals(await openRawSplice("http://127.0.0.1:1", "token"), undefined);
+  assert.equal(await openRawSplice("https://127.0.0.1:1", "token"), undefined);
+  assert.equal(await openRawSplice("http://127.0.0.1:1", "token"), undefined);
 });
 
 Deno.test("spliceConns() carries data both ways through a slow reader, and ends when a peer closes", async () => {
@@ -45,15 +45,15 @@ Deno.test("spliceConns() carries data both ways through a slow reader, and ends 
     if (got % (1024 * 1024) < n) await new Promise((r) => setTimeout(r, 5));
   }
   await writing;
-  assertEquals(got, size);
-  assertEquals(received, payload);
+  assert.deepEqual(got, size);
+  assert.deepEqual(received, payload);
   const hello = new Uint8Array(2);
-  assertEquals(await clientA.read(hello), 2);
-  assertEquals(new TextDecoder().decode(hello), "hi");
+  assert.equal(await clientA.read(hello), 2);
+  assert.equal(new TextDecoder().decode(hello), "hi");
   // The far side closing ends the splice.
   serverB.close();
   await splice;
-  assertEquals(await clientA.read(new Uint8Array(1)), null);
+  assert.equal(await clientA.read(new Uint8Array(1)), null);
   clientA.close();
   a.close();
   b.close();

@@ -16,6 +16,7 @@
 import { EtcdKv } from "../../src/controller/store/etcd.ts";
 import { freePort } from "./net.ts";
 import { spawnDeno, type Spawned } from "./run.ts";
+import { eventually } from "../../testing/timing.ts";
 
 /** Path of the etcd binary, or undefined when none is installed. */
 export const etcdBinary: string | undefined = findEtcd();
@@ -188,14 +189,13 @@ export class EtcdCluster implements AsyncDisposable {
   async waitHealthy(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (const m of this.members.filter((m) => m.process)) {
-      while (!(await this.#healthy(m))) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `etcd member ${m.name} not healthy after ${timeoutMs} ms:\n${this.logTail(m)}`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await eventually(() => this.#healthy(m), {
+        timeout: Math.max(0, deadline - Date.now()),
+        interval: 50,
+        message: `etcd member ${m.name}'s health`,
+      }).catch((error) => {
+        throw new Error(`${(error as Error).message}:\n${this.logTail(m)}`);
+      });
     }
   }
 

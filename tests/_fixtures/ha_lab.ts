@@ -4,8 +4,9 @@
  * is stopped by `close()`.
  */
 import { EtcdCluster } from "./etcd.ts";
-import { freePort, LabBase, type LabProcess, spawn, waitUntil } from "./lab.ts";
+import { freePort, LabBase, type LabProcess, spawn } from "./lab.ts";
 import { VIRTUAL_BOARD } from "./run.ts";
+import { eventually } from "../../testing/timing.ts";
 
 export interface Replica {
   id: string;
@@ -65,11 +66,11 @@ export class HaLab extends LabBase {
       "debug",
     ]);
     this.processes.add(replica.process);
-    await waitUntil(
-      `replica ${replica.id}`,
-      async () => (await this.health(i)) !== undefined,
-      20_000,
-    );
+    await eventually(async () => (await this.health(i)) !== undefined, {
+      timeout: 20_000,
+      interval: 50,
+      message: `replica ${replica.id}`,
+    });
   }
 
   /** The replica's /healthz, or undefined when it does not answer. */
@@ -85,7 +86,7 @@ export class HaLab extends LabBase {
   /** Index of the leading replica (waits until one leads). */
   async leader(): Promise<number> {
     let found = -1;
-    await waitUntil("a leader", async () => {
+    await eventually(async () => {
       for (let i = 0; i < this.replicas.length; i++) {
         if (this.replicas[i].process && (await this.health(i))?.leader) {
           found = i;
@@ -93,7 +94,7 @@ export class HaLab extends LabBase {
         }
       }
       return false;
-    }, 20_000);
+    }, { timeout: 20_000, interval: 50, message: "a leader" });
     return found;
   }
 

@@ -7,6 +7,7 @@ import { ROOT, runEntry, spawnDeno, VIRTUAL_BOARD } from "./run.ts";
 import { freePort } from "./net.ts";
 import { loadClientConfig } from "../../src/config/client_config.ts";
 import { ControllerClient } from "../../src/client/controller_client.ts";
+import { eventually } from "../../testing/timing.ts";
 
 export { freePort };
 
@@ -31,19 +32,6 @@ export function spawn(
 
 /** How long a lab process may take to exit once told to. */
 const EXIT_WAIT_MS = 15_000;
-
-async function waitUntil(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 15_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 /**
  * What `Lab` and `HaLab` share, whatever stores the controller's state: a
@@ -106,11 +94,11 @@ export abstract class LabBase implements AsyncDisposable {
       "debug",
     ], env);
     this.processes.add(process);
-    await waitUntil(
-      `exporter ${name} to register`,
-      () => process.log().includes("registered with"),
-      timeoutMs,
-    );
+    await eventually(() => process.log().includes("registered with"), {
+      timeout: timeoutMs,
+      interval: 50,
+      message: `exporter ${name} to register`,
+    });
     return process;
   }
 
@@ -196,7 +184,7 @@ export class Lab extends LabBase {
       ...this.serveArgs,
     ]);
     this.processes.add(this.controller);
-    await waitUntil("the controller", async () => {
+    await eventually(async () => {
       try {
         const res = await fetch(`http://${this.endpoint}/healthz`);
         await res.body?.cancel();
@@ -204,7 +192,7 @@ export class Lab extends LabBase {
       } catch {
         return false;
       }
-    });
+    }, { timeout: 15_000, interval: 50, message: "the controller" });
   }
 
   /** Stops the controller with SIGTERM (or SIGKILL) and waits for it. */
@@ -237,5 +225,3 @@ export class Lab extends LabBase {
     return await this.startExporter(name, env);
   }
 }
-
-export { waitUntil };

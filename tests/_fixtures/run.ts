@@ -108,20 +108,6 @@ export function jumpstarterCommand(...args: string[]): string[] {
   return [Deno.execPath(), "run", "-A", `${ROOT}/cli.ts`, ...args];
 }
 
-/** Waits until `path` exists (a socket a daemon creates). */
-export async function waitForPath(path: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      await Deno.lstat(path);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`${path} did not appear within ${timeoutMs} ms`);
-}
-
 /**
  * Another process (a shell) holding `path` open for reading, as QEMU or a
  * loop device holds a disk image; disposing it ends the process.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkModules, circlesOf, importsOf, placeOf } from "../scripts/check_layers.ts";
+import { checkModules, circlesOf, importsOf, placeOf } from "./check_layers.ts";
 
 const tree = (files: Record<string, string>) => new Map(Object.entries(files));
 
