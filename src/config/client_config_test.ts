@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../driver/config_check.ts";
-import { clientConfigFrom, clientConfigPath, loadClientConfig } from "./client_config.ts";
+import {
+  clientConfigFrom,
+  clientConfigFromEnv,
+  clientConfigPath,
+  loadClientConfig,
+} from "./client_config.ts";
 import { denoDir, ROOT, runDeno } from "../../tests/_fixtures/run.ts";
 
 const UPSTREAM = `apiVersion: jumpstarter.dev/v1alpha1
@@ -187,7 +192,10 @@ Deno.test("resolveClientConfig() takes a file, then JMP_CLIENT_CONFIG, then JMP_
       source: "environment",
     });
     const endpointOnly = await resolveIn({ ...home, JMP_ENDPOINT: "env:8082" });
-    assert.equal(endpointOnly.resolved.endpoint, "bob:8082", "an endpoint without a token");
+    assert.match(
+      endpointOnly.resolved.error,
+      /JMP_ENDPOINT is set but JMP_TOKEN, JMP_NAME are not/,
+    );
 
     // JMP_CLIENT_CONFIG wins over the environment; an explicit file over both.
     const envAndFile = {
@@ -227,4 +235,44 @@ Deno.test("useClientAlias() makes a stored client current and refuses one not st
     });
     assert.equal(refused.current, "alice", "the current client stays");
   });
+});
+
+const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("clientConfigFromEnv() is undefined when none of the variables is set", () => {
+  assert.equal(clientConfigFromEnv(envOf({ JMP_NAMESPACE: "lab" })), undefined);
+});
+
+Deno.test("clientConfigFromEnv() builds a config from endpoint, token, name and CA", () => {
+  const config = clientConfigFromEnv(envOf({
+    JMP_ENDPOINT: "https://ctl.lab:8082",
+    JMP_TOKEN: "t0ken",
+    JMP_NAME: "alice",
+    JMP_CA: "-----BEGIN CERTIFICATE-----",
+  }));
+  assert.deepEqual(config?.metadata, { namespace: "default", name: "alice" });
+  assert.equal(config?.endpoint, "https://ctl.lab:8082");
+  assert.equal(config?.tls.ca, "-----BEGIN CERTIFICATE-----");
+  assert.equal(config?.source, "environment");
+});
+
+Deno.test("clientConfigFromEnv() names what is missing in one line, never the token", () => {
+  for (
+    const [vars, missing] of [
+      [{ JMP_ENDPOINT: "https://ctl:8082" }, "JMP_TOKEN, JMP_NAME are not"],
+      [{ JMP_TOKEN: "s3cret-token" }, "JMP_ENDPOINT, JMP_NAME are not"],
+      [{ JMP_ENDPOINT: "https://ctl:8082", JMP_TOKEN: "s3cret-token" }, "JMP_NAME is not"],
+    ] as const
+  ) {
+    assert.throws(
+      () => clientConfigFromEnv(envOf(vars)),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.ok(error.message.includes(missing), error.message);
+        assert.ok(!error.message.includes("s3cret"), "the token must not appear");
+        assert.ok(!error.message.includes("\n"));
+        return true;
+      },
+    );
+  }
 });
