@@ -8,6 +8,7 @@
  */
 import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
+import { checkApiVersion } from "./api_version.ts";
 
 /** A parsed ClientConfig. */
 export interface ClientConfig {
@@ -35,6 +36,7 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
       `Invalid client config${where}: kind is "${doc.kind}", expected "ClientConfig"`,
     );
   }
+  checkApiVersion(doc.apiVersion, `client config${where}`);
   if (typeof doc.endpoint !== "string" || !doc.endpoint) {
     throw new ConfigError(`Invalid client config${where}: "endpoint" is missing`);
   }

@@ -276,3 +276,10 @@ Deno.test("clientConfigFromEnv() names what is missing in one line, never the to
     );
   }
 });
+
+Deno.test("clientConfigFrom() refuses an apiVersion it does not know, naming the accepted ones", () => {
+  assert.throws(
+    () => clientConfigFrom({ apiVersion: "v1", endpoint: "c:1", token: "t" }, "alice.yaml"),
+    /^ConfigError: Invalid client config "alice.yaml": apiVersion is "v1"; accepted: jumpstarter\.dev\/v1alpha1$/,
+  );
+});

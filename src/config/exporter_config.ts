@@ -6,6 +6,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
+import { checkApiVersion } from "./api_version.ts";
 
 /** One node of the `export:` tree. */
 export type ExportNode =
@@ -93,6 +94,7 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
       `Invalid exporter config${where}: kind is "${doc.kind}", expected "ExporterConfig"`,
     );
   }
+  const apiVersion = checkApiVersion(doc.apiVersion, `exporter config${where}`);
   const exported = doc.export;
   if (!isMapping(exported) || Object.keys(exported).length === 0) {
     throw new ConfigError(
@@ -106,7 +108,7 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
   const metadata = isMapping(doc.metadata) ? doc.metadata : {};
   const tls = isMapping(doc.tls) ? doc.tls : {};
   return {
-    apiVersion: typeof doc.apiVersion === "string" ? doc.apiVersion : "jumpstarter.dev/v1alpha1",
+    apiVersion,
     metadata: {
       namespace: typeof metadata.namespace === "string" ? metadata.namespace : "default",
       name: typeof metadata.name === "string"

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseExporterConfig } from "./exporter_config.ts";
+import { exporterConfigFrom, parseExporterConfig } from "./exporter_config.ts";
 import { ConfigError } from "../driver/config_check.ts";
 
 Deno.test("parseExporterConfig() reads the upstream shape", () => {
@@ -58,4 +58,17 @@ Deno.test("parseExporterConfig() names the bad path in one line", () => {
     () => parseExporterConfig("export: {a: [", "/", "f.yaml"),
     (e) => e instanceof ConfigError && /Cannot parse exporter config "f\.yaml"/.test(e.message),
   );
+});
+
+Deno.test("exporterConfigFrom() refuses an apiVersion it does not know, naming the accepted ones", () => {
+  const doc = { apiVersion: "jumpstarter.dev/v2", export: { power: { type: "power.MockPower" } } };
+  assert.throws(
+    () => exporterConfigFrom(doc, "/tmp", "bench.yaml"),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.message ===
+        'Invalid exporter config "bench.yaml": apiVersion is "jumpstarter.dev/v2"; accepted: jumpstarter.dev/v1alpha1',
+  );
+  const { apiVersion } = exporterConfigFrom({ export: doc.export }, "/tmp");
+  assert.equal(apiVersion, "jumpstarter.dev/v1alpha1");
 });
