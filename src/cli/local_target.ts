@@ -1,7 +1,9 @@
 /**
- * Which exporter a driver command talks to: the session's `JUMPSTARTER_HOST`,
- * else (local mode) a registered daemon's default
- * socket, else an in-process exporter built from the default config.
+ * Which exporter a driver command talks to: `--exporter-config` served
+ * in-process, the session's `JUMPSTARTER_HOST`, a lease named by `--lease` or
+ * `JMP_LEASE`, else (local mode) a registered daemon's default socket, else an
+ * in-process exporter built from the default config. Only a named lease
+ * makes a command leased.
  *
  * @module
  */
@@ -80,10 +82,15 @@ export async function resolveTarget(options: {
   }
   const host = Deno.env.get("JUMPSTARTER_HOST");
   if (host) return { host, origin: "JUMPSTARTER_HOST", close: () => Promise.resolve() };
-  const { resolveClientConfig } = await import("../config/client_config.ts");
-  const client = await resolveClientConfig(options.clientConfig);
   const leaseName = options.lease ?? Deno.env.get("JMP_LEASE");
-  if (client && leaseName) {
+  if (leaseName) {
+    const { resolveClientConfig } = await import("../config/client_config.ts");
+    const client = await resolveClientConfig(options.clientConfig);
+    if (!client) {
+      throw new UsageError(
+        `Lease "${leaseName}" needs a client config: give --client-config FILE, set JMP_CLIENT_CONFIG, or import one (jumpstarter config client import FILE --use)`,
+      );
+    }
     const { acquire } = await import("../client/lease.ts");
     const held = await acquire({ clientConfig: client, leaseName, timeoutMs: 0 });
     return { host: held.tunnel.host, origin: `lease ${leaseName}`, close: held.close };
@@ -96,10 +103,6 @@ export async function resolveTarget(options: {
       close: () => Promise.resolve(),
     };
   }
-  if (client) {
-    throw new UsageError(
-      `A client config is set (${client.source}): run driver commands inside "jumpstarter shell --selector ...", or give --lease NAME (or JMP_LEASE)`,
-    );
-  }
+  // A stored client config alone never turns a local command into a leased one.
   return await startInProcess(await defaultExporterConfig(), options.logLevel);
 }
