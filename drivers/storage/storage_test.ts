@@ -18,7 +18,8 @@ import {
   UnavailableError,
 } from "../../src/driver/errors.ts";
 import { cliWithConfig, holdOpen } from "../../tests/_fixtures/run.ts";
-import type { StorageClient, VerifiedResult } from "./client.ts";
+import type { StorageClient } from "./client.ts";
+import type { VerifiedResult } from "./client_options.ts";
 import { FileStorageMux } from "./file.ts";
 import { parseSize } from "./byte_size.ts";
 import type { TransferResult } from "./transfer_result.ts";
