@@ -4,7 +4,9 @@
  * exporter process and its clients are in `_local.ts`.
  */
 import { writeAll } from "../src/driver/stream.ts";
-import { EarlySync, openSpare, replaceFile, spareName } from "../drivers/storage/image_io.ts";
+import { EarlySync } from "../drivers/storage/early_sync.ts";
+import { replaceFile } from "../drivers/storage/replace_file.ts";
+import { openSpare, spareName } from "../drivers/storage/spare.ts";
 import { TransferFile } from "../src/driver/transfer_file.ts";
 
 export const CHUNK = 64 * 1024;

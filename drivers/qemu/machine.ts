@@ -10,52 +10,18 @@
  *
  * @module
  */
-import { delimiter, join } from "node:path";
 import { FailedPreconditionError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
 import type { Logger } from "../../src/log.ts";
-import { accelArgs, type AccelSetting, kvmUsable } from "./accel.ts";
-import { QmpClient } from "./qmp.ts";
 import { writeAll } from "../../src/driver/stream.ts";
-
-/** What a machine boots and how. */
-export interface MachineOptions {
-  binary: string;
-  /** MiB of RAM. */
-  memory: number;
-  cpus: number;
-  kernel?: string;
-  initrd?: string;
-  append?: string;
-  /** How the disk is attached: virtio, nvme or ide. */
-  diskInterface: "virtio" | "nvme" | "ide";
-  accel: AccelSetting;
-  extraArgs: string[];
-  /** Seconds `stop()` waits for the guest after an ACPI power-down; 0 quits at once. */
-  shutdownTimeout: number;
-}
+import { kvmUsable } from "./accel.ts";
+import { qemuArgs } from "./command_line.ts";
+import type { MachineOptions } from "./machine_options.ts";
+import { QmpClient } from "./qmp.ts";
+import { StderrTail } from "./stderr_tail.ts";
+import { which } from "./which.ts";
 
 /** Receives serial output. */
 export type SerialListener = (bytes: Uint8Array) => void;
-
-/** Most stderr kept from QEMU for error messages. */
-const STDERR_TAIL = 4096;
-
-/** The first directory in PATH holding `name`, if any. */
-export async function which(name: string): Promise<string | undefined> {
-  if (name.includes("/")) {
-    return await Deno.stat(name).then(() => name, () => undefined);
-  }
-  for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const path = join(dir, name);
-    try {
-      if ((await Deno.stat(path)).isFile) return path;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
-}
 
 /** A QEMU process and its sockets; at most one at a time. */
 export class QemuMachine {
@@ -66,7 +32,6 @@ export class QemuMachine {
   #serial?: Deno.UnixConn;
   #pump?: Promise<void>;
   #dir?: string;
-  #stderr = "";
   #transition: Promise<unknown> = Promise.resolve();
 
   constructor(readonly options: MachineOptions, readonly log: Logger) {}
@@ -140,32 +105,9 @@ export class QemuMachine {
     const dir = this.#dir = await Deno.makeTempDir({ prefix: "jumpstarter-qemu-" });
     const qmpPath = `${dir}/qmp.sock`;
     const serialPath = `${dir}/serial.sock`;
-    const args = [
-      "-nodefaults",
-      "-no-user-config",
-      "-display",
-      "none",
-      "-S",
-      "-no-reboot",
-      "-m",
-      String(options.memory),
-      "-smp",
-      String(options.cpus),
-      ...accelArgs(accel),
-      "-chardev",
-      `socket,id=serial0,path=${serialPath},server=on,wait=off`,
-      "-serial",
-      "chardev:serial0",
-      "-qmp",
-      `unix:${qmpPath},server=on,wait=off`,
-      ...(options.kernel ? ["-kernel", options.kernel] : []),
-      ...(options.initrd ? ["-initrd", options.initrd] : []),
-      ...(options.kernel && options.append !== undefined ? ["-append", options.append] : []),
-      ...(disk ? diskArgs(disk, options.diskInterface) : []),
-      ...options.extraArgs,
-    ];
+    const args = qemuArgs(options, accel, { qmp: qmpPath, serial: serialPath }, disk);
     const setpriv = await which("setpriv");
-    this.#stderr = "";
+    const tail = new StderrTail();
     this.log.info(`power on: ${binary} (${accel}) ${args.join(" ")}`);
     const child = new Deno.Command(setpriv ?? binary, {
       args: setpriv ? ["--pdeathsig", "KILL", binary, ...args] : args,
@@ -174,7 +116,7 @@ export class QemuMachine {
       stderr: "piped",
     }).spawn();
     this.#child = child;
-    const stderr = this.#collectStderr(child.stderr);
+    const stderr = tail.collect(child.stderr);
     this.#exited = (async () => {
       const status = await child.status;
       await stderr;
@@ -191,7 +133,7 @@ export class QemuMachine {
     } catch (error) {
       await this.#kill();
       throw new UnavailableError(
-        `Cannot power on: QEMU did not start: ${messageOf(error)}${this.#stderrNote()}`,
+        `Cannot power on: QEMU did not start: ${messageOf(error)}${tail.note()}`,
         { cause: error },
       );
     }
@@ -222,22 +164,6 @@ export class QemuMachine {
     } catch {
       // The socket closed with QEMU.
     }
-  }
-
-  async #collectStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of stream) {
-        this.#stderr = (this.#stderr + decoder.decode(chunk, { stream: true })).slice(-STDERR_TAIL);
-      }
-    } catch {
-      // The pipe closed.
-    }
-  }
-
-  #stderrNote(): string {
-    const text = this.#stderr.trim();
-    return text ? `; qemu said: ${text.split("\n").slice(-3).join(" | ")}` : "";
   }
 
   async #stop(): Promise<void> {
@@ -302,17 +228,4 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function diskArgs(path: string, bus: MachineOptions["diskInterface"]): string[] {
-  const file = path.replaceAll(",", ",,");
-  if (bus === "nvme") {
-    return [
-      "-drive",
-      `file=${file},format=raw,if=none,id=disk0`,
-      "-device",
-      "nvme,drive=disk0,serial=jumpstarter0",
-    ];
-  }
-  return ["-drive", `file=${file},format=raw,if=${bus}`];
 }

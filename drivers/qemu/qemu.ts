@@ -6,21 +6,17 @@
  *
  * @module
  */
-import { resolve } from "node:path";
 import {
   childContext,
   Driver,
   type DriverConfig,
   type DriverContext,
 } from "../../src/driver/driver.ts";
-import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
-import { FailedPreconditionError } from "../../src/driver/errors.ts";
-import { byteStream } from "../../src/driver/exports.ts";
-import type { Duplex } from "../../src/driver/stream.ts";
-import { PowerDriver } from "../power/interface.ts";
-import { ConsoleStreams } from "../serial/console_streams.ts";
-import type { AccelSetting } from "./accel.ts";
-import { type MachineOptions, QemuMachine } from "./machine.ts";
+import { ConfigReader } from "../../src/driver/config_check.ts";
+import { QemuMachine } from "./machine.ts";
+import { machineOptions } from "./machine_options.ts";
+import { QemuPower } from "./power.ts";
+import { QemuSerial } from "./serial.ts";
 import { QemuStorage } from "./storage.ts";
 
 /**
@@ -83,125 +79,5 @@ export class Qemu extends Driver {
   /** Stops the VM; its children close their own streams. */
   override async close(): Promise<void> {
     await this.machine.stop();
-  }
-}
-
-function machineOptions(config: DriverConfig, context: DriverContext): MachineOptions {
-  const reader = new ConfigReader(config, context.path);
-  const path = (key: string) => {
-    const value = reader.string(key);
-    return value === undefined ? undefined : resolve(context.baseDir, value);
-  };
-  const accel = reader.string("accel", "auto");
-  if (!["auto", "kvm", "tcg"].includes(accel)) {
-    throw new ConfigError(
-      `Invalid config ${context.path}.config.accel: expected auto, kvm or tcg, got "${accel}"`,
-    );
-  }
-  const diskInterface = reader.string("diskInterface", "virtio");
-  if (!["virtio", "nvme", "ide"].includes(diskInterface)) {
-    throw new ConfigError(
-      `Invalid config ${context.path}.config.diskInterface: expected virtio, nvme or ide, got "${diskInterface}"`,
-    );
-  }
-  const extraArgs = config.extraArgs ?? [];
-  if (!Array.isArray(extraArgs) || !extraArgs.every((a) => typeof a === "string")) {
-    throw new ConfigError(
-      `Invalid config ${context.path}.config.extraArgs: expected a list of strings, got ${
-        JSON.stringify(extraArgs)
-      }`,
-    );
-  }
-  const kernel = path("kernel");
-  const initrd = path("initrd");
-  if (initrd !== undefined && kernel === undefined) {
-    throw new ConfigError(
-      `Invalid config ${context.path}.config.initrd: an initrd needs a kernel; add kernel`,
-    );
-  }
-  return {
-    binary: reader.string("binary", "qemu-system-x86_64"),
-    memory: integer(reader, "memory", 256, 16),
-    cpus: integer(reader, "cpus", 1, 1),
-    kernel,
-    initrd,
-    append: kernel === undefined ? undefined : reader.string("append", "console=ttyS0"),
-    diskInterface: diskInterface as MachineOptions["diskInterface"],
-    accel: accel as AccelSetting,
-    extraArgs,
-    shutdownTimeout: reader.number("shutdownTimeout", 0, 0),
-  };
-}
-
-function integer(reader: ConfigReader, key: string, fallback: number, min: number): number {
-  const value = reader.number(key, fallback, min);
-  if (!Number.isInteger(value)) {
-    throw new ConfigError(
-      `Invalid config ${reader.path}.config.${key}: expected a whole number >= ${min}, got ${value}`,
-    );
-  }
-  return value;
-}
-
-/**
- * Power of the VM: on starts QEMU (booting the storage's disk image), off
- * quits it. No measurements: `read` is not implemented.
- */
-export class QemuPower extends PowerDriver {
-  constructor(config: DriverConfig, context: DriverContext, readonly board: Qemu) {
-    super(config, context);
-  }
-
-  override async on(): Promise<void> {
-    if (this.board.storage.writing) {
-      throw new FailedPreconditionError("Cannot power on while the disk image is being written");
-    }
-    await this.board.machine.start(await this.board.storage.bootDisk());
-  }
-
-  override async off(): Promise<void> {
-    await this.board.machine.stop();
-  }
-
-  /** A new session starts with the VM off. */
-  override async reset(): Promise<void> {
-    await this.board.machine.stop();
-  }
-
-  override async close(): Promise<void> {
-    super.close();
-    await this.board.machine.stop();
-  }
-}
-
-/**
- * The guest's ttyS0 (upstream client `PySerialClient`). Each `connect`
- * stream gets everything the guest prints from then on, across power
- * cycles; what a client writes is typed on the port (dropped while off).
- */
-export class QemuSerial extends Driver {
-  static override client = "jumpstarter_driver_pyserial.client.PySerialClient";
-
-  readonly #streams: ConsoleStreams;
-
-  constructor(config: DriverConfig, context: DriverContext, readonly machine: QemuMachine) {
-    super(config, context);
-    // Closing the input (a half-close) ends input only: output keeps flowing until
-    // the client cancels. Aborting it ends the stream.
-    this.#streams = new ConsoleStreams(machine, { disconnectOnAbort: true });
-  }
-
-  /** Open console streams. */
-  get connections(): number {
-    return this.#streams.size;
-  }
-
-  @byteStream({ description: "Connect to the VM's serial console (ttyS0)" })
-  connect(): Duplex {
-    return this.#streams.connect();
-  }
-
-  override close(): void {
-    this.#streams.close();
   }
 }

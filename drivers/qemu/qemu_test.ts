@@ -18,8 +18,10 @@ import {
 } from "../../src/driver/errors.ts";
 import type { VirtualBoard } from "../virtual/client.ts";
 import { testContext } from "../virtual/_test_context.ts";
-import { type QemuMachine, which } from "./machine.ts";
-import { Qemu, QemuSerial } from "./qemu.ts";
+import type { QemuMachine } from "./machine.ts";
+import { Qemu } from "./qemu.ts";
+import { QemuSerial } from "./serial.ts";
+import { which } from "./which.ts";
 import { QemuStorage } from "./storage.ts";
 
 const GUEST = `${ROOT}/.cache/guest`;

@@ -5,57 +5,13 @@
  *
  * @module
  */
-import {
-  DriverClient,
-  type ProgressCallback,
-  type Upload,
-  type UploadOptions,
-} from "../../src/client/driver_client.ts";
+import { DriverClient } from "../../src/client/driver_client.ts";
 import type { JsonValue } from "../../src/driver/value.ts";
-import { DriverError, messageOf } from "../../src/driver/errors.ts";
-import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";
 import type { DriverCommand } from "../../src/client/commands.ts";
 import { storageCommands } from "./cli.ts";
-import { LocalImage } from "./local_image.ts";
-import { ImageDigest, saveDownload } from "./transfer.ts";
-
-/** Options of `write()`. */
-export interface WriteOptions {
-  /** Called as bytes leave, with the file size as total. */
-  onProgress?: ProgressCallback;
-  /**
-   * The file is compressed this way and the exporter expands it. Default: from
-   * the file name (`.gz`, `.xz`, `.zst`, `.bz2`); null sends it as it is.
-   */
-  encoding?: UploadOptions["encoding"];
-  /**
-   * Compare the sha256 of the image (expanded, if compressed) with the one the
-   * driver reports, and fail on a mismatch (default true).
-   */
-  verify?: boolean;
-}
-
-/** Options of `dump()`. */
-export interface DumpOptions {
-  /** The flasher's target (partition or device); drivers with one target ignore it. */
-  target?: string;
-  /** Called as bytes arrive (total unknown). */
-  onProgress?: ProgressCallback;
-}
-
-/** A transfer result from a driver that reports `size` and `sha256`, once checked. */
-export interface VerifiedResult {
-  size: number;
-  sha256: string;
-  /** True when the local sha256 was compared and matched. */
-  verified: boolean;
-}
-
-/** Options of `flash()`. */
-export interface FlashOptions extends WriteOptions {
-  /** The flasher's target (partition or device); drivers with one target ignore it. */
-  target?: string;
-}
+import type { DumpOptions, FlashOptions, WriteOptions } from "./client_options.ts";
+import { saveDownload } from "./save_download.ts";
+import { uploadImage } from "./upload_image.ts";
 
 /**
  * Switches a storage device between host and DUT, writes images to it and
@@ -104,7 +60,7 @@ export class StorageClient extends DriverClient {
 
   /** Uploads a local file to the storage with the driver's `write`; returns its result. */
   write<T = JsonValue>(path: string, options: WriteOptions = {}): Promise<T> {
-    return this.#send<T>(path, "write", [], options);
+    return uploadImage<T>(this, path, "write", [], options);
   }
 
   /**
@@ -114,7 +70,7 @@ export class StorageClient extends DriverClient {
    */
   async flash<T = JsonValue>(path: string, options: FlashOptions = {}): Promise<T> {
     if ("flash" in this.report.methodsDescription) {
-      return await this.#send<T>(path, "flash", [options.target ?? null], options);
+      return await uploadImage<T>(this, path, "flash", [options.target ?? null], options);
     }
     if (options.target !== undefined) {
       throw new TypeError(
@@ -156,72 +112,6 @@ export class StorageClient extends DriverClient {
       onProgress: options.onProgress,
       label: `storage "${this.name}"`,
     });
-  }
-
-  /**
-   * Uploads `path` while `method(handle, ...args)` consumes it. A failed call
-   * cancels the upload and is reported; so is a local read error, which is
-   * the real cause when the driver then sees a broken stream. A result with a
-   * `sha256` is checked against the image's own.
-   */
-  async #send<T>(path: string, method: string, args: unknown[], options: WriteOptions): Promise<T> {
-    const encoding = options.encoding === undefined
-      ? encodingOfPath(path)
-      : options.encoding === null
-      ? null
-      : checkEncoding(options.encoding);
-    // An image sent as it is gets hashed as it is read; a compressed one, as it expands.
-    const plain = options.verify !== false && encoding === null ? new ImageDigest() : undefined;
-    const local = await LocalImage.open(path, plain?.update);
-    const digest = options.verify === false
-      ? undefined
-      : encoding === null
-      ? plain
-      : await ImageDigest.expanding(path, () => decompressor(encoding));
-    let upload: Upload;
-    try {
-      upload = await this.upload(local.readable, {
-        size: local.size,
-        onProgress: options.onProgress,
-        encoding,
-      });
-    } catch (error) {
-      local.cancel();
-      await digest?.cancel();
-      throw error;
-    }
-    const call = this.call<T>(method, upload.handle, ...args);
-    call.catch(() => {
-      local.cancel();
-      digest?.cancel();
-    });
-    const [result, uploaded] = await Promise.allSettled([call, upload.done]);
-    if (local.readError !== undefined) {
-      await digest?.cancel();
-      throw new Error(`Cannot read image "${path}": ${messageOf(local.readError)}`, {
-        cause: local.readError,
-      });
-    }
-    if (result.status === "rejected") throw result.reason;
-    if (uploaded.status === "rejected") {
-      await digest?.cancel();
-      throw new Error(`Upload of "${path}" failed: ${messageOf(uploaded.reason)}`, {
-        cause: uploaded.reason,
-      });
-    }
-    const reported = result.value as { sha256?: unknown } | null;
-    if (!digest || typeof reported?.sha256 !== "string") {
-      await digest?.cancel();
-      return result.value;
-    }
-    const local256 = await digest.result();
-    if (local256 !== reported.sha256) {
-      throw new DriverError(
-        "data_loss",
-        `Checksum mismatch after writing "${path}" to storage "${this.name}": the image's sha256 is ${local256} but the storage reports ${reported.sha256}; do not trust what the storage holds, flash it again`,
-      );
-    }
-    return { ...reported, verified: true } as T;
   }
 
   /** `flash IMAGE [--target NAME]`, `dump OUT`, `info`, `host`, `dut` and `off`. */

@@ -6,7 +6,8 @@
  * @module
  */
 import { DriverError, messageOf } from "../../src/driver/errors.ts";
-import { type TransferResult, writeImage } from "./image_io.ts";
+import type { TransferResult } from "./transfer_result.ts";
+import { writeImage } from "./write_image.ts";
 
 /** Options of `writeDiskImage()`. */
 export interface DiskWriteOptions {

@@ -12,14 +12,11 @@ import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError, NotImplementedError } from "../../src/driver/errors.ts";
 import { unary } from "../../src/driver/exports.ts";
-import {
-  deviceSize,
-  readImage,
-  type TargetKind,
-  targetKind,
-  type TransferResult,
-  writeImage,
-} from "./image_io.ts";
+import { parseSize } from "./byte_size.ts";
+import { readImage } from "./read_image.ts";
+import { deviceSize, type TargetKind, targetKind } from "./target.ts";
+import type { TransferResult } from "./transfer_result.ts";
+import { writeImage } from "./write_image.ts";
 
 /** Where the storage is connected. */
 export type MuxState = "host" | "dut" | "off";
@@ -38,35 +35,6 @@ export interface StorageMuxInfo {
   last_write: (TransferResult & { time: string }) | null;
 }
 
-const UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1024,
-  kb: 1000,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1000 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1000 ** 3,
-  gib: 1024 ** 3,
-  t: 1024 ** 4,
-  tb: 1000 ** 4,
-  tib: 1024 ** 4,
-};
-
-/** Parses a size: a number of bytes or text such as `256MiB`, `4 GB`, `512k`; undefined if bad. */
-export function parseSize(value: unknown): number | undefined {
-  if (typeof value === "number") {
-    return Number.isInteger(value) && value >= 0 ? value : undefined;
-  }
-  if (typeof value !== "string") return undefined;
-  const found = value.trim().match(/^(\d+(?:\.\d+)?)\s*([a-z]*)$/i);
-  const unit = found ? UNITS[found[2].toLowerCase()] : undefined;
-  if (!found || unit === undefined) return undefined;
-  return Math.floor(Number(found[1]) * unit);
-}
-
 /** Names `flash()`/`dump()` accept as the one target. */
 function targetNames(path: string): string[] {
   return ["default", path, path.replace(/^.*\//, "")];
@@ -82,7 +50,7 @@ function targetNames(path: string): string[] {
  *   own size always applies.
  * - `spare` (default true): a file target keeps the image a flash replaces as
  *   `.NAME.spare` beside it, and the next flash overwrites that in place
- *   (faster: nothing to allocate or free; see `image_io.ts`). `false` frees
+ *   (faster: nothing to allocate or free; see `spare.ts`). `false` frees
  *   the replaced image instead, for disks without room for two images.
  *
  * `write`/`read` need the storage on the host (`host()` first, as upstream);

@@ -18,9 +18,11 @@ import {
   UnavailableError,
 } from "../../src/driver/errors.ts";
 import { cliWithConfig, holdOpen } from "../../tests/_fixtures/run.ts";
-import type { StorageClient, VerifiedResult } from "./client.ts";
-import { FileStorageMux, parseSize } from "./file.ts";
-import type { TransferResult } from "./image_io.ts";
+import type { StorageClient } from "./client.ts";
+import type { VerifiedResult } from "./client_options.ts";
+import { FileStorageMux } from "./file.ts";
+import { parseSize } from "./byte_size.ts";
+import type { TransferResult } from "./transfer_result.ts";
 import { writeAll } from "../../src/driver/stream.ts";
 
 const MiB = 1024 * 1024;
@@ -620,7 +622,9 @@ Deno.test("writeImage() keeps no spare where the kernel cannot say whether one i
     // Without FFI there is no lease to ask for: a spare could never be reused.
     await Deno.writeTextFile(
       `${dir}/flash.ts`,
-      `import { writeImage } from ${JSON.stringify(new URL("./image_io.ts", import.meta.url).href)};
+      `import { writeImage } from ${
+        JSON.stringify(new URL("./write_image.ts", import.meta.url).href)
+      };
 for (const seed of [1, 2, 3]) {
   const image = new Blob([new Uint8Array(1 << 20).fill(seed)]).stream();
   await writeImage(image, Deno.args[0], { spare: true });

@@ -1,12 +1,10 @@
 /**
  * The simulated board behind the virtual drivers: power, the boot sequence,
  * the console's UART and the disk the storage mux switches. Its power,
- * console and storage drivers share one instance through the exporter.
+ * console and storage drivers share one instance (`shared_board.ts`).
  *
  * @module
  */
-import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
-import { ConfigReader } from "../../src/driver/config_check.ts";
 import { BOOT_LOG, type BootView, kernelStamp } from "./boot_log.ts";
 import { VirtualShell } from "./guest_shell.ts";
 
@@ -162,16 +160,4 @@ export class BoardState implements BootView {
     const bytes = this.#encoder.encode(text);
     for (const sink of this.#sinks) sink(bytes);
   }
-}
-
-/**
- * The board a virtual driver belongs to, shared by every driver whose config
- * names the same `board` (default "board"). Config: `board`, `bootDelay` (ms
- * from power on to the login prompt, default 500; the first driver to ask sets it).
- */
-export function sharedBoard(config: DriverConfig, context: DriverContext): BoardState {
-  const reader = new ConfigReader(config, context.path);
-  const name = reader.string("board", "board");
-  const bootDelay = reader.number("bootDelay", DEFAULT_BOOT_DELAY, 0);
-  return context.shared(`virtual-board:${name}`, () => new BoardState(name, bootDelay));
 }

@@ -7,7 +7,8 @@ import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/
 import { byteStream } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { ConsoleStreams } from "../serial/console_streams.ts";
-import { type BoardState, sharedBoard } from "./board_state.ts";
+import type { BoardState } from "./board_state.ts";
+import { sharedBoard } from "./shared_board.ts";
 
 /**
  * The board's UART: each `connect` stream receives everything the board

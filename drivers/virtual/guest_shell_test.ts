@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { expandWords, type ShellHost, splitCommands, VirtualShell } from "./guest_shell.ts";
+import { type ShellHost, VirtualShell } from "./guest_shell.ts";
+import { expandWords, splitCommands } from "./shell_syntax.ts";
 
 function shell(): {
   shell: VirtualShell;

@@ -6,7 +6,8 @@
 import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { PowerDriver, type PowerReading } from "../power/interface.ts";
-import { type BoardState, sharedBoard } from "./board_state.ts";
+import type { BoardState } from "./board_state.ts";
+import { sharedBoard } from "./shared_board.ts";
 
 /**
  * Switches the virtual board; power on boots it, power off silences its console.

@@ -11,7 +11,8 @@ import { ConfigReader } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { unary } from "../../src/driver/exports.ts";
 import { writeDiskImage } from "../storage/disk_image.ts";
-import { type BoardState, type MuxState, sharedBoard } from "./board_state.ts";
+import type { BoardState, MuxState } from "./board_state.ts";
+import { sharedBoard } from "./shared_board.ts";
 
 /** What `write()` and `flash()` return. */
 export interface WriteResult {
