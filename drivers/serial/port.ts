@@ -10,7 +10,8 @@
 import { type Duplex, releasesChunks, writeAll } from "../../src/driver/stream.ts";
 import { DriverError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
 import type { Logger } from "../../src/log.ts";
-import { configureTty, Errno, OsError } from "./termios.ts";
+import { Errno, OsError } from "./os_error.ts";
+import { configureTty } from "./termios.ts";
 
 /** How far one connection may fall behind the device before it is dropped. */
 const MAX_BEHIND = 8 * 1024 * 1024;

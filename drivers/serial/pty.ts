@@ -16,7 +16,8 @@
  * ```
  * @module
  */
-import { configureTty, Errno, errno, OsError, type TtyOptions } from "./termios.ts";
+import { Errno, errno, OsError } from "./os_error.ts";
+import { configureTty, type TtyOptions } from "./termios.ts";
 
 const ptySymbols = {
   posix_openpt: { parameters: ["i32"], result: "i32" },

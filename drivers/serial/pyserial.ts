@@ -10,7 +10,7 @@ import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { byteStream } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
-import { BAUD_RATES } from "./termios.ts";
+import { BAUD_RATES } from "./baud_rates.ts";
 import { openError, SerialPort } from "./port.ts";
 
 /**
