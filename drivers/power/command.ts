@@ -8,7 +8,9 @@ import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { DriverTimeoutError } from "../../src/driver/errors.ts";
 import { killGroup, lastLine } from "../../src/driver/script.ts";
-import { cycleWait, PowerDriver, type PowerReading } from "./interface.ts";
+import { cycleWait } from "./cycle_wait.ts";
+import { PowerDriver } from "./interface.ts";
+import type { PowerReading } from "./reading.ts";
 
 /**
  * Runs a configured shell command for each power operation.

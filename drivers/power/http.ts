@@ -15,7 +15,8 @@ import {
   NotImplementedError,
   UnavailableError,
 } from "../../src/driver/errors.ts";
-import { PowerDriver, type PowerReading } from "./interface.ts";
+import { PowerDriver } from "./interface.ts";
+import type { PowerReading } from "./reading.ts";
 
 /** One HTTP request of an operation. */
 export interface HttpRequestSpec {
