@@ -6,9 +6,9 @@
  */
 import { DriverClient } from "../../src/client/driver_client.ts";
 import { type DriverCommand, parseNumberOption, stringOption } from "../../src/client/commands.ts";
-import type { PowerReading } from "./interface.ts";
+import type { PowerReading } from "./reading.ts";
 
-export type { PowerReading } from "./interface.ts";
+export type { PowerReading } from "./reading.ts";
 
 /**
  * Switches and measures a device's power.

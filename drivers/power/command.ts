@@ -6,9 +6,11 @@
  */
 import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
-import { DriverTimeoutError } from "../../src/driver/errors.ts";
-import { killGroup, lastLine } from "../../src/driver/script.ts";
-import { cycleWait, PowerDriver, type PowerReading } from "./interface.ts";
+import { CommandRunner } from "./command_runner.ts";
+import { cycleWait } from "./cycle_wait.ts";
+import { PowerDriver } from "./interface.ts";
+import { parseReading } from "./parse_reading.ts";
+import type { PowerReading } from "./reading.ts";
 
 /**
  * Runs a configured shell command for each power operation.
@@ -33,7 +35,7 @@ export class CommandPower extends PowerDriver {
   readonly timeout: number;
   readonly shell: string;
   readonly interval: number;
-  readonly #running = new Set<Deno.ChildProcess>();
+  readonly #commands: CommandRunner;
 
   constructor(config: DriverConfig, context: DriverContext) {
     super(config, context);
@@ -45,6 +47,7 @@ export class CommandPower extends PowerDriver {
     this.timeout = reader.number("timeout", 10, 0);
     this.shell = reader.string("shell", "/bin/sh");
     this.interval = reader.number("interval", 1, 0);
+    this.#commands = new CommandRunner(this.shell, this.timeout, context.baseDir);
   }
 
   override async on(): Promise<void> {
@@ -79,84 +82,13 @@ export class CommandPower extends PowerDriver {
 
   /** Kills commands still running (their whole process group) before closing. */
   override close(): void {
-    for (const child of this.#running) killGroup(child);
+    this.#commands.killAll();
     super.close();
   }
 
   /** Runs one command; resolves to its stdout, or fails naming the command and why. */
-  async #run(action: string, command: string, env?: Record<string, string>): Promise<string> {
+  #run(action: string, command: string, env?: Record<string, string>): Promise<string> {
     this.log.debug(`${action}: running \`${command}\``);
-    const child = new Deno.Command(this.shell, {
-      args: ["-c", command],
-      cwd: this.context.baseDir,
-      env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      // Its own process group, so a timeout also kills what the shell started.
-      detached: true,
-    }).spawn();
-    this.#running.add(child);
-    let timedOut = false;
-    const timer = this.timeout > 0
-      ? setTimeout(() => {
-        timedOut = true;
-        killGroup(child);
-      }, this.timeout * 1000)
-      : undefined;
-    let result: Deno.CommandOutput;
-    try {
-      result = await child.output();
-    } finally {
-      clearTimeout(timer);
-      this.#running.delete(child);
-    }
-    const decoder = new TextDecoder();
-    const stdout = decoder.decode(result.stdout);
-    if (timedOut) {
-      throw new DriverTimeoutError(
-        `Power command "${action}" timed out after ${this.timeout} s: \`${command}\``,
-      );
-    }
-    if (!result.success) {
-      const how = result.signal
-        ? `was killed by ${result.signal}`
-        : `exited with status ${result.code}`;
-      const detail = lastLine(decoder.decode(result.stderr)) || lastLine(stdout) || "no output";
-      throw new Error(`Power command "${action}" (\`${command}\`) ${how}: ${detail}`);
-    }
-    return stdout;
+    return this.#commands.run(action, command, env);
   }
-}
-
-/**
- * Parses a reading printed by a `read` command: the last non-empty line, as
- * `VOLTAGE CURRENT` (units `V`/`A` allowed) or as JSON `{"voltage": V, "current": A}`.
- */
-export function parseReading(output: string, command = "read"): PowerReading {
-  const line = lastLine(output);
-  const fail = (): never => {
-    throw new Error(
-      `Cannot parse the power reading printed by \`${command}\`: expected "VOLTAGE CURRENT" or ` +
-        `{"voltage": V, "current": A}, got ${JSON.stringify(line)}`,
-    );
-  };
-  let voltage: unknown;
-  let current: unknown;
-  if (line.startsWith("{")) {
-    try {
-      ({ voltage, current } = JSON.parse(line));
-    } catch {
-      fail();
-    }
-  } else {
-    const parts = line.split(/\s+/);
-    if (parts.length !== 2) fail();
-    [voltage, current] = parts.map((p) => /^[-+0-9.eE]+[VvAa]?$/.test(p) ? parseFloat(p) : NaN);
-  }
-  if (
-    typeof voltage !== "number" || typeof current !== "number" || !Number.isFinite(voltage) ||
-    !Number.isFinite(current)
-  ) fail();
-  return { voltage: voltage as number, current: current as number };
 }

@@ -8,49 +8,8 @@
 import { Driver } from "../../src/driver/driver.ts";
 import { NotImplementedError } from "../../src/driver/errors.ts";
 import { streaming, unary } from "../../src/driver/exports.ts";
-
-/**
- * One measurement of the supply, as upstream's `PowerReading`.
- *
- * @example
- * ```ts
- * import {
- *   connect,
- *   parseExporterConfig,
- *   type PowerReading,
- *   serveLocal,
- * } from "@jumpstarter/jumpstarter";
- * import assert from "node:assert/strict";
- *
- * const config = parseExporterConfig(
- *   "export: { power: { type: power.MockPower, config: { readings: 2, interval: 0.01 } } }",
- *   Deno.cwd(),
- * );
- * await using exporter = await serveLocal(config);
- * await using dut = await connect(exporter.socketPath);
- * await dut.power.on();
- * const readings: PowerReading[] = await Array.fromAsync(dut.power.read());
- * assert.deepEqual(readings, [{ voltage: 5, current: 0.5 }, { voltage: 5, current: 0.5 }]);
- * ```
- */
-export interface PowerReading {
-  /** Volts. */
-  voltage: number;
-  /** Amperes. */
-  current: number;
-}
-
-/** Seconds `cycle()` waits between off and on when no wait is given. */
-export const DEFAULT_CYCLE_WAIT = 2;
-
-/** The wait of a `cycle()` call in seconds: the default for none, a RangeError for a bad one. */
-export function cycleWait(wait?: number | null): number {
-  const seconds = wait ?? DEFAULT_CYCLE_WAIT;
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new RangeError(`Cannot power cycle with a wait of ${seconds} s: use a number >= 0`);
-  }
-  return seconds;
-}
+import { cycleWait } from "./cycle_wait.ts";
+import type { PowerReading } from "./reading.ts";
 
 /**
  * Base of the power drivers. Subclasses override `on()`, `off()` and, when

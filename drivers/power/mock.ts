@@ -6,7 +6,8 @@
  */
 import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
-import { PowerDriver, type PowerReading } from "./interface.ts";
+import { PowerDriver } from "./interface.ts";
+import type { PowerReading } from "./reading.ts";
 
 /**
  * A mock power switch (upstream alias `jumpstarter_driver_power.driver.MockPower`).

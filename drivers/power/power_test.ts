@@ -8,7 +8,8 @@ import { DriverTimeoutError, NotImplementedError } from "../../src/driver/errors
 import type { JsonValue } from "../../src/driver/value.ts";
 import { testContext } from "../virtual/_test_context.ts";
 import { PowerClient } from "./client.ts";
-import { CommandPower, parseReading } from "./command.ts";
+import { CommandPower } from "./command.ts";
+import { parseReading } from "./parse_reading.ts";
 import { PowerDriver } from "./interface.ts";
 import { MockPower } from "./mock.ts";
 

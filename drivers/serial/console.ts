@@ -7,6 +7,8 @@
  */
 import type { Duplex } from "../../src/driver/stream.ts";
 import { DriverTimeoutError, UnavailableError } from "../../src/driver/errors.ts";
+import { ExpectBuffer, type ExpectResult } from "./expect_buffer.ts";
+import { runMarkers, type RunOptions, type RunResult, runResult } from "./shell_run.ts";
 import { Transcript } from "./transcript.ts";
 
 /** Options of a `Console`. */
@@ -32,37 +34,6 @@ export interface ExpectOptions {
   /** Milliseconds to wait (default: the console's, 10000). */
   timeout?: number;
 }
-
-/** What `expect()` found. */
-export interface ExpectResult {
-  /** The matched text. */
-  match: string;
-  /** Everything received between the previous match and this one. */
-  before: string;
-  /** Numbered capture groups of a RegExp pattern. */
-  captures: string[];
-  /** Named capture groups of a RegExp pattern. */
-  groups?: Record<string, string>;
-}
-
-/** Options of `run()`. */
-export interface RunOptions {
-  /** Milliseconds the whole command may take (default: the console's, 10000). */
-  timeout?: number;
-  /** A prompt to wait for after the command (default: the console's `prompt`, if any). */
-  prompt?: string | RegExp;
-}
-
-/** What a command printed and how it exited. */
-export interface RunResult {
-  /** Its output, line endings as `\n`, without the final newline. */
-  output: string;
-  /** Its exit status (`$?`). */
-  status: number;
-}
-
-/** How much of the latest output a timeout error shows. */
-const TAIL = 2048;
 
 /**
  * A console session over a byte stream. Received text is decoded as UTF-8
@@ -102,11 +73,7 @@ export class Console implements AsyncDisposable {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #encoder = new TextEncoder();
   readonly #pump: Promise<void>;
-  readonly #waiters = new Set<() => void>();
-  #pending = "";
-  #tail = "";
-  #ended = false;
-  #failure?: unknown;
+  readonly #received: ExpectBuffer;
   #closed = false;
 
   constructor(duplex: Duplex, options: ConsoleOptions = {}) {
@@ -115,6 +82,7 @@ export class Console implements AsyncDisposable {
     this.prompt = options.prompt;
     this.maxBuffer = options.maxBuffer ?? 1024 * 1024;
     this.transcriptFile = options.transcriptFile;
+    this.#received = new ExpectBuffer(this.maxBuffer);
     this.#reader = duplex.readable.getReader();
     this.#writer = duplex.writable.getWriter();
     this.#pump = this.#receiveAll();
@@ -122,7 +90,7 @@ export class Console implements AsyncDisposable {
 
   /** Received text no `expect()` has consumed yet. */
   get buffer(): string {
-    return this.#pending;
+    return this.#received.pending;
   }
 
   /** Sends text (encoded as UTF-8) or bytes as they are. */
@@ -153,19 +121,19 @@ export class Console implements AsyncDisposable {
       : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
     const deadline = performance.now() + timeout;
     while (true) {
-      const found = regex ? this.#matchRegex(regex) : this.#matchString(pattern as string);
+      const found = this.#received.match(regex ?? pattern);
       if (found) return found;
-      if (this.#ended) {
+      if (this.#received.ended) {
         throw new UnavailableError(
           `Console stream ended while waiting for ${
             describe(pattern)
-          }; last output: ${this.#shownTail()}${this.#savedNote()}`,
-          { cause: this.#failure },
+          }; last output: ${this.#received.shownTail}${this.#savedNote()}`,
+          { cause: this.#received.failure },
         );
       }
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw this.#timeoutError(`waiting for ${describe(pattern)}`, timeout);
-      await this.#nextData(remaining);
+      await this.#received.nextData(remaining);
     }
   }
 
@@ -181,7 +149,7 @@ export class Console implements AsyncDisposable {
     const timeout = options.timeout ?? this.timeout;
     const interval = options.interval ?? 1000;
     const deadline = performance.now() + timeout;
-    this.#pending = "";
+    this.#received.clear();
     while (true) {
       await this.sendLine();
       const remaining = deadline - performance.now();
@@ -207,17 +175,14 @@ export class Console implements AsyncDisposable {
     const timeout = options.timeout ?? this.timeout;
     const prompt = options.prompt ?? this.prompt;
     const deadline = performance.now() + timeout;
-    const id = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
-    const marker = `JMP${id}`;
-    const split = `JMP""${id}`;
+    const markers = runMarkers(cmd);
     const left = () => Math.max(0, deadline - performance.now());
-    await this.sendLine(`echo ${split}; ${cmd}; echo ${split}$?`);
+    await this.sendLine(markers.line);
     try {
-      await this.expect(new RegExp(`${marker}\\r?\\n`), { timeout: left() });
-      const end = await this.expect(new RegExp(`${marker}(\\d+)\\r?\\n`), { timeout: left() });
+      await this.expect(markers.start, { timeout: left() });
+      const end = await this.expect(markers.end, { timeout: left() });
       if (prompt !== undefined) await this.expect(prompt, { timeout: left() });
-      const output = end.before.replaceAll("\r\n", "\n").replace(/\n$/, "");
-      return { output, status: Number(end.captures[0]) };
+      return runResult(end);
     } catch (error) {
       if (error instanceof DriverTimeoutError) {
         throw this.#timeoutError(`waiting for \`${cmd}\` to finish`, timeout);
@@ -251,6 +216,7 @@ export class Console implements AsyncDisposable {
 
   async #receiveAll(): Promise<void> {
     const decoder = new TextDecoder();
+    let failure: unknown;
     try {
       while (true) {
         const { value, done } = await this.#reader.read();
@@ -259,73 +225,21 @@ export class Console implements AsyncDisposable {
       }
       this.#receive(decoder.decode());
     } catch (error) {
-      this.#failure = error;
+      failure = error;
     } finally {
-      this.#ended = true;
-      this.#wake();
+      this.#received.end(failure);
     }
   }
 
   #receive(text: string): void {
     if (text === "") return;
     this.transcript.record("received", text);
-    this.#pending += text;
-    if (this.#pending.length > this.maxBuffer) {
-      this.#pending = this.#pending.slice(-this.maxBuffer);
-    }
-    this.#tail = (this.#tail + text).slice(-TAIL);
-    this.#wake();
-  }
-
-  #wake(): void {
-    for (const waiter of this.#waiters) waiter();
-  }
-
-  /** Resolves on new data, the end of the stream, or after `ms`. */
-  #nextData(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#waiters.add(done);
-    });
-  }
-
-  #matchString(pattern: string): ExpectResult | undefined {
-    const index = this.#pending.indexOf(pattern);
-    if (index < 0) return undefined;
-    return this.#consume(index, pattern, [], undefined);
-  }
-
-  #matchRegex(regex: RegExp): ExpectResult | undefined {
-    const found = regex.exec(this.#pending);
-    if (!found) return undefined;
-    return this.#consume(found.index, found[0], found.slice(1).map((c) => c ?? ""), found.groups);
-  }
-
-  #consume(
-    index: number,
-    match: string,
-    captures: string[],
-    groups: Record<string, string> | undefined,
-  ): ExpectResult {
-    const before = this.#pending.slice(0, index);
-    this.#pending = this.#pending.slice(index + match.length);
-    return groups
-      ? { match, before, captures, groups: { ...groups } }
-      : { match, before, captures };
-  }
-
-  #shownTail(): string {
-    return JSON.stringify(this.#tail);
+    this.#received.push(text);
   }
 
   #timeoutError(what: string, timeout: number): DriverTimeoutError {
     return new DriverTimeoutError(
-      `Timed out after ${timeout} ms ${what} on the console; last output: ${this.#shownTail()}${this.#savedNote()}`,
+      `Timed out after ${timeout} ms ${what} on the console; last output: ${this.#received.shownTail}${this.#savedNote()}`,
     );
   }
 

@@ -16,25 +16,10 @@
  * ```
  * @module
  */
-import { configureTty, Errno, errno, OsError, type TtyOptions } from "./termios.ts";
-
-const ptySymbols = {
-  posix_openpt: { parameters: ["i32"], result: "i32" },
-  grantpt: { parameters: ["i32"], result: "i32" },
-  unlockpt: { parameters: ["i32"], result: "i32" },
-  ptsname_r: { parameters: ["i32", "buffer", "usize"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  close: { parameters: ["i32"], result: "i32" },
-  // Runs off the main thread, so waiting for data never blocks the event loop.
-  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-} as const;
-
-type PtyLibc = Deno.DynamicLibrary<typeof ptySymbols>["symbols"];
-let lib: PtyLibc | undefined;
-function ptyLibc(): PtyLibc {
-  return lib ??= Deno.dlopen("libc.so.6", ptySymbols).symbols;
-}
+import { Errno, errno, OsError } from "./os_error.ts";
+import { PatternReader } from "./pattern_reader.ts";
+import { ptyLibc } from "./pty_libc.ts";
+import { configureTty, type TtyOptions } from "./termios.ts";
 
 const O_RDWR = 0o2;
 const O_NOCTTY = 0o400;
@@ -45,15 +30,6 @@ const POLLHUP = 0x10;
 const POLLERR = 0x8;
 /** How long one poll waits, which bounds how long `close()` takes. */
 const POLL_MS = 25;
-
-function matchEnd(text: string, pattern: string | RegExp): number | undefined {
-  if (typeof pattern === "string") {
-    const index = text.indexOf(pattern);
-    return index < 0 ? undefined : index + pattern.length;
-  }
-  const found = pattern.exec(text);
-  return found ? found.index + found[0].length : undefined;
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -66,11 +42,7 @@ export class PtyPair implements AsyncDisposable {
   readonly readable: ReadableStream<Uint8Array>;
   #closed = false;
   #reading?: Promise<void>;
-  #reader?: ReadableStreamDefaultReader<Uint8Array>;
-  #pendingRead?: Promise<ReadableStreamReadResult<Uint8Array>>;
-  #text = "";
-  #bytes = new Uint8Array(0);
-  readonly #decoder = new TextDecoder();
+  #reader?: PatternReader;
 
   #master: number;
   #masterOpen = true;
@@ -143,41 +115,7 @@ export class PtyPair implements AsyncDisposable {
    * `timeout` ms with what arrived so far.
    */
   async readUntil(pattern: string | RegExp, timeout = 5000): Promise<string> {
-    this.#reader ??= this.readable.getReader();
-    const deadline = performance.now() + timeout;
-    while (true) {
-      const end = matchEnd(this.#text, pattern);
-      if (end !== undefined) {
-        const found = this.#text.slice(0, end);
-        this.#text = this.#text.slice(end);
-        return found;
-      }
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        throw new Error(
-          `Timed out after ${timeout} ms waiting for ${
-            typeof pattern === "string" ? JSON.stringify(pattern) : pattern
-          } on ${this.path}; got ${JSON.stringify(this.#text)}`,
-        );
-      }
-      const next = await this.#readWithin(left);
-      if (next === undefined) continue;
-      if (next.done) throw new Error(`${this.path} closed while waiting for ${pattern}`);
-      this.#text += this.#decoder.decode(next.value, { stream: true });
-    }
-  }
-
-  /** The next read of master output, or undefined if none came within `ms` (it stays pending). */
-  async #readWithin(ms: number): Promise<ReadableStreamReadResult<Uint8Array> | undefined> {
-    this.#pendingRead ??= this.#reader!.read();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const next = await Promise.race([
-      this.#pendingRead,
-      new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), ms)),
-    ]);
-    clearTimeout(timer);
-    if (next !== undefined) this.#pendingRead = undefined;
-    return next;
+    return await this.#output().readUntil(pattern, timeout);
   }
 
   /**
@@ -185,26 +123,12 @@ export class PtyPair implements AsyncDisposable {
    * this or `readUntil()` on one pair). Fails after `timeout` ms.
    */
   async readBytes(count: number, timeout = 5000): Promise<Uint8Array> {
-    this.#reader ??= this.readable.getReader();
-    const deadline = performance.now() + timeout;
-    while (this.#bytes.byteLength < count) {
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        throw new Error(
-          `Timed out after ${timeout} ms waiting for ${count} bytes on ${this.path}; got ${this.#bytes.byteLength}`,
-        );
-      }
-      const next = await this.#readWithin(left);
-      if (next === undefined) continue;
-      if (next.done) throw new Error(`${this.path} closed while waiting for ${count} bytes`);
-      const joined = new Uint8Array(this.#bytes.byteLength + next.value.byteLength);
-      joined.set(this.#bytes);
-      joined.set(next.value, this.#bytes.byteLength);
-      this.#bytes = joined;
-    }
-    const out = this.#bytes.slice(0, count);
-    this.#bytes = this.#bytes.slice(count);
-    return out;
+    return await this.#output().readBytes(count, timeout);
+  }
+
+  /** The reader of master output, made on the first read. */
+  #output(): PatternReader {
+    return this.#reader ??= new PatternReader(this.readable, this.path);
   }
 
   /** Applies terminal settings to the slave (raw mode, baud rate). */

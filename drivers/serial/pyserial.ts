@@ -10,8 +10,9 @@ import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { byteStream } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
-import { BAUD_RATES } from "./termios.ts";
-import { openError, SerialPort } from "./port.ts";
+import { BAUD_RATES } from "./baud_rates.ts";
+import { openError } from "./open_error.ts";
+import { SerialPort } from "./port.ts";
 
 /**
  * A serial port (upstream alias `jumpstarter_driver_pyserial.driver.PySerial`,

@@ -14,7 +14,8 @@ import type { SerialClient } from "./client.ts";
 import { PtyPair } from "./pty.ts";
 import { PySerial } from "./pyserial.ts";
 import { configureTty, readTtySettings } from "./termios.ts";
-import { attachTerminal, EscapeDetector } from "./terminal.ts";
+import { attachTerminal } from "./terminal.ts";
+import { EscapeDetector } from "./escape_detector.ts";
 
 function serialConfig(ports: Record<string, Record<string, unknown>>) {
   const exported = Object.fromEntries(

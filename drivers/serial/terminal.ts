@@ -8,11 +8,8 @@
  * @module
  */
 import type { Duplex } from "../../src/driver/stream.ts";
+import { EscapeDetector } from "./escape_detector.ts";
 
-/** The byte that, pressed `ESCAPE_COUNT` times in a row, detaches (Ctrl-B). */
-export const ESCAPE_BYTE = 0x02;
-/** How many escape bytes in a row detach. */
-export const ESCAPE_COUNT = 3;
 /** A lone Ctrl-B is held back this long in case more follow, then sent. */
 const HOLD_MS = 500;
 
@@ -29,43 +26,6 @@ export interface TerminalOptions {
   setRaw?: (raw: boolean) => void;
   /** Detaches when aborted (SIGTERM, SIGHUP). */
   signal?: AbortSignal;
-}
-
-/**
- * Splits typed bytes into what to send now, counting escape bytes across
- * chunks; reports when the escape sequence is complete.
- */
-export class EscapeDetector {
-  #held = 0;
-
-  /** Escape bytes held back, not yet sent. */
-  get held(): number {
-    return this.#held;
-  }
-
-  /** Returns the bytes to send and whether the user asked to detach. */
-  feed(chunk: Uint8Array): { send: Uint8Array; detach: boolean } {
-    const send: number[] = [];
-    for (const byte of chunk) {
-      if (byte === ESCAPE_BYTE) {
-        if (++this.#held === ESCAPE_COUNT) {
-          this.#held = 0;
-          return { send: Uint8Array.from(send), detach: true };
-        }
-        continue;
-      }
-      for (; this.#held > 0; this.#held--) send.push(ESCAPE_BYTE);
-      send.push(byte);
-    }
-    return { send: Uint8Array.from(send), detach: false };
-  }
-
-  /** The held escape bytes, to send when no more follow; resets the count. */
-  flush(): Uint8Array {
-    const bytes = new Uint8Array(this.#held).fill(ESCAPE_BYTE);
-    this.#held = 0;
-    return bytes;
-  }
 }
 
 /** Connects the local terminal to `duplex` until a detach; returns why it ended. */

@@ -2,7 +2,7 @@
  * Terminal settings (termios) through FFI to the C library: raw mode and
  * baud rate for serial ports and pseudo-terminals. `npm:serialport` opens
  * ports under Deno but its I/O fails, and Deno itself only offers raw mode
- * for its own stdin, so the few libc calls needed live here.
+ * for its own stdin, so the few libc calls needed (`libc.ts`) are made here.
  *
  * Settings belong to the terminal device, not to one open file, so they are
  * applied through a short-lived descriptor of their own while the data flows
@@ -10,72 +10,9 @@
  *
  * @module
  */
-
-const libcSymbols = {
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  tcgetattr: { parameters: ["i32", "buffer"], result: "i32" },
-  tcsetattr: { parameters: ["i32", "i32", "buffer"], result: "i32" },
-  cfmakeraw: { parameters: ["buffer"], result: "void" },
-  cfsetspeed: { parameters: ["buffer", "u32"], result: "i32" },
-  cfgetospeed: { parameters: ["buffer"], result: "u32" },
-  cfgetispeed: { parameters: ["buffer"], result: "u32" },
-  __errno_location: { parameters: [], result: "pointer" },
-  strerror: { parameters: ["i32"], result: "pointer" },
-} as const;
-
-type Libc = Deno.DynamicLibrary<typeof libcSymbols>["symbols"];
-let libc: Libc | undefined;
-
-/** The C library, loaded once per process (it stays loaded, as libc does anyway). */
-export function loadLibc(): Libc {
-  if (libc) return libc;
-  try {
-    libc = Deno.dlopen("libc.so.6", libcSymbols).symbols;
-  } catch (error) {
-    throw new Error(
-      `Cannot load libc.so.6 for terminal settings (needs Linux with glibc and --allow-ffi): ${
-        error instanceof Error ? error.message : error
-      }`,
-    );
-  }
-  return libc;
-}
-
-/** `errno` of the last failed libc call made on this thread. */
-export function errno(): number {
-  const pointer = loadLibc().__errno_location();
-  return pointer ? new Deno.UnsafePointerView(pointer).getInt32() : 0;
-}
-
-/** Errno values the serial code tells apart. */
-export const Errno = {
-  ENOENT: 2,
-  EIO: 5,
-  ENXIO: 6,
-  EAGAIN: 11,
-  EACCES: 13,
-  EBUSY: 16,
-  ENOTDIR: 20,
-  EISDIR: 21,
-  ENOTTY: 25,
-  EROFS: 30,
-  EPERM: 1,
-} as const;
-
-/** A libc call failed; `code` is its errno. */
-export class OsError extends Error {
-  constructor(readonly code: number, readonly call: string) {
-    super(`${call} failed: ${strerror(code)}`);
-    this.name = "OsError";
-  }
-}
-
-/** The C library's text for an errno ("No such file or directory"). */
-export function strerror(code: number): string {
-  const pointer = loadLibc().strerror(code);
-  return pointer ? Deno.UnsafePointerView.getCString(pointer) : `errno ${code}`;
-}
+import { baudRateOf, speedConstant } from "./baud_rates.ts";
+import { loadLibc } from "./libc.ts";
+import { errno, OsError } from "./os_error.ts";
 
 const O_RDWR = 0o2;
 const O_NOCTTY = 0o400;
@@ -90,53 +27,6 @@ const ECHO = 0o10;
 const ISIG = 0o1;
 const OPOST = 0o1;
 const ICRNL = 0o400;
-
-/** Baud rates with their `Bnnn` constants (Linux, asm-generic/termbits.h). */
-const SPEEDS: ReadonlyMap<number, number> = new Map([
-  [50, 0o1],
-  [75, 0o2],
-  [110, 0o3],
-  [134, 0o4],
-  [150, 0o5],
-  [200, 0o6],
-  [300, 0o7],
-  [600, 0o10],
-  [1200, 0o11],
-  [1800, 0o12],
-  [2400, 0o13],
-  [4800, 0o14],
-  [9600, 0o15],
-  [19200, 0o16],
-  [38400, 0o17],
-  [57600, 0o10001],
-  [115200, 0o10002],
-  [230400, 0o10003],
-  [460800, 0o10004],
-  [500000, 0o10005],
-  [576000, 0o10006],
-  [921600, 0o10007],
-  [1000000, 0o10010],
-  [1152000, 0o10011],
-  [1500000, 0o10012],
-  [2000000, 0o10013],
-  [2500000, 0o10014],
-  [3000000, 0o10015],
-  [3500000, 0o10016],
-  [4000000, 0o10017],
-]);
-
-/** The baud rates `configureTty()` accepts. */
-export const BAUD_RATES: readonly number[] = [...SPEEDS.keys()];
-
-/** Checks a baud rate, or throws a RangeError listing the supported ones. */
-export function checkBaudRate(baudrate: number): number {
-  if (!SPEEDS.has(baudrate)) {
-    throw new RangeError(
-      `Unsupported baud rate ${baudrate}: use one of ${BAUD_RATES.join(", ")}`,
-    );
-  }
-  return baudrate;
-}
 
 /** What `readTtySettings()` reports. */
 export interface TtySettings {
@@ -192,11 +82,9 @@ function decode(termios: Uint8Array): TtySettings {
   const view = new DataView(termios.buffer);
   const c = loadLibc();
   const [iflag, oflag, cflag, lflag] = [0, 4, 8, 12].map((o) => view.getUint32(o, true));
-  const speedOf = (code: number) =>
-    [...SPEEDS].find(([, constant]) => constant === code)?.[0] ?? code;
   return {
-    baudrate: speedOf(c.cfgetospeed(termios)),
-    inputBaudrate: speedOf(c.cfgetispeed(termios)),
+    baudrate: baudRateOf(c.cfgetospeed(termios)),
+    inputBaudrate: baudRateOf(c.cfgetispeed(termios)),
     raw: (lflag & (ICANON | ECHO | ISIG)) === 0 && (oflag & OPOST) === 0 &&
       (iflag & ICRNL) === 0,
     canonical: (lflag & ICANON) !== 0,
@@ -218,7 +106,7 @@ export function configureTty(path: string, options: TtyOptions = {}): TtySetting
     const termios = getattr(fd, path);
     if (options.raw ?? true) c.cfmakeraw(termios);
     if (options.baudrate !== undefined) {
-      if (c.cfsetspeed(termios, SPEEDS.get(checkBaudRate(options.baudrate))!) !== 0) {
+      if (c.cfsetspeed(termios, speedConstant(options.baudrate)) !== 0) {
         throw new OsError(errno(), `cfsetspeed(${options.baudrate})`);
       }
     }

@@ -5,7 +5,8 @@
  */
 import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
-import { PowerDriver, type PowerReading } from "../power/interface.ts";
+import { PowerDriver } from "../power/interface.ts";
+import type { PowerReading } from "../power/reading.ts";
 import type { BoardState } from "./board_state.ts";
 import { sharedBoard } from "./shared_board.ts";
 
