@@ -12,6 +12,7 @@ import {
   messageOf,
   UnavailableError,
 } from "../../src/driver/errors.ts";
+import { redactSecrets } from "../../src/driver/redact.ts";
 import { type HttpRequestSpec, shownRequest } from "./http_request.ts";
 
 /** Sends the requests of one plug and tracks those in flight. */
@@ -37,14 +38,18 @@ export class HttpPlug {
       controller.abort();
     }, this.timeout * 1000);
     const headers = new Headers(spec.headers);
-    if (this.auth && !headers.has("authorization")) {
-      headers.set(
-        "authorization",
-        `Basic ${btoa(`${this.auth.username}:${this.auth.password}`)}`,
-      );
+    // fetch refuses a URL with user:password@: it becomes basic auth instead.
+    const url = new URL(spec.url);
+    const auth = url.username || url.password
+      ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
+      : this.auth;
+    url.username = url.password = "";
+    if (auth && !headers.has("authorization")) {
+      headers.set("authorization", `Basic ${btoa(`${auth.username}:${auth.password}`)}`);
     }
+    const secrets = [spec.url, auth?.password];
     try {
-      const response = await fetch(spec.url, {
+      const response = await fetch(url, {
         method: spec.method,
         headers,
         body: spec.body,
@@ -74,7 +79,9 @@ export class HttpPlug {
         throw new UnavailableError(`Power ${action} was cancelled: the driver is closing`);
       }
       throw new UnavailableError(
-        `Cannot reach the power plug for ${action} (${shownRequest(spec)}): ${messageOf(error)}`,
+        `Cannot reach the power plug for ${action} (${shownRequest(spec)}): ${
+          redactSecrets(messageOf(error), secrets)
+        }`,
       );
     } finally {
       clearTimeout(timer);

@@ -6,6 +6,7 @@
  * @module
  */
 import { ConfigError } from "../../src/driver/config_check.ts";
+import { redactUrl } from "../../src/driver/redact.ts";
 
 /** One HTTP request of an operation. */
 export interface HttpRequestSpec {
@@ -17,8 +18,7 @@ export interface HttpRequestSpec {
 
 /** `METHOD url` with credentials in the query left out. */
 export function shownRequest(spec: HttpRequestSpec): string {
-  const url = spec.url.replace(/user=[^&]*&password=[^&]*&?/, "");
-  return `${spec.method} ${url}`;
+  return `${spec.method} ${redactUrl(spec.url)}`;
 }
 
 /** Reads an `on`/`off`/`read` request from the config (a URL, or `{method, url, body, headers}`). */

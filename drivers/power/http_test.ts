@@ -329,3 +329,39 @@ Deno.test("jumpstarter power cycle --wait drives an HTTP plug off, waits, on", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("HttpPower keeps credentials out of every message; user:password@ in a URL becomes basic auth", async () => {
+  await using plug = plugServer((url, request) =>
+    url.pathname === "/ok" &&
+      request.headers.get("authorization") === `Basic ${btoa("admin:s3cret")}`
+      ? new Response(null, { status: 204 })
+      : new Response("no", { status: 401, statusText: "Unauthorized" })
+  );
+  const refused = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = (refused.addr as Deno.NetAddr).port;
+  refused.close();
+  await using dut = await localDevice(powerConfig({
+    on: `http://admin:s3cret@${plug.host}/ok`,
+    off: `http://admin:s3cret@${plug.host}/denied?token=t0ps3cret&state=off`,
+    read: {
+      url: `http://admin:s3cret@127.0.0.1:${closedPort}/read?password=s3cret`,
+      voltage: "v",
+      current: "a",
+    },
+  }));
+  const power = dut.power as PowerClient;
+  await power.on();
+  assert.equal(plug.seen[0].authorization, `Basic ${btoa("admin:s3cret")}`);
+  for (
+    const attempt of [
+      () => power.off(),
+      () => take(power.read(), 1),
+    ]
+  ) {
+    await assert.rejects(attempt(), (error: Error) => {
+      assert.doesNotMatch(error.message, /s3cret|t0ps3cret/);
+      assert.match(error.message, /\*\*\*/);
+      return true;
+    });
+  }
+});
