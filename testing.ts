@@ -32,5 +32,6 @@ export {
   withDevice,
   type WithDeviceOptions,
 } from "./testing/device.ts";
-export { eventually, type EventuallyOptions, withTimeout } from "./testing/timing.ts";
+export { eventually, type EventuallyOptions } from "./testing/eventually.ts";
+export { withTimeout } from "./testing/with_timeout.ts";
 export { driverHarness, type LocalDevice, localDevice } from "./testing/harness.ts";

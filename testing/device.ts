@@ -19,7 +19,7 @@ import { serveLocal } from "../src/exporter/local.ts";
 import { registry } from "../drivers/registry.ts";
 import type { Console } from "../drivers/serial/console.ts";
 import { SerialClient } from "../drivers/serial/client.ts";
-import { withTimeout } from "./timing.ts";
+import { withTimeout } from "./with_timeout.ts";
 
 /**
  * Where the fixture gets its board: the session's, if there is one; else a
