@@ -34,4 +34,5 @@ export {
 } from "./testing/device.ts";
 export { eventually, type EventuallyOptions } from "./testing/eventually.ts";
 export { withTimeout } from "./testing/with_timeout.ts";
-export { driverHarness, type LocalDevice, localDevice } from "./testing/harness.ts";
+export { driverHarness } from "./testing/driver_harness.ts";
+export { type LocalDevice, localDevice } from "./testing/local_device.ts";
