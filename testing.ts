@@ -25,13 +25,9 @@
  * ```
  * @module
  */
-export {
-  type Device,
-  device,
-  type DeviceOptions,
-  withDevice,
-  type WithDeviceOptions,
-} from "./testing/device.ts";
+export { type Device, device } from "./testing/device.ts";
+export type { DeviceOptions } from "./testing/device_source.ts";
+export { withDevice, type WithDeviceOptions } from "./testing/with_device.ts";
 export { eventually, type EventuallyOptions } from "./testing/eventually.ts";
 export { withTimeout } from "./testing/with_timeout.ts";
 export { driverHarness } from "./testing/driver_harness.ts";
