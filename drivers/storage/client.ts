@@ -5,12 +5,12 @@
  *
  * @module
  */
-import {
-  DriverClient,
-  type ProgressCallback,
-  type Upload,
-  type UploadOptions,
-} from "../../src/client/driver_client.ts";
+import { DriverClient } from "../../src/client/driver_client.ts";
+import type {
+  ProgressCallback,
+  Upload,
+  UploadOptions,
+} from "../../src/client/resource_transfer.ts";
 import type { JsonValue } from "../../src/driver/value.ts";
 import { DriverError, messageOf } from "../../src/driver/errors.ts";
 import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";

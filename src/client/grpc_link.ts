@@ -27,7 +27,7 @@ import type { Address } from "../transport/address.ts";
 import { fromConnectError } from "../transport/errors.ts";
 import { framesFrom } from "../transport/frames.ts";
 import { readAhead } from "../transport/read_ahead.ts";
-import type { Download, Upload, UploadOptions } from "./driver_client.ts";
+import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
 
 /** A transport to an address (unix socket or h2c URL); it connects on first use. */
 export function transportFor(address: Address): { transport: Transport; close(): void } {

@@ -25,7 +25,8 @@ import {
   FAST_PATH_SIBLING,
   siblingPath,
 } from "../transport/fast/protocol.ts";
-import type { ClientSession, Download, Upload, UploadOptions } from "./driver_client.ts";
+import type { ClientSession } from "./client_session.ts";
+import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
 import type { GrpcLink } from "./grpc_link.ts";
 import { switchedOff } from "../env_switch.ts";
 
