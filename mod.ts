@@ -20,10 +20,10 @@
  */
 import {
   connect as connectWith,
-  type Connected,
   type ConnectOptions,
   env as envWith,
 } from "./src/client/connect.ts";
+import type { Connected } from "./src/client/connected.ts";
 import { lease as leaseWith, type LeaseOptions } from "./src/client/lease.ts";
 import type {
   CompositeClient,

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { connect, type Connected } from "../src/client/connect.ts";
+import { connect } from "../src/client/connect.ts";
+import type { Connected } from "../src/client/connected.ts";
 import type { CompositeClient, DriverClient } from "../src/client/driver_client.ts";
 import { registry } from "../drivers/registry.ts";
 import type { Console } from "../drivers/serial/console.ts";

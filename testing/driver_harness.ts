@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { clientTree, type Connected } from "../src/client/connect.ts";
+import { clientTree, type Connected } from "../src/client/connected.ts";
 import type { CompositeClient, DriverClient } from "../src/client/driver_client.ts";
 import { GrpcSession } from "../src/client/session.ts";
 import { exporterConfigFrom } from "../src/config/exporter_config.ts";

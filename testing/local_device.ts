@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { connect, type Connected } from "../src/client/connect.ts";
+import { connect } from "../src/client/connect.ts";
+import type { Connected } from "../src/client/connected.ts";
 import type { CompositeClient, DriverClient } from "../src/client/driver_client.ts";
 import { type ExporterConfig, loadExporterConfig } from "../src/config/exporter_config.ts";
 import { serveLocal } from "../src/exporter/local.ts";
