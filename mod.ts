@@ -24,7 +24,8 @@ import {
   env as envWith,
 } from "./src/client/connect.ts";
 import type { Connected } from "./src/client/connected.ts";
-import { lease as leaseWith, type LeaseOptions } from "./src/client/lease.ts";
+import { lease as leaseWith } from "./src/client/lease.ts";
+import type { LeaseOptions } from "./src/client/lease_acquire.ts";
 import type {
   CompositeClient,
   DriverClient,

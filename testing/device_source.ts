@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { acquire, type HeldLease } from "../src/client/lease.ts";
+import { acquire, type HeldLease } from "../src/client/lease_acquire.ts";
 import { resolveClientConfig } from "../src/config/client_config.ts";
 import { loadExporterConfig } from "../src/config/exporter_config.ts";
 import { FailedPreconditionError } from "../src/driver/errors.ts";

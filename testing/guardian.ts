@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { HeldLease } from "../src/client/lease.ts";
+import type { HeldLease } from "../src/client/lease_acquire.ts";
 
 /**
  * Starts the guardian of a board: if this process dies without giving the

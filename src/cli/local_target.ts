@@ -84,7 +84,7 @@ export async function resolveTarget(options: {
   const client = await resolveClientConfig(options.clientConfig);
   const leaseName = options.lease ?? Deno.env.get("JMP_LEASE");
   if (client && leaseName) {
-    const { acquire } = await import("../client/lease.ts");
+    const { acquire } = await import("../client/lease_acquire.ts");
     const held = await acquire({ clientConfig: client, leaseName, timeoutMs: 0 });
     return { host: held.tunnel.host, origin: `lease ${leaseName}`, close: held.close };
   }
