@@ -7,8 +7,8 @@
  * status, reset) gRPC. An exporter that does not offer the channel, or
  * whose channel does not open, gets gRPC for everything, without a word.
  *
- * The gRPC stack (`grpc_link.ts`) loads on first use, so a session on the
- * fast channel starts without HTTP/2 or protobuf.
+ * The gRPC stack (`grpc_link.ts`, `grpc_transport.ts`) loads on first use,
+ * so a session on the fast channel starts without HTTP/2 or protobuf.
  *
  * @module
  */
@@ -207,20 +207,23 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
   /** The gRPC half, loaded and connected on first use. */
   #grpc(): Promise<GrpcLink> {
     return this.#link ??= (async () => {
-      const module = await import("./grpc_link.ts");
+      const [transports, { GrpcLink }] = await Promise.all([
+        import("./grpc_transport.ts"),
+        import("./grpc_link.ts"),
+      ]);
       const source = this.#source;
       let transport: Transport;
       if (source.kind === "address") {
-        const made = module.transportFor(source.address);
+        const made = transports.transportFor(source.address);
         transport = made.transport;
         this.#closeTransport = made.close;
       } else if (source.kind === "routes") {
-        transport = module.inMemoryTransport(source.routes);
+        transport = transports.inMemoryTransport(source.routes);
       } else {
         transport = source.transport;
       }
       if (this.#closed) this.#closeTransport?.();
-      return new module.GrpcLink(transport, this.#calls.signal);
+      return new GrpcLink(transport, this.#calls.signal);
     })();
   }
 
