@@ -9,7 +9,8 @@
 import { FailedPreconditionError } from "../driver/errors.ts";
 import { clientTree, type Connected } from "./connected.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
-import { GrpcSession, type SessionOptions } from "./session.ts";
+import type { SessionOptions } from "./fast_path_choice.ts";
+import { GrpcSession } from "./session.ts";
 import type { ClientRegistry } from "./tree.ts";
 
 /**

@@ -18,68 +18,23 @@ import type { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import type { JsonValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import { type Address, parseAddress } from "../transport/address.ts";
-import { FastChannel, type FastTarget } from "../transport/fast/client.ts";
-import {
-  type ExporterReport,
-  FAST_PATH_LABEL,
-  FAST_PATH_SIBLING,
-  siblingPath,
-} from "../transport/fast/protocol.ts";
+import { FastChannel } from "../transport/fast/client.ts";
+import { type ExporterReport, siblingPath } from "../transport/fast/protocol.ts";
 import type { ClientSession } from "./client_session.ts";
-import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
+import {
+  fastPathWanted,
+  isSocket,
+  offersFastPath,
+  type SessionOptions,
+} from "./fast_path_choice.ts";
 import type { GrpcLink } from "./grpc_link.ts";
-import { switchedOff } from "../env_switch.ts";
-
-/** Options of `GrpcSession.open` and `connect`. */
-export interface SessionOptions {
-  /**
-   * Use the exporter's fast local channel when it offers one (default true;
-   * `JMP_FAST_PATH=off` in the environment turns it off too).
-   */
-  fastPath?: boolean;
-  /**
-   * Where to open the fast channel instead of the socket's sibling `P.fast`:
-   * a lease opens it straight through the router, skipping its tunnel.
-   */
-  fastTarget?: FastTarget;
-}
-
-function fastPathWanted(options: SessionOptions): boolean {
-  return options.fastPath !== false && !switchedOff("JMP_FAST_PATH");
-}
-
-function offersFastPath(report: ExporterReport | undefined): boolean {
-  return report?.labels?.[FAST_PATH_LABEL] === FAST_PATH_SIBLING;
-}
-
-/** True when `path` is the socket the channel says it sits beside (not a replaced one). */
-async function isSocket(path: string, fast: FastChannel): Promise<boolean> {
-  const socket = fast.exporter.socket;
-  if (!socket) return false;
-  try {
-    const info = await Deno.stat(path);
-    return info.dev === socket.dev && info.ino === socket.ino;
-  } catch {
-    return false;
-  }
-}
+import { lazyExporterClient, lazyRouterClient } from "./lazy_grpc_client.ts";
+import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
 
 type TransportSource =
   | { kind: "address"; address: Address }
   | { kind: "routes"; routes: (router: ConnectRouter) => void }
   | { kind: "transport"; transport: Transport };
-
-/** Method kinds of the two gRPC services, for the clients handed out before the stack loads. */
-const exporterMethods = {
-  getReport: "unary",
-  driverCall: "unary",
-  streamingDriverCall: "stream",
-  logStream: "stream",
-  reset: "unary",
-  getStatus: "unary",
-  endSession: "unary",
-} as const;
-const routerMethods = { stream: "stream" } as const;
 
 /** A live connection to an exporter. */
 export class GrpcSession implements ClientSession, AsyncDisposable {
@@ -229,29 +184,15 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
 
   /** ExporterService over gRPC (LogStream, GetStatus, Reset...); usable at once. */
   get exporter(): Client<typeof ExporterService> {
-    return this.#exporter ??= this.#lazyClient(exporterMethods, (link) => link.exporter);
+    return this.#exporter ??= lazyExporterClient(() => this.#grpc());
   }
   #exporter?: Client<typeof ExporterService>;
 
   /** RouterService over gRPC (the inner byte-stream calls). */
   get router(): Client<typeof RouterService> {
-    return this.#router ??= this.#lazyClient(routerMethods, (link) => link.router);
+    return this.#router ??= lazyRouterClient(() => this.#grpc());
   }
   #router?: Client<typeof RouterService>;
-
-  /** A client whose methods load the gRPC half on their first call. */
-  // deno-lint-ignore no-explicit-any
-  #lazyClient<C>(methods: Record<string, "unary" | "stream">, pick: (link: GrpcLink) => any): C {
-    const client: Record<string, unknown> = {};
-    for (const [name, kind] of Object.entries(methods)) {
-      client[name] = kind === "unary"
-        ? async (...args: unknown[]) => pick(await this.#grpc())[name](...args)
-        : async function* (this: GrpcSession, ...args: unknown[]) {
-          yield* pick(await this.#grpc())[name](...args);
-        }.bind(this);
-    }
-    return client as C;
-  }
 
   async call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
     const fast = await this.#fastChannel();
