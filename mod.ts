@@ -20,11 +20,12 @@
  */
 import {
   connect as connectWith,
-  type Connected,
   type ConnectOptions,
   env as envWith,
 } from "./src/client/connect.ts";
-import { lease as leaseWith, type LeaseOptions } from "./src/client/lease.ts";
+import type { Connected } from "./src/client/connected.ts";
+import { lease as leaseWith } from "./src/client/lease.ts";
+import type { LeaseOptions } from "./src/client/lease_acquire.ts";
 import type {
   CompositeClient,
   DriverClient,
@@ -40,12 +41,8 @@ import type { Registry } from "./src/driver/registry.ts";
 import { registry } from "./drivers/registry.ts";
 
 export type { Connected, ConnectOptions, LeaseOptions, LocalExporter, LocalOptions };
-export {
-  CompositeClient,
-  DriverClient,
-  type Upload,
-  type UploadOptions,
-} from "./src/client/driver_client.ts";
+export { CompositeClient, DriverClient } from "./src/client/driver_client.ts";
+export type { Upload, UploadOptions } from "./src/client/resource_transfer.ts";
 export type {
   CliOutput,
   CommandArgument,
@@ -54,7 +51,7 @@ export type {
   CommandResult,
   DriverCommand,
 } from "./src/client/commands.ts";
-export { parseNumberOption } from "./src/client/commands.ts";
+export { parseNumberOption } from "./src/client/command_values.ts";
 export { Composite, Driver, type DriverContext, type ResourceHandle } from "./src/driver/driver.ts";
 export { byteStream, streaming, unary } from "./src/driver/exports.ts";
 export { type Duplex, duplexPair, readAll } from "./src/driver/stream.ts";

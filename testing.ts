@@ -25,12 +25,10 @@
  * ```
  * @module
  */
-export {
-  type Device,
-  device,
-  type DeviceOptions,
-  withDevice,
-  type WithDeviceOptions,
-} from "./testing/device.ts";
-export { eventually, type EventuallyOptions, withTimeout } from "./testing/timing.ts";
-export { driverHarness, type LocalDevice, localDevice } from "./testing/harness.ts";
+export { type Device, device } from "./testing/device.ts";
+export type { DeviceOptions } from "./testing/device_source.ts";
+export { withDevice, type WithDeviceOptions } from "./testing/with_device.ts";
+export { eventually, type EventuallyOptions } from "./testing/eventually.ts";
+export { withTimeout } from "./testing/with_timeout.ts";
+export { driverHarness } from "./testing/driver_harness.ts";
+export { type LocalDevice, localDevice } from "./testing/local_device.ts";

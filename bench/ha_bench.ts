@@ -7,7 +7,8 @@
  * Needs the `etcd` binary (Debian's etcd-server).
  */
 import { ControllerClient } from "../src/client/controller_client.ts";
-import { leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
+import { leaseCondition, leaseShortName } from "../src/client/lease_status.ts";
+import { waitForLease } from "../src/client/lease_wait.ts";
 import type { Controller } from "../src/controller/controller.ts";
 import { EtcdCoordination } from "../src/controller/etcd_coordination.ts";
 import { startController } from "../src/controller/server.ts";

@@ -5,7 +5,7 @@
  * (Ready on return when a board is free) and releases it.
  */
 import { ControllerClient } from "../src/client/controller_client.ts";
-import { leaseCondition, leaseShortName } from "../src/client/lease.ts";
+import { leaseCondition, leaseShortName } from "../src/client/lease_status.ts";
 import { registerExporters, startLab } from "./_lab.ts";
 
 /** A controller with `count` online exporters registered in-process (no process per exporter). */

@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { Lab } from "./_fixtures/lab.ts";
 import { exampleSuiteArgs, ROOT, runEntry } from "./_fixtures/run.ts";
-import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
+import { acquire } from "../src/client/lease_acquire.ts";
+import { leaseCondition, leaseShortName } from "../src/client/lease_status.ts";
+import { waitForLease } from "../src/client/lease_wait.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import type { DriverError } from "../src/driver/errors.ts";
 import { connect, lease } from "../mod.ts";

@@ -17,7 +17,7 @@ import { Lab } from "./_fixtures/lab.ts";
 import { device, eventually, withDevice, withTimeout } from "../testing.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
 import { DriverTimeoutError, FailedPreconditionError } from "../src/driver/errors.ts";
-import { leaseCondition } from "../src/client/lease.ts";
+import { leaseCondition } from "../src/client/lease_status.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -6,14 +6,13 @@
  * @module
  */
 import { DriverClient } from "../../src/client/driver_client.ts";
+import type { CliOutput, DriverCommand } from "../../src/client/commands.ts";
 import {
-  type CliOutput,
-  type DriverCommand,
   listArg,
   parseNumberOption,
   stringArg,
   stringOption,
-} from "../../src/client/commands.ts";
+} from "../../src/client/command_values.ts";
 import { messageOf } from "../../src/driver/errors.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { TRANSPORT_LABEL } from "./driver.ts";

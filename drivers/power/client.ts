@@ -5,7 +5,8 @@
  * @module
  */
 import { DriverClient } from "../../src/client/driver_client.ts";
-import { type DriverCommand, parseNumberOption, stringOption } from "../../src/client/commands.ts";
+import type { DriverCommand } from "../../src/client/commands.ts";
+import { parseNumberOption, stringOption } from "../../src/client/command_values.ts";
 import type { PowerReading } from "./reading.ts";
 
 export type { PowerReading } from "./reading.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Command } from "commander";
-import type { ClientSession } from "../../src/client/driver_client.ts";
+import type { ClientSession } from "../../src/client/client_session.ts";
 import type { CliOutput } from "../../src/client/commands.ts";
 import { addCommand } from "../../src/cli/driver_commands.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";

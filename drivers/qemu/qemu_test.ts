@@ -1,4 +1,4 @@
-import { eventually } from "../../testing/timing.ts";
+import { eventually } from "../../testing/eventually.ts";
 /**
  * The QEMU board against a real qemu-system-x86_64 and the test guest built
  * by scripts/build_test_guest.sh. Without them the boot tests are skipped

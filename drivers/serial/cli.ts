@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type DriverCommand, parseNumberOption, stringOption } from "../../src/client/commands.ts";
+import type { DriverCommand } from "../../src/client/commands.ts";
+import { parseNumberOption, stringOption } from "../../src/client/command_values.ts";
 import { type Duplex, writeAll } from "../../src/driver/stream.ts";
 import { pipeConsole } from "./pipe.ts";
 import { attachTerminal } from "./terminal.ts";

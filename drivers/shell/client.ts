@@ -6,7 +6,8 @@
  * @module
  */
 import { DriverClient } from "../../src/client/driver_client.ts";
-import { type DriverCommand, listArg, listOption } from "../../src/client/commands.ts";
+import type { DriverCommand } from "../../src/client/commands.ts";
+import { listArg, listOption } from "../../src/client/command_values.ts";
 import { writeAll } from "../../src/driver/stream.ts";
 
 /** One piece of a method's output; the last one has the exit status. */

@@ -5,12 +5,9 @@
  *
  * @module
  */
-import { type DriverCommand, stringArg, stringOption } from "../../src/client/commands.ts";
-import {
-  formatResult,
-  type ProgressCallback,
-  type UploadOptions,
-} from "../../src/client/driver_client.ts";
+import type { DriverCommand } from "../../src/client/commands.ts";
+import { formatResult, stringArg, stringOption } from "../../src/client/command_values.ts";
+import type { ProgressCallback, UploadOptions } from "../../src/client/resource_transfer.ts";
 import { ProgressBar } from "../../src/client/progress.ts";
 import type { JsonValue } from "../../src/driver/value.ts";
 import { checkEncoding } from "../../src/compression.ts";

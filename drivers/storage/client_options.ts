@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ProgressCallback, UploadOptions } from "../../src/client/driver_client.ts";
+import type { ProgressCallback, UploadOptions } from "../../src/client/resource_transfer.ts";
 
 /** Options of `write()`. */
 export interface WriteOptions {

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
-import type { ProgressCallback } from "../../src/client/driver_client.ts";
+import type { ProgressCallback } from "../../src/client/resource_transfer.ts";
 import { DriverError, messageOf } from "../../src/driver/errors.ts";
 import { writeAll } from "../../src/driver/stream.ts";
 

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { DriverClient, Upload } from "../../src/client/driver_client.ts";
+import type { DriverClient } from "../../src/client/driver_client.ts";
+import type { Upload } from "../../src/client/resource_transfer.ts";
 import { DriverError, messageOf } from "../../src/driver/errors.ts";
 import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";
 import type { WriteOptions } from "./client_options.ts";

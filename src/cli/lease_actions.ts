@@ -14,13 +14,8 @@ import { resolveClientConfig } from "../config/client_config.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import { ControllerClient } from "../client/controller_client.ts";
 import { formatDuration, parseDuration } from "../client/duration.ts";
-import {
-  formatEta,
-  leaseCondition,
-  leaseShortName,
-  queueStatus,
-  waitForLease,
-} from "../client/lease.ts";
+import { formatEta, leaseCondition, leaseShortName, queueStatus } from "../client/lease_status.ts";
+import { waitForLease } from "../client/lease_wait.ts";
 import { parseSelector } from "../controller/selector.ts";
 import { controllerUrl } from "../transport/controller_transport.ts";
 import { printList } from "./output.ts";

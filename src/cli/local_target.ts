@@ -91,7 +91,7 @@ export async function resolveTarget(options: {
         `Lease "${leaseName}" needs a client config: give --client-config FILE, set JMP_CLIENT_CONFIG, or import one (jumpstarter config client import FILE --use)`,
       );
     }
-    const { acquire } = await import("../client/lease.ts");
+    const { acquire } = await import("../client/lease_acquire.ts");
     const held = await acquire({ clientConfig: client, leaseName, timeoutMs: 0 });
     return { host: held.tunnel.host, origin: `lease ${leaseName}`, close: held.close };
   }

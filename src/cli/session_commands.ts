@@ -118,7 +118,7 @@ async function runInSession(
     }
     // Loaded here: local sessions and --help do not need the controller client.
     const [{ acquire }, { parseDuration }, { parseSelector }, { waitPrinter }] = await Promise.all([
-      import("../client/lease.ts"),
+      import("../client/lease_acquire.ts"),
       import("../client/duration.ts"),
       import("../controller/selector.ts"),
       import("./lease_actions.ts"),

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import type { DriverReport } from "../driver/tree.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
+import { clientTree, type Connected } from "./connected.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
-import { GrpcSession, type SessionOptions } from "./session.ts";
-import type { ExporterReport } from "../transport/fast/protocol.ts";
-import { buildClientTree, type ClientRegistry } from "./tree.ts";
+import type { SessionOptions } from "./fast_path_choice.ts";
+import { GrpcSession } from "./session.ts";
+import type { ClientRegistry } from "./tree.ts";
 
 /**
  * How to connect: the session's options and the client classes to build the tree from.
@@ -37,33 +37,6 @@ export interface ConnectOptions extends SessionOptions {
 }
 
 /**
- * A root client that owns its connection: `await using` closes it.
- *
- * @example
- * ```ts
- * import {
- *   connect,
- *   type Connected,
- *   loadExporterConfig,
- *   serveLocal,
- *   type VirtualBoard,
- * } from "@jumpstarter/jumpstarter";
- * import assert from "node:assert/strict";
- *
- * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
- * const dut: Connected<VirtualBoard> = await connect<VirtualBoard>(exporter.socketPath);
- * assert.equal(dut.exporter.motd, "A simulated board with power, a serial console and storage");
- * await dut.close();
- * ```
- */
-export type Connected<T extends DriverClient = CompositeClient> = T & AsyncDisposable & {
-  /** Closes the connection and every open stream. */
-  close(): Promise<void>;
-  /** Exporter-level facts from GetReport. */
-  exporter: { uuid: string; labels: Record<string, string>; motd: string };
-};
-
-/**
  * Connects to an exporter at `host` (socket path, `unix://` URL or
  * `http://host:port`) and returns the root of its driver tree. A local
  * exporter of this project also offers its fast channel, which is used for
@@ -84,28 +57,6 @@ export async function connect<T extends DriverClient = CompositeClient>(
   { registry, ...options }: ConnectOptions,
 ): Promise<Connected<T>> {
   return clientTree<T>(await GrpcSession.open(host, options), registry);
-}
-
-/** The root client over an opened session (also used by the in-memory harness). */
-export function clientTree<T extends DriverClient = CompositeClient>(
-  { session, report }: { session: GrpcSession; report: ExporterReport },
-  registry: ClientRegistry,
-): Connected<T> {
-  const reports: DriverReport[] = report.reports.map((r) => ({
-    uuid: r.uuid,
-    parentUuid: r.parentUuid || undefined,
-    labels: r.labels,
-    description: r.description,
-    methodsDescription: r.methodsDescription,
-  }));
-  const root = buildClientTree(session, reports, registry) as Connected<T>;
-  const close = () => session.close();
-  Object.defineProperties(root, {
-    close: { value: close, configurable: true, writable: true },
-    [Symbol.asyncDispose]: { value: close, configurable: true, writable: true },
-    exporter: { value: { uuid: report.uuid, labels: report.labels, motd: report.motd } },
-  });
-  return root;
 }
 
 /**

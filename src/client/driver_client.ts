@@ -9,100 +9,10 @@ import type { JsonValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import type { DriverReport } from "../driver/tree.ts";
 import { NAME_LABEL } from "../driver/tree.ts";
+import type { ClientSession } from "./client_session.ts";
 import type { DriverCommand } from "./commands.ts";
-
-export type { CliOutput } from "./commands.ts";
-import type { ResourceHandle } from "../driver/driver.ts";
-
-/** Progress of an upload, called as bytes leave the client. */
-export type ProgressCallback = (sent: number, total: number | undefined) => void;
-
-/**
- * Options for a resource upload.
- *
- * @example
- * ```ts
- * import {
- *   connect,
- *   loadExporterConfig,
- *   serveLocal,
- *   type UploadOptions,
- *   type VirtualBoard,
- * } from "@jumpstarter/jumpstarter";
- *
- * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
- * await using dut = await connect<VirtualBoard>(exporter.socketPath);
- * const image = new Uint8Array(64 * 1024);
- * const options: UploadOptions = {
- *   size: image.byteLength,
- *   onProgress: (sent, total) => console.log(`${sent}/${total} bytes`),
- * };
- * const upload = await dut.storage.upload(ReadableStream.from([image]), options);
- * await dut.storage.call("flash", upload.handle);
- * await upload.done;
- * ```
- */
-export interface UploadOptions {
-  /** Total size in bytes, for progress. */
-  size?: number;
-  /** Content encoding the exporter decompresses (`gzip`, `xz`, `bz2`, `zstd`). */
-  encoding?: "gzip" | "xz" | "bz2" | "zstd" | null;
-  onProgress?: ProgressCallback;
-}
-
-/**
- * A running upload: pass `handle` to a driver method while `done` settles.
- *
- * @example
- * ```ts
- * import {
- *   connect,
- *   loadExporterConfig,
- *   serveLocal,
- *   type Upload,
- *   type VirtualBoard,
- * } from "@jumpstarter/jumpstarter";
- * import assert from "node:assert/strict";
- *
- * await using exporter = await serveLocal(await loadExporterConfig("examples/virtual-board.yaml"));
- * await using dut = await connect<VirtualBoard>(exporter.socketPath);
- * const upload: Upload = await dut.storage.upload(ReadableStream.from([new Uint8Array(4096)]));
- * const { size } = await dut.storage.call<{ size: number }>("write", upload.handle);
- * assert.equal(size, 4096);
- * assert.equal(await upload.done, 4096); // bytes sent
- * ```
- */
-export interface Upload {
-  handle: ResourceHandle;
-  /** Resolves when every byte was sent and the exporter closed the stream. */
-  done: Promise<number>;
-}
-
-/** A running download: pass `handle` to a driver method and read `readable`. */
-export interface Download {
-  handle: ResourceHandle;
-  /** The bytes the driver writes through the handle; ends when the driver is done. */
-  readable: ReadableStream<Uint8Array>;
-}
-
-/** What a driver client needs from a connection to an exporter. */
-export interface ClientSession {
-  call(uuid: string, method: string, args: unknown[]): Promise<JsonValue>;
-  streamingCall(
-    uuid: string,
-    method: string,
-    args: unknown[],
-    signal?: AbortSignal,
-  ): AsyncIterable<JsonValue>;
-  openStream(uuid: string, method: string): Promise<Duplex>;
-  upload(
-    uuid: string,
-    source: ReadableStream<Uint8Array>,
-    options?: UploadOptions,
-  ): Promise<Upload>;
-  /** Opens a resource the driver writes into (sessions without downloads omit it). */
-  download?(uuid: string): Promise<Download>;
-}
+import { formatResult, parseCliArg } from "./command_values.ts";
+import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
 
 /** A client class as the registry holds it. */
 export interface DriverClientClass {
@@ -219,20 +129,6 @@ export class DriverClient {
       },
     }));
   }
-}
-
-/** Parses one CLI argument: JSON when it parses, else the plain string. */
-export function parseCliArg(text: string): JsonValue {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Formats a call result for the terminal. */
-export function formatResult(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value, null, 2);
 }
 
 /**

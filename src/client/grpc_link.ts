@@ -7,51 +7,18 @@
  *
  * @module
  */
-import * as net from "node:net";
-import {
-  type Client,
-  type ConnectRouter,
-  createClient,
-  createRouterTransport,
-  type Transport,
-} from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { ExporterService, type GetReportResponse } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
-import { FrameType, RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
+import { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import { decodeValue, fromJsonValue, type JsonValue } from "../driver/value.ts";
 import { argsValue } from "../driver/json_value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import type { ResourceHandle } from "../driver/driver.ts";
 import { UnavailableError } from "../driver/errors.ts";
-import type { Address } from "../transport/address.ts";
 import { fromConnectError } from "../transport/errors.ts";
-import { framesFrom } from "../transport/frames.ts";
 import { readAhead } from "../transport/read_ahead.ts";
-import type { Download, Upload, UploadOptions } from "./driver_client.ts";
-
-/** A transport to an address (unix socket or h2c URL); it connects on first use. */
-export function transportFor(address: Address): { transport: Transport; close(): void } {
-  const baseUrl = address.kind === "unix" ? "http://localhost" : address.url;
-  const options = address.kind === "unix"
-    ? { createConnection: () => net.connect(address.path) }
-    : {};
-  const manager = new Http2SessionManager(
-    baseUrl,
-    { idleConnectionTimeoutMs: 2 ** 31 - 1 },
-    options,
-  );
-  const transport = createGrpcTransport({
-    baseUrl,
-    sessionManager: manager,
-    readMaxBytes: 16 * 1024 * 1024,
-  });
-  return { transport, close: () => manager.abort() };
-}
-
-/** A transport served in memory by `routes` (unit tests of drivers). */
-export function inMemoryTransport(routes: (router: ConnectRouter) => void): Transport {
-  return createRouterTransport(routes);
-}
+import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
+import { routerStreamDuplex } from "./router_stream_duplex.ts";
 
 /** ExporterService and RouterService clients over one transport, with the session's calls signal. */
 export class GrpcLink {
@@ -194,108 +161,8 @@ export class GrpcLink {
     return { handle, readable: duplex.readable };
   }
 
-  /**
-   * One RouterService.Stream call as a Duplex (PING frames skipped, GOAWAY = EOF);
-   * `opened` settles when the exporter's first frame arrives or the call fails first.
-   */
+  /** One RouterService.Stream call on this link, cancelled with the session's calls. */
   #bidi(request: string, onHeader: ((headers: Headers) => void) | undefined) {
-    const cancel = new AbortController();
-    let accepted!: () => void;
-    let refused!: (error: unknown) => void;
-    const opened = new Promise<void>((resolve, reject) => {
-      accepted = resolve;
-      refused = reject;
-    });
-    opened.catch(() => {});
-    let grace: ReturnType<typeof setTimeout> | undefined;
-    // Our exporter sends a PING frame as soon as the driver accepted the stream.
-    const accept = () => {
-      clearTimeout(grace);
-      accepted();
-    };
-    const refuse = (error: unknown) => {
-      clearTimeout(grace);
-      refused(error);
-    };
-    const signal = AbortSignal.any([cancel.signal, this.signal]);
-    const outgoing = new TransformStream<Uint8Array, Uint8Array>(
-      undefined,
-      new CountQueuingStrategy({ highWaterMark: 4 }),
-    );
-    // Once the exporter has ended the call nobody reads what we send: cancelling our
-    // reader then fails pending writes instead of leaving them blocked forever.
-    const sending = outgoing.readable.getReader();
-    const stopSending = () =>
-      void sending.cancel(new UnavailableError("The exporter ended the stream")).catch(() => {});
-    signal.addEventListener("abort", stopSending, { once: true });
-    const requestSide = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { value, done } = await sending.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel: (reason) => sending.cancel(reason),
-    }, { highWaterMark: 0 });
-    const ended = async () => {
-      try {
-        while (!(await responses.next()).done) { /* drain until the call ends */ }
-      } catch {
-        // Ended with an error: the same outcome for the sending side.
-      }
-      stopSending();
-    };
-    const responses = this.router.stream(framesFrom(requestSide), {
-      headers: { request },
-      signal,
-      onHeader: (headers) => {
-        onHeader?.(headers);
-        // An exporter that sends no first frame is taken as accepted after a short grace.
-        grace ??= setTimeout(accept, 200);
-      },
-    })[Symbol.asyncIterator]();
-    const readable = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          while (true) {
-            const next = await responses.next();
-            accept();
-            if (next.done) {
-              stopSending();
-              controller.close();
-              return;
-            }
-            if (next.value.frameType === FrameType.GOAWAY) {
-              controller.close();
-              void ended();
-              return;
-            }
-            if (next.value.frameType === FrameType.RST_STREAM) {
-              stopSending();
-              controller.error(new UnavailableError("The exporter reset the stream"));
-              return;
-            }
-            if (next.value.frameType === FrameType.DATA && next.value.payload.byteLength > 0) {
-              controller.enqueue(next.value.payload);
-              return;
-            }
-          }
-        } catch (error) {
-          const reason = signal.aborted
-            ? new UnavailableError("Stream closed")
-            : fromConnectError(error);
-          refuse(reason);
-          stopSending();
-          controller.error(reason);
-        }
-      },
-      cancel() {
-        cancel.abort();
-      },
-    }, new CountQueuingStrategy({ highWaterMark: 4 }));
-    return {
-      duplex: { readable, writable: outgoing.writable },
-      opened,
-      abort: () => cancel.abort(),
-    };
+    return routerStreamDuplex(this.router, this.signal, request, onHeader);
   }
 }

@@ -7,8 +7,8 @@
  * status, reset) gRPC. An exporter that does not offer the channel, or
  * whose channel does not open, gets gRPC for everything, without a word.
  *
- * The gRPC stack (`grpc_link.ts`) loads on first use, so a session on the
- * fast channel starts without HTTP/2 or protobuf.
+ * The gRPC stack (`grpc_link.ts`, `grpc_transport.ts`) loads on first use,
+ * so a session on the fast channel starts without HTTP/2 or protobuf.
  *
  * @module
  */
@@ -18,67 +18,23 @@ import type { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import type { JsonValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import { type Address, parseAddress } from "../transport/address.ts";
-import { FastChannel, type FastTarget } from "../transport/fast/client.ts";
+import { FastChannel } from "../transport/fast/client.ts";
+import { type ExporterReport, siblingPath } from "../transport/fast/protocol.ts";
+import type { ClientSession } from "./client_session.ts";
 import {
-  type ExporterReport,
-  FAST_PATH_LABEL,
-  FAST_PATH_SIBLING,
-  siblingPath,
-} from "../transport/fast/protocol.ts";
-import type { ClientSession, Download, Upload, UploadOptions } from "./driver_client.ts";
+  fastPathWanted,
+  isSocket,
+  offersFastPath,
+  type SessionOptions,
+} from "./fast_path_choice.ts";
 import type { GrpcLink } from "./grpc_link.ts";
-import { switchedOff } from "../env_switch.ts";
-
-/** Options of `GrpcSession.open` and `connect`. */
-export interface SessionOptions {
-  /**
-   * Use the exporter's fast local channel when it offers one (default true;
-   * `JMP_FAST_PATH=off` in the environment turns it off too).
-   */
-  fastPath?: boolean;
-  /**
-   * Where to open the fast channel instead of the socket's sibling `P.fast`:
-   * a lease opens it straight through the router, skipping its tunnel.
-   */
-  fastTarget?: FastTarget;
-}
-
-function fastPathWanted(options: SessionOptions): boolean {
-  return options.fastPath !== false && !switchedOff("JMP_FAST_PATH");
-}
-
-function offersFastPath(report: ExporterReport | undefined): boolean {
-  return report?.labels?.[FAST_PATH_LABEL] === FAST_PATH_SIBLING;
-}
-
-/** True when `path` is the socket the channel says it sits beside (not a replaced one). */
-async function isSocket(path: string, fast: FastChannel): Promise<boolean> {
-  const socket = fast.exporter.socket;
-  if (!socket) return false;
-  try {
-    const info = await Deno.stat(path);
-    return info.dev === socket.dev && info.ino === socket.ino;
-  } catch {
-    return false;
-  }
-}
+import { lazyExporterClient, lazyRouterClient } from "./lazy_grpc_client.ts";
+import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
 
 type TransportSource =
   | { kind: "address"; address: Address }
   | { kind: "routes"; routes: (router: ConnectRouter) => void }
   | { kind: "transport"; transport: Transport };
-
-/** Method kinds of the two gRPC services, for the clients handed out before the stack loads. */
-const exporterMethods = {
-  getReport: "unary",
-  driverCall: "unary",
-  streamingDriverCall: "stream",
-  logStream: "stream",
-  reset: "unary",
-  getStatus: "unary",
-  endSession: "unary",
-} as const;
-const routerMethods = { stream: "stream" } as const;
 
 /** A live connection to an exporter. */
 export class GrpcSession implements ClientSession, AsyncDisposable {
@@ -206,48 +162,37 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
   /** The gRPC half, loaded and connected on first use. */
   #grpc(): Promise<GrpcLink> {
     return this.#link ??= (async () => {
-      const module = await import("./grpc_link.ts");
+      const [transports, { GrpcLink }] = await Promise.all([
+        import("./grpc_transport.ts"),
+        import("./grpc_link.ts"),
+      ]);
       const source = this.#source;
       let transport: Transport;
       if (source.kind === "address") {
-        const made = module.transportFor(source.address);
+        const made = transports.transportFor(source.address);
         transport = made.transport;
         this.#closeTransport = made.close;
       } else if (source.kind === "routes") {
-        transport = module.inMemoryTransport(source.routes);
+        transport = transports.inMemoryTransport(source.routes);
       } else {
         transport = source.transport;
       }
       if (this.#closed) this.#closeTransport?.();
-      return new module.GrpcLink(transport, this.#calls.signal);
+      return new GrpcLink(transport, this.#calls.signal);
     })();
   }
 
   /** ExporterService over gRPC (LogStream, GetStatus, Reset...); usable at once. */
   get exporter(): Client<typeof ExporterService> {
-    return this.#exporter ??= this.#lazyClient(exporterMethods, (link) => link.exporter);
+    return this.#exporter ??= lazyExporterClient(() => this.#grpc());
   }
   #exporter?: Client<typeof ExporterService>;
 
   /** RouterService over gRPC (the inner byte-stream calls). */
   get router(): Client<typeof RouterService> {
-    return this.#router ??= this.#lazyClient(routerMethods, (link) => link.router);
+    return this.#router ??= lazyRouterClient(() => this.#grpc());
   }
   #router?: Client<typeof RouterService>;
-
-  /** A client whose methods load the gRPC half on their first call. */
-  // deno-lint-ignore no-explicit-any
-  #lazyClient<C>(methods: Record<string, "unary" | "stream">, pick: (link: GrpcLink) => any): C {
-    const client: Record<string, unknown> = {};
-    for (const [name, kind] of Object.entries(methods)) {
-      client[name] = kind === "unary"
-        ? async (...args: unknown[]) => pick(await this.#grpc())[name](...args)
-        : async function* (this: GrpcSession, ...args: unknown[]) {
-          yield* pick(await this.#grpc())[name](...args);
-        }.bind(this);
-    }
-    return client as C;
-  }
 
   async call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
     const fast = await this.#fastChannel();

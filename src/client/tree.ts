@@ -6,12 +6,8 @@
  * @module
  */
 import { CLIENT_LABEL, type DriverReport } from "../driver/tree.ts";
-import {
-  type ClientSession,
-  CompositeClient,
-  DriverClient,
-  type DriverClientClass,
-} from "./driver_client.ts";
+import type { ClientSession } from "./client_session.ts";
+import { CompositeClient, DriverClient, type DriverClientClass } from "./driver_client.ts";
 
 /** Where the tree finds the client class for a `jumpstarter.dev/client` label. */
 export interface ClientRegistry {

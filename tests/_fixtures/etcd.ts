@@ -16,7 +16,7 @@
 import { EtcdKv } from "../../src/controller/store/etcd.ts";
 import { freePort } from "./net.ts";
 import { spawnDeno, type Spawned } from "./run.ts";
-import { eventually } from "../../testing/timing.ts";
+import { eventually } from "../../testing/eventually.ts";
 
 /** Path of the etcd binary, or undefined when none is installed. */
 export const etcdBinary: string | undefined = findEtcd();

@@ -6,7 +6,7 @@
 import { EtcdCluster } from "./etcd.ts";
 import { freePort, LabBase, type LabProcess, spawn } from "./lab.ts";
 import { VIRTUAL_BOARD } from "./run.ts";
-import { eventually } from "../../testing/timing.ts";
+import { eventually } from "../../testing/eventually.ts";
 
 export interface Replica {
   id: string;

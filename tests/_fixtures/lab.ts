@@ -7,7 +7,7 @@ import { ROOT, runEntry, spawnDeno, VIRTUAL_BOARD } from "./run.ts";
 import { freePort } from "./net.ts";
 import { loadClientConfig } from "../../src/config/client_config.ts";
 import { ControllerClient } from "../../src/client/controller_client.ts";
-import { eventually } from "../../testing/timing.ts";
+import { eventually } from "../../testing/eventually.ts";
 
 export { freePort };
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
+import type { CommandInput } from "./commands.ts";
 import {
-  type CommandInput,
   listArg,
   listOption,
   parseNumberOption,
   stringArg,
   stringOption,
-} from "./commands.ts";
+} from "./command_values.ts";
 
 const quiet = { out: () => {}, err: () => {}, isTerminal: false };
 

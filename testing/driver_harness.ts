@@ -1,77 +1,18 @@
 /**
- * Serving exporters for tests without a session: a local config on a private
- * socket, or one driver in memory.
+ * One driver served in memory (no socket, no process) and connected through
+ * its real client: `driverHarness(Driver, config)`, to unit-test a new driver.
  *
  * @module
  */
-import { clientTree, connect, type Connected } from "../src/client/connect.ts";
+import { clientTree, type Connected } from "../src/client/connected.ts";
 import type { CompositeClient, DriverClient } from "../src/client/driver_client.ts";
 import { GrpcSession } from "../src/client/session.ts";
-import {
-  type ExporterConfig,
-  exporterConfigFrom,
-  loadExporterConfig,
-} from "../src/config/exporter_config.ts";
+import { exporterConfigFrom } from "../src/config/exporter_config.ts";
 import type { DriverClass } from "../src/driver/driver.ts";
 import { Registry } from "../src/driver/registry.ts";
 import { Exporter } from "../src/exporter/exporter.ts";
-import { serveLocal } from "../src/exporter/local.ts";
 import { exporterRoutes } from "../src/exporter/service.ts";
 import { registry } from "../drivers/registry.ts";
-
-/**
- * A connected device that also stops its exporter when disposed.
- *
- * @example
- * ```ts
- * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
- * import { type LocalDevice, localDevice } from "@jumpstarter/jumpstarter/testing";
- *
- * const dut: LocalDevice<VirtualBoard> = await localDevice("examples/virtual-board.yaml");
- * await dut.power.on();
- * await dut.close(); // closes the connection, then stops the exporter
- * ```
- */
-export type LocalDevice<T extends DriverClient> = Connected<T>;
-
-/**
- * Serves an exporter config (a path or a parsed config) on a private unix
- * socket and connects to it. `await using` closes client and exporter.
- *
- * @example
- * ```ts
- * import type { VirtualBoard } from "@jumpstarter/jumpstarter";
- * import { localDevice } from "@jumpstarter/jumpstarter/testing";
- *
- * await using dut = await localDevice<VirtualBoard>("examples/virtual-board.yaml");
- * await using serial = await dut.serial.open();
- * await dut.power.on();
- * await serial.expect("login: ");
- * ```
- */
-export async function localDevice<T extends DriverClient = CompositeClient>(
-  config: string | ExporterConfig,
-): Promise<LocalDevice<T>> {
-  const parsed = typeof config === "string" ? await loadExporterConfig(config) : config;
-  const local = await serveLocal(parsed, registry);
-  let root: Connected<T>;
-  try {
-    root = await connect<T>(local.host, { registry });
-  } catch (error) {
-    await local.close();
-    throw error;
-  }
-  const closeClient = root.close;
-  const close = async () => {
-    await closeClient();
-    await local.close();
-  };
-  Object.defineProperties(root, {
-    close: { value: close },
-    [Symbol.asyncDispose]: { value: close },
-  });
-  return root;
-}
 
 /**
  * Serves one driver in memory (no socket, no process) under the name `name`

@@ -1,0 +1,96 @@
+/**
+ * Where the device fixture gets its board: the session's (`JUMPSTARTER_HOST`),
+ * a lease from the configured controller, or a local exporter config served
+ * in this process.
+ *
+ * @module
+ */
+import { acquire, type HeldLease } from "../src/client/lease_acquire.ts";
+import { resolveClientConfig } from "../src/config/client_config.ts";
+import { loadExporterConfig } from "../src/config/exporter_config.ts";
+import { FailedPreconditionError } from "../src/driver/errors.ts";
+import { serveLocal } from "../src/exporter/local.ts";
+import { registry } from "../drivers/registry.ts";
+
+/**
+ * Where the fixture gets its board: the session's, if there is one; else a
+ * lease, if a selector or exporter name is given; else `exporterConfig`
+ * served locally.
+ *
+ * @example
+ * ```ts
+ * import { device, type DeviceOptions } from "@jumpstarter/jumpstarter/testing";
+ *
+ * const options: DeviceOptions = {
+ *   exporterConfig: "examples/virtual-board.yaml", // local mode: no session, no lease
+ *   logLines: 100, // exporter log lines kept for failure reports
+ * };
+ * await using dut = await device(options);
+ * await dut.power.on();
+ * ```
+ */
+export interface DeviceOptions {
+  /** Local mode: this exporter config (path or URL), used when there is no session and no lease. */
+  exporterConfig?: string | URL;
+  /** Distributed mode: lease a board matching this selector from the configured controller. */
+  selector?: string;
+  /** Distributed mode: lease this exporter by name. */
+  exporterName?: string;
+  /** Lease duration (default 30m). */
+  duration?: string;
+  /** ClientConfig file (default: JMP_CLIENT_CONFIG, JMP_ENDPOINT+JMP_TOKEN, or the current client). */
+  clientConfig?: string;
+  /** How long to wait for a lease, in ms (default 5 min). */
+  acquireTimeout?: number;
+  /** Exporter log lines kept for failure reports (default 40). */
+  logLines?: number;
+}
+
+/** How a test's board was obtained. */
+export type DeviceOrigin = "session" | "lease" | "local";
+
+/** A board obtained for a test, not yet connected. */
+export interface DeviceSource {
+  /** How the board was obtained. */
+  origin: DeviceOrigin;
+  /** The exporter address the test talks to. */
+  host: string;
+  /** The lease, when leased. */
+  held?: HeldLease;
+  /** Gives the board back: releases the lease or stops the local exporter. */
+  release(): Promise<void>;
+}
+
+/** Obtains the board `options` ask for: the session's, else a lease, else the local config. */
+export async function obtainBoard(options: DeviceOptions): Promise<DeviceSource> {
+  const sessionHost = Deno.env.get("JUMPSTARTER_HOST");
+  const wantsLease = options.selector !== undefined || options.exporterName !== undefined;
+  const client = wantsLease && !sessionHost
+    ? await resolveClientConfig(options.clientConfig)
+    : undefined;
+  if (sessionHost) {
+    return { origin: "session", host: sessionHost, release: () => Promise.resolve() };
+  }
+  if (client) {
+    const held = await acquire({
+      clientConfig: client,
+      selector: options.selector,
+      exporterName: options.exporterName,
+      duration: options.duration ?? "30m",
+      timeoutMs: options.acquireTimeout ?? 300_000,
+    });
+    return { origin: "lease", host: held.tunnel.host, held, release: held.close };
+  }
+  if (options.exporterConfig !== undefined) {
+    const path = options.exporterConfig instanceof URL
+      ? options.exporterConfig.pathname
+      : options.exporterConfig;
+    const local = await serveLocal(await loadExporterConfig(path), registry);
+    return { origin: "local", host: local.host, release: local.close };
+  }
+  throw new FailedPreconditionError(
+    wantsLease
+      ? "No device: a selector was given but no client config is set (JMP_CLIENT_CONFIG, --client-config, or jumpstarter config client import); set one, run inside `jumpstarter shell`, or give exporterConfig for local mode"
+      : "No device: run inside `jumpstarter shell` (JUMPSTARTER_HOST), give a selector with a client config (JMP_CLIENT_CONFIG), or give exporterConfig for local mode",
+  );
+}
