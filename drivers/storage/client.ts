@@ -6,11 +6,6 @@
  * @module
  */
 import { DriverClient } from "../../src/client/driver_client.ts";
-import type {
-  ProgressCallback,
-  Upload,
-  UploadOptions,
-} from "../../src/client/resource_transfer.ts";
 import type { JsonValue } from "../../src/driver/value.ts";
 import type { DriverCommand } from "../../src/client/commands.ts";
 import { storageCommands } from "./cli.ts";
