@@ -68,7 +68,7 @@ export type Device<T extends DriverClient> = Connected<T> & {
 export async function device<T extends DriverClient = CompositeClient>(
   options: DeviceOptions = {},
 ): Promise<Device<T>> {
-  const { origin, host, held, release } = await obtainBoard(options);
+  const { origin, host, held, release, guardian: leaseGuardian } = await obtainBoard(options);
   let root: Connected<T>;
   try {
     root = await connect<T>(host, { registry });
@@ -82,7 +82,8 @@ export async function device<T extends DriverClient = CompositeClient>(
   const stopLogs = new AbortController();
   const following = followLogs(root, logs, options.logLines ?? 40, stopLogs.signal);
   const closeClient = root.close;
-  const guardian = origin === "session" ? undefined : startGuardian(guardianEnv(held, host));
+  const guardian = leaseGuardian ??
+    (origin === "local" ? startGuardian(guardianEnv(undefined, host)) : undefined);
   let closing: Promise<void> | undefined;
   const entry = {
     close: () =>

@@ -6,11 +6,14 @@
  * @module
  */
 import { acquire, type HeldLease } from "../src/client/lease_acquire.ts";
-import { resolveClientConfig } from "../src/config/client_config.ts";
+import { formatQueueLine } from "../src/client/lease_status.ts";
+import { type ClientConfig, resolveClientConfig } from "../src/config/client_config.ts";
 import { loadExporterConfig } from "../src/config/exporter_config.ts";
 import { FailedPreconditionError } from "../src/driver/errors.ts";
 import { serveLocal } from "../src/exporter/local.ts";
 import { registry } from "../drivers/registry.ts";
+import { type Guardian, leaseGuardianEnv, startGuardian } from "./guardian.ts";
+import { closeOnSignal, forgetOnSignal } from "./signal_release.ts";
 
 /**
  * Where the fixture gets its board: the session's, if there is one; else a
@@ -42,6 +45,11 @@ export interface DeviceOptions {
   clientConfig?: string;
   /** How long to wait for a lease, in ms (default 5 min). */
   acquireTimeout?: number;
+  /**
+   * Keep waiting while no exporter matches the selector at all (default: only
+   * when `acquireTimeout` is given; else that fails at once with the reason).
+   */
+  waitForExporter?: boolean;
   /** Exporter log lines kept for failure reports (default 40). */
   logLines?: number;
 }
@@ -59,28 +67,32 @@ export interface DeviceSource {
   held?: HeldLease;
   /** Gives the board back: releases the lease or stops the local exporter. */
   release(): Promise<void>;
+  /** The lease's guardian, started as soon as the lease existed. */
+  guardian?: Guardian;
 }
 
-/** Obtains the board `options` ask for: the session's, else a lease, else the local config. */
+/** True when the run names a lab itself, not only through a stored current client. */
+function labAsked(options: DeviceOptions): boolean {
+  return options.clientConfig !== undefined || !!Deno.env.get("JMP_CLIENT_CONFIG") ||
+    !!Deno.env.get("JMP_ENDPOINT");
+}
+
+/**
+ * Obtains the board `options` ask for: the session's, else a lease, else the
+ * local config. A suite that can run both ways (a selector and an
+ * `exporterConfig`) leases only when the run names a lab (`clientConfig`,
+ * `JMP_CLIENT_CONFIG` or `JMP_ENDPOINT`): a stored current client alone does
+ * not turn it into a leased run.
+ */
 export async function obtainBoard(options: DeviceOptions): Promise<DeviceSource> {
   const sessionHost = Deno.env.get("JUMPSTARTER_HOST");
-  const wantsLease = options.selector !== undefined || options.exporterName !== undefined;
-  const client = wantsLease && !sessionHost
-    ? await resolveClientConfig(options.clientConfig)
-    : undefined;
   if (sessionHost) {
     return { origin: "session", host: sessionHost, release: () => Promise.resolve() };
   }
-  if (client) {
-    const held = await acquire({
-      clientConfig: client,
-      selector: options.selector,
-      exporterName: options.exporterName,
-      duration: options.duration ?? "30m",
-      timeoutMs: options.acquireTimeout ?? 300_000,
-    });
-    return { origin: "lease", host: held.tunnel.host, held, release: held.close };
-  }
+  const wantsLease = options.selector !== undefined || options.exporterName !== undefined;
+  const leases = wantsLease && (options.exporterConfig === undefined || labAsked(options));
+  const client = leases ? await resolveClientConfig(options.clientConfig) : undefined;
+  if (client) return await leaseBoard(options, client);
   if (options.exporterConfig !== undefined) {
     const path = options.exporterConfig instanceof URL
       ? options.exporterConfig.pathname
@@ -93,4 +105,48 @@ export async function obtainBoard(options: DeviceOptions): Promise<DeviceSource>
       ? "No device: a selector was given but no client config is set (JMP_CLIENT_CONFIG, --client-config, or jumpstarter config client import); set one, run inside `jumpstarter shell`, or give exporterConfig for local mode"
       : "No device: run inside `jumpstarter shell` (JUMPSTARTER_HOST), give a selector with a client config (JMP_CLIENT_CONFIG), or give exporterConfig for local mode",
   );
+}
+
+/**
+ * Leases a board, printing where it stands in the queue. A guardian watches
+ * the lease from the moment it exists, and SIGINT or SIGTERM while waiting
+ * releases it: a board is never left taken by a test that is gone.
+ */
+async function leaseBoard(options: DeviceOptions, client: ClientConfig): Promise<DeviceSource> {
+  let guardian: Guardian | undefined;
+  const stop = new AbortController();
+  let acquiring: Promise<HeldLease> | undefined;
+  const pending = {
+    close: async () => {
+      stop.abort(new DOMException("Interrupted while waiting for a board", "AbortError"));
+      await acquiring?.catch(() => {});
+      await guardian?.done();
+    },
+  };
+  closeOnSignal(pending);
+  let last = "";
+  try {
+    acquiring = acquire({
+      clientConfig: client,
+      selector: options.selector,
+      exporterName: options.exporterName,
+      duration: options.duration ?? "30m",
+      timeoutMs: options.acquireTimeout ?? 300_000,
+      // A timeout the test chose is how long it will wait for an exporter to appear.
+      waitForExporter: options.waitForExporter ?? options.acquireTimeout !== undefined,
+      signal: stop.signal,
+      onCreated: (name) => guardian = startGuardian(leaseGuardianEnv(name, client)),
+      onWait: (status) => {
+        const line = formatQueueLine(status);
+        if (line !== last) console.error(last = line);
+      },
+    });
+    const held = await acquiring;
+    return { origin: "lease", host: held.tunnel.host, held, release: held.close, guardian };
+  } catch (error) {
+    await guardian?.done();
+    throw error;
+  } finally {
+    forgetOnSignal(pending);
+  }
 }

@@ -6,13 +6,19 @@
  * @module
  */
 import type { HeldLease } from "../src/client/lease_acquire.ts";
+import type { ClientConfig } from "../src/config/client_config.ts";
+
+/** A running guardian; `done()` tells it the board was given back and waits for it to exit. */
+export interface Guardian {
+  done(): Promise<void>;
+}
 
 /**
  * Starts the guardian of a board: if this process dies without giving the
  * board back (`deno test` exits at once on Ctrl-C, or SIGKILL), the
  * guardian removes the local socket or releases the lease.
  */
-export function startGuardian(env: Record<string, string>): { done(): Promise<void> } {
+export function startGuardian(env: Record<string, string>): Guardian {
   const child = new Deno.Command(Deno.execPath(), {
     // The board's name in the arguments shows in `ps` what each guardian watches.
     args: [
@@ -39,9 +45,13 @@ export function startGuardian(env: Record<string, string>): { done(): Promise<vo
 /** What the guardian needs: the local socket's folder, or the lease and its client identity. */
 export function guardianEnv(held: HeldLease | undefined, host: string): Record<string, string> {
   if (!held) return { GUARD_DIR: host.replace(/^unix:\/\//, "").replace(/\/[^/]*$/, "") };
-  const config = held.controller.config;
+  return leaseGuardianEnv(held.name, held.controller.config);
+}
+
+/** What the guardian of a lease needs: its name and the client identity that may release it. */
+export function leaseGuardianEnv(lease: string, config: ClientConfig): Record<string, string> {
   return {
-    GUARD_LEASE: held.name,
+    GUARD_LEASE: lease,
     JMP_ENDPOINT: config.endpoint,
     JMP_TOKEN: config.token,
     JMP_NAMESPACE: config.metadata.namespace,

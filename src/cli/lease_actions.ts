@@ -14,12 +14,19 @@ import { resolveClientConfig } from "../config/client_config.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import { ControllerClient } from "../client/controller_client.ts";
 import { formatDuration, parseDuration } from "../client/duration.ts";
-import { formatEta, leaseCondition, leaseShortName, queueStatus } from "../client/lease_status.ts";
+import {
+  formatEta,
+  formatQueueLine,
+  leaseCondition,
+  leaseShortName,
+  queueStatus,
+} from "../client/lease_status.ts";
 import { waitForLease } from "../client/lease_wait.ts";
 import { parseSelector } from "../controller/selector.ts";
 import { controllerUrl } from "../transport/controller_transport.ts";
 import { printList } from "./output.ts";
 import { terminal, UsageError } from "./run.ts";
+import { whileSignalled } from "./interrupt.ts";
 
 /** Opens the controller client of the configured client (or fails with what to do). */
 export async function controllerFor(program: Command): Promise<ControllerClient> {
@@ -93,12 +100,7 @@ export function waitPrinter(): (status: ReturnType<typeof queueStatus>) => void 
   let last = "";
   const tty = Deno.stderr.isTerminal();
   return (status) => {
-    const where = status.position
-      ? `position ${status.position} in the queue, estimated start ${
-        formatEta(status.estimatedStart)
-      }`
-      : "waiting";
-    const line = `Lease ${status.lease}: ${where}${status.message ? ` (${status.message})` : ""}`;
+    const line = formatQueueLine(status);
     if (line === last) return;
     last = line;
     if (tty) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[2K${line}`));
@@ -117,6 +119,7 @@ export async function leaseCreate(
     requeue?: boolean;
     wait?: boolean;
     timeout?: string;
+    waitForExporter?: boolean;
     output: string;
   },
 ): Promise<void> {
@@ -132,6 +135,9 @@ export async function leaseCreate(
   const durationMs = parseDuration(options.duration);
   if (options.timeout !== undefined && !options.wait) {
     throw new UsageError("--timeout goes with --wait");
+  }
+  if (options.waitForExporter && !options.wait) {
+    throw new UsageError("--wait-for-exporter goes with --wait");
   }
   const timeoutMs = options.timeout !== undefined ? parseDuration(options.timeout) : undefined;
   await using controller = await controllerFor(program);
@@ -151,7 +157,14 @@ export async function leaseCreate(
   }
   if (options.wait) {
     try {
-      created = await waitForLease(controller, name, { timeoutMs, onWait: waitPrinter() });
+      created = await whileSignalled((signal) =>
+        waitForLease(controller, name, {
+          timeoutMs,
+          onWait: waitPrinter(),
+          signal,
+          waitForExporter: options.waitForExporter || undefined,
+        })
+      );
     } catch (error) {
       // The lease was made for this wait: give it back rather than leave it queued.
       await controller.releaseLease(name).catch(() => {});

@@ -28,6 +28,10 @@ export function addLeaseCommands(program: Command): void {
     .option("--requeue", "if the exporter goes offline, re-queue for another matching one")
     .option("--wait", "wait until the lease is ready")
     .option("--timeout <duration>", "with --wait: give up after this long")
+    .option(
+      "--wait-for-exporter",
+      "with --wait: keep waiting while no exporter matches at all (else that fails at once)",
+    )
     .addOption(outputOption().default("name"))
     .addHelpText(
       "after",

@@ -9,6 +9,7 @@
 import type { Command } from "commander";
 import { parseLogLevel } from "../log.ts";
 import { UsageError } from "./run.ts";
+import { signalNumber, signals, whileSignalled } from "./interrupt.ts";
 import { sessionBin } from "./session_bin.ts";
 
 interface ShellOptions {
@@ -19,6 +20,7 @@ interface ShellOptions {
   duration: string;
   timeout?: string;
   requeue?: boolean;
+  waitForExporter?: boolean;
 }
 
 const example = `
@@ -35,8 +37,6 @@ Distributed mode (--selector, --exporter or --lease, with a client config): leas
 board from the controller (waiting in the queue with a live position/ETA line), tunnels
 to it, and releases the lease on exit unless it was made separately (--lease).
 The command's exit status is the shell's exit status.`;
-
-const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /**
  * Runs `argv` with `env` added and the running CLI on PATH as `jumpstarter`;
@@ -89,16 +89,6 @@ async function runChild(argv: string[], env: Record<string, string>): Promise<nu
   }
 }
 
-function signalNumber(signal: Deno.Signal): number {
-  const numbers: Partial<Record<Deno.Signal, number>> = {
-    SIGHUP: 1,
-    SIGINT: 2,
-    SIGKILL: 9,
-    SIGTERM: 15,
-  };
-  return numbers[signal] ?? 1;
-}
-
 type Globals = { logLevel: string; exporterConfig?: string; clientConfig?: string; lease?: string };
 
 /**
@@ -124,17 +114,24 @@ async function runInSession(
       import("./lease_actions.ts"),
     ]);
     if (options.selector) parseSelector(options.selector);
-    const held = await acquire({
-      clientConfig: globals.clientConfig,
-      selector: options.selector,
-      exporterName: options.exporter,
-      leaseName,
-      duration: options.duration,
-      timeoutMs: options.timeout ? parseDuration(options.timeout) : undefined,
-      requeueOnExporterLoss: options.requeue === true,
-      onWait: waitPrinter(),
+    parseDuration(options.duration);
+    const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
+    const held = await whileSignalled((signal) =>
+      acquire({
+        clientConfig: globals.clientConfig,
+        selector: options.selector,
+        exporterName: options.exporter,
+        leaseName,
+        duration: options.duration,
+        timeoutMs,
+        requeueOnExporterLoss: options.requeue === true,
+        waitForExporter: options.waitForExporter || undefined,
+        onWait: waitPrinter(),
+        signal,
+      })
+    ).finally(() => {
+      if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
     });
-    if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
     try {
       return await runWithEnv(argv, { JUMPSTARTER_HOST: held.tunnel.host, JMP_LEASE: held.name });
     } finally {
@@ -159,7 +156,11 @@ function sessionOptions(command: Command): Command {
     .option("--lease <name>", "use an existing lease (not released on exit)")
     .option("-d, --duration <duration>", "lease duration", "30m")
     .option("--timeout <duration>", "give up waiting in the queue after this long")
-    .option("--requeue", "if the exporter goes offline, re-queue for another matching one");
+    .option("--requeue", "if the exporter goes offline, re-queue for another matching one")
+    .option(
+      "--wait-for-exporter",
+      "wait even while no exporter matches at all (else that fails at once)",
+    );
 }
 
 /** The deno that runs scripts: this one, unless we are a compiled binary. */

@@ -50,6 +50,12 @@ export interface LeaseOptions {
    * the wire-compatible gRPC Stream.
    */
   routerSplice?: boolean;
+  /** Stops waiting in the queue: the lease this call created is released, and the call rejects. */
+  signal?: AbortSignal;
+  /** Called with the new lease's name as soon as the controller made it (before any wait). */
+  onCreated?: (name: string) => void;
+  /** Keep waiting while no exporter matches at all (see `waitForLease`). */
+  waitForExporter?: boolean;
 }
 
 /** A held lease: its controller connection, its tunnel, and how to give it back. */
@@ -86,8 +92,14 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
         requeueOnExporterLoss: options.requeueOnExporterLoss,
       };
       name = leaseShortName(await controller.createLease(spec));
+      options.onCreated?.(name);
     }
-    await waitForLease(controller, name, { timeoutMs: options.timeoutMs, onWait: options.onWait });
+    await waitForLease(controller, name, {
+      timeoutMs: options.timeoutMs,
+      onWait: options.onWait,
+      signal: options.signal,
+      waitForExporter: options.waitForExporter,
+    });
     const tunnel = await openTunnel(controller, name, { routerSplice: options.routerSplice });
     const leaseName = name;
     let closing: Promise<void> | undefined;
@@ -101,6 +113,7 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
   } catch (error) {
     if (created && name) await controller.releaseLease(name).catch(() => {});
     await controller.close();
+    if (options.signal?.aborted && error === options.signal.reason) throw error;
     if (error instanceof DriverError) throw error;
     throw new DriverError("unavailable", `Cannot lease a board: ${messageOf(error)}`);
   }

@@ -51,3 +51,13 @@ export function formatEta(date: Date | undefined): string {
     ? `in ${Math.round(ms / 1000)}s`
     : `in ~${minutes} min (${date.toLocaleTimeString()})`;
 }
+
+/** One line saying where a lease stands in the queue (`Lease L: position 2 in the queue, ...`). */
+export function formatQueueLine(status: QueueStatus): string {
+  const where = status.position
+    ? `position ${status.position} in the queue, estimated start ${
+      formatEta(status.estimatedStart)
+    }`
+    : "waiting";
+  return `Lease ${status.lease}: ${where}${status.message ? ` (${status.message})` : ""}`;
+}
