@@ -167,7 +167,7 @@ function randomHeader(
       kind: "resource",
       uuid,
       x_jmp_content_encoding: rng.pick([null, "gzip", "x"]),
-      session: "",
+      session: session ?? "",
     },
     { v: rng.number(), kind: "calls" },
     { v: 1, kind: rng.string([], 10) },
