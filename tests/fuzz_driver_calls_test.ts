@@ -78,7 +78,8 @@ function randomArgs(rng: Rng, method: string): { args: Json[]; depth: number } {
     for (let i = 0; i < depth; i++) value = rng.chance(0.5) ? [value] : { [rng.key()]: value };
     args = [value];
   }
-  // cycle(wait) waits that many seconds (2 when none is given): keep the wait tiny.
+  // cycle(wait) waits that many seconds (2 when none is given): keep the wait tiny (a
+  // huge one is a DEFECT of its own, see "DEFECT: power.cycle(wait) ..." below).
   const wait = args[0];
   if (method === "cycle" && (wait == null || (typeof wait === "number" && wait >= 0))) {
     args[0] = rng.next() / 100;
@@ -181,6 +182,24 @@ Deno.test({
         error.code === "invalid_argument" || error.code === "resource_exhausted",
     );
     assert.equal(await other, "answered", "a call beside it is not taken down with it");
+  },
+});
+
+Deno.test({
+  name: "DEFECT: power.cycle(wait) takes any wait: past ~24.8 days it does not wait at all",
+  // DEFECT: found while bounding the fuzz's cycle() calls. cycleWait() accepts any
+  // finite wait >= 0 and sleep() hands it to setTimeout: cycle(3e6) (34.7 days) is
+  // past setTimeout's 2^31 - 1 ms, so the exporter prints a TimeoutOverflowWarning and
+  // powers the board back on after 1 ms; a wait just below that holds the call for
+  // weeks. A bound (a RangeError, invalid_argument, naming the largest wait) fixes both.
+  ignore: true,
+  async fn() {
+    await using local = await serveBoard();
+    await using dut = await connect<VirtualBoard>(local.socketPath);
+    await assert.rejects(
+      dut.power.call("cycle", 3e6),
+      (error: DriverError) => error.code === "invalid_argument",
+    );
   },
 });
 
