@@ -31,6 +31,7 @@ import {
 import { VIRTUAL_BOARD } from "./_fixtures/run.ts";
 import {
   connect,
+  type Connected,
   type DriverClient,
   DriverError,
   loadExporterConfig,
@@ -99,6 +100,15 @@ async function serveBoard(): Promise<LocalExporter> {
   return await serveLocal(await loadExporterConfig(VIRTUAL_BOARD));
 }
 
+/** A test body run on a fresh virtual board with a connected client. */
+function onBoard(body: (dut: Connected<VirtualBoard>) => Promise<void>): () => Promise<void> {
+  return async () => {
+    await using local = await serveBoard();
+    await using dut = await connect<VirtualBoard>(local.socketPath);
+    await body(dut);
+  };
+}
+
 /** A fresh client powers the board on and off: the exporter still serves. */
 async function assertServing(local: LocalExporter): Promise<void> {
   await using dut = await connect<VirtualBoard>(local.socketPath);
@@ -155,13 +165,11 @@ Deno.test({
   // client throws RangeError "Maximum call stack size exceeded": no code, no mention of
   // the argument. The exporter is not reached and keeps serving.
   ignore: true,
-  async fn() {
-    await using local = await serveBoard();
-    await using dut = await connect<VirtualBoard>(local.socketPath);
+  fn: onBoard(async (dut) => {
     let deep: Json = 1;
     for (let i = 0; i < 2000; i++) deep = [deep];
     await assert.rejects(dut.power.call("on", deep), DriverError);
-  },
+  }),
 });
 
 Deno.test({
@@ -172,9 +180,7 @@ Deno.test({
   // ended the stream: Connection reset by peer" instead of one clear error (the gRPC
   // path refuses the message alone, RESOURCE_EXHAUSTED). The client reconnects after.
   ignore: true,
-  async fn() {
-    await using local = await serveBoard();
-    await using dut = await connect<VirtualBoard>(local.socketPath);
+  fn: onBoard(async (dut) => {
     const other = dut.storage.call("info").then(() => "answered", (error) => error);
     await assert.rejects(
       dut.power.call("on", "x".repeat(17_000_000)),
@@ -182,7 +188,7 @@ Deno.test({
         error.code === "invalid_argument" || error.code === "resource_exhausted",
     );
     assert.equal(await other, "answered", "a call beside it is not taken down with it");
-  },
+  }),
 });
 
 Deno.test({
@@ -193,14 +199,12 @@ Deno.test({
   // powers the board back on after 1 ms; a wait just below that holds the call for
   // weeks. A bound (a RangeError, invalid_argument, naming the largest wait) fixes both.
   ignore: true,
-  async fn() {
-    await using local = await serveBoard();
-    await using dut = await connect<VirtualBoard>(local.socketPath);
+  fn: onBoard(async (dut) => {
     await assert.rejects(
       dut.power.call("cycle", 3e6),
       (error: DriverError) => error.code === "invalid_argument",
     );
-  },
+  }),
 });
 
 // ---------------------------------------------------------------------------
