@@ -12,23 +12,29 @@
  * defect has its own ignored `DEFECT: ...` test; anything else fails the test
  * with the seed, the case number and the input.
  *
- * Replaying: the run's seed is printed first; `FUZZ_SEED=n` gives the same
+ * The suite runs with a fixed seed so that CI is repeatable; `FUZZ_SEED=random`
+ * explores new cases. Replaying: the run's seed is printed first; `FUZZ_SEED=n` gives the same
  * cases again, and `FUZZ_CASE=i` with it runs case i alone (each case has its
  * own PRNG, so a case replays alike whatever ran before or beside it).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 
-/** The seed of this run: `FUZZ_SEED` when set (to replay), else a fresh random one. */
+/** The seed the suite runs with, so CI is repeatable: `FUZZ_SEED=random` explores new cases. */
+const SUITE_SEED = 20261204;
+
+/**
+ * The seed of this run: `FUZZ_SEED` when set (a number to replay, `random`
+ * for a fresh one), else the suite's fixed seed.
+ */
 export function fuzzSeed(): number {
   const given = Deno.env.get("FUZZ_SEED");
-  if (given !== undefined && given !== "") {
-    const seed = Number(given);
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new TypeError(`FUZZ_SEED must be a whole number >= 0, got "${given}"`);
-    }
-    return seed >>> 0;
+  if (given === "random") return crypto.getRandomValues(new Uint32Array(1))[0];
+  if (given === undefined || given === "") return SUITE_SEED;
+  const seed = Number(given);
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new TypeError(`FUZZ_SEED must be a whole number >= 0 or "random", got "${given}"`);
   }
-  return crypto.getRandomValues(new Uint32Array(1))[0];
+  return seed >>> 0;
 }
 
 /** A 32-bit hash of a string (FNV-1a), to give each test its own stream from one seed. */
