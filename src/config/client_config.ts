@@ -9,6 +9,7 @@
 import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
 import { checkApiVersion } from "./api_version.ts";
+import { describeValue } from "./describe_value.ts";
 
 /** A parsed ClientConfig. */
 export interface ClientConfig {
@@ -25,6 +26,21 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** `drivers.allow`: a list of driver class names (absent or not a list: none listed). */
+function driverAllowList(value: unknown, where: string): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((item) => {
+    if (typeof item === "object" && item !== null) {
+      throw new ConfigError(
+        `Invalid client config${where}: drivers.allow must list driver class names, not ${
+          describeValue(item)
+        }`,
+      );
+    }
+    return String(item);
+  });
+}
+
 /** Checks a parsed YAML document as a ClientConfig. */
 export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
   const where = source ? ` "${source}"` : "";
@@ -33,7 +49,7 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
   }
   if (doc.kind !== undefined && doc.kind !== "ClientConfig") {
     throw new ConfigError(
-      `Invalid client config${where}: kind is "${doc.kind}", expected "ClientConfig"`,
+      `Invalid client config${where}: kind is ${describeValue(doc.kind)}, expected "ClientConfig"`,
     );
   }
   checkApiVersion(doc.apiVersion, `client config${where}`);
@@ -58,7 +74,7 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
     },
     token: doc.token,
     drivers: {
-      allow: Array.isArray(drivers.allow) ? drivers.allow.map(String) : [],
+      allow: driverAllowList(drivers.allow, where),
       unsafe: drivers.unsafe !== false,
     },
     source,

@@ -7,6 +7,7 @@
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
 import { checkApiVersion } from "./api_version.ts";
+import { describeValue } from "./describe_value.ts";
 
 /** One node of the `export:` tree. */
 export type ExportNode =
@@ -39,17 +40,11 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return "a list";
-  if (value === null) return "null";
-  return typeof value === "object" ? "a mapping" : JSON.stringify(value);
-}
-
 function parseNode(value: unknown, path: string): ExportNode {
   if (!isMapping(value)) {
     throw new ConfigError(
       `Invalid exporter config at ${path}: expected a mapping with "type" or "ref", got ${
-        describe(value)
+        describeValue(value)
       }`,
     );
   }
@@ -67,7 +62,7 @@ function parseNode(value: unknown, path: string): ExportNode {
   const config = value.config ?? {};
   if (!isMapping(config)) {
     throw new ConfigError(
-      `Invalid exporter config at ${path}.config: expected a mapping, got ${describe(config)}`,
+      `Invalid exporter config at ${path}.config: expected a mapping, got ${describeValue(config)}`,
     );
   }
   const children: Record<string, ExportNode> = {};
@@ -91,7 +86,9 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
   }
   if (doc.kind !== undefined && doc.kind !== "ExporterConfig") {
     throw new ConfigError(
-      `Invalid exporter config${where}: kind is "${doc.kind}", expected "ExporterConfig"`,
+      `Invalid exporter config${where}: kind is ${
+        describeValue(doc.kind)
+      }, expected "ExporterConfig"`,
     );
   }
   const apiVersion = checkApiVersion(doc.apiVersion, `exporter config${where}`);
