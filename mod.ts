@@ -60,8 +60,8 @@ export { byteStream, streaming, unary } from "./src/driver/exports.ts";
 export { type Duplex, duplexPair, readAll } from "./src/driver/stream.ts";
 export type { JsonValue } from "./src/driver/value.ts";
 export { ConfigError, ConfigReader } from "./src/driver/config_check.ts";
+export { DriverError } from "./src/driver/driver_error.ts";
 export {
-  DriverError,
   DriverNotFoundError,
   DriverTimeoutError,
   FailedPreconditionError,

@@ -7,7 +7,7 @@ import { Lab, waitUntil } from "./_fixtures/lab.ts";
 import { exampleSuiteArgs, ROOT, runEntry } from "./_fixtures/run.ts";
 import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/client/lease.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
-import type { DriverError } from "../src/driver/errors.ts";
+import type { DriverError } from "../src/driver/driver_error.ts";
 import { connect, lease } from "../mod.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 

@@ -15,7 +15,8 @@ import type { DriverClient } from "../src/client/driver_client.ts";
 import { Driver } from "../src/driver/driver.ts";
 import { byteStream, streaming, unary } from "../src/driver/exports.ts";
 import { type Duplex, duplexPair, messageChunks, readAll } from "../src/driver/stream.ts";
-import { DriverError, NotImplementedError, UnavailableError } from "../src/driver/errors.ts";
+import { DriverError } from "../src/driver/driver_error.ts";
+import { NotImplementedError, UnavailableError } from "../src/driver/errors.ts";
 import type { Registry } from "../src/driver/registry.ts";
 import {
   CALL,

@@ -11,7 +11,7 @@ import { acquire, leaseCondition, leaseShortName, waitForLease } from "../src/cl
 import { connect } from "../mod.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
-import type { DriverError } from "../src/driver/errors.ts";
+import type { DriverError } from "../src/driver/driver_error.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false, ignore: skipEtcd };
 

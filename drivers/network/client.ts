@@ -14,7 +14,7 @@ import {
   stringArg,
   stringOption,
 } from "../../src/client/commands.ts";
-import { messageOf } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { TRANSPORT_LABEL } from "./driver.ts";
 import {

@@ -9,7 +9,8 @@
 import { resolve } from "node:path";
 import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
-import { FailedPreconditionError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
+import { FailedPreconditionError, UnavailableError } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { byteStream, unary } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { connDuplex, GIVE_UP_WHOLE } from "../../src/transport/conn_duplex.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CliOutput } from "../../src/client/commands.ts";
-import { messageOf } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import type { Forwarder, ForwardOptions } from "./forward.ts";
 
 /** What ssh needs of a network client: a forwarded local TCP port. */

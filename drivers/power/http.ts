@@ -7,14 +7,14 @@
  */
 import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
 import {
-  DriverError,
   DriverTimeoutError,
   FailedPreconditionError,
-  messageOf,
   NotImplementedError,
   UnavailableError,
 } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { PowerDriver, type PowerReading } from "./interface.ts";
 
 /** One HTTP request of an operation. */

@@ -11,7 +11,8 @@
  * @module
  */
 import { delimiter, join } from "node:path";
-import { FailedPreconditionError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
+import { FailedPreconditionError, UnavailableError } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import type { Logger } from "../../src/log.ts";
 import { accelArgs, type AccelSetting, kvmUsable } from "./accel.ts";
 import { QmpClient } from "./qmp.ts";

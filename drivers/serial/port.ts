@@ -8,7 +8,9 @@
  * @module
  */
 import { type Duplex, releasesChunks, writeAll } from "../../src/driver/stream.ts";
-import { DriverError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
+import { UnavailableError } from "../../src/driver/errors.ts";
 import type { Logger } from "../../src/log.ts";
 import { configureTty, Errno, OsError } from "./termios.ts";
 

@@ -12,7 +12,8 @@ import {
   type UploadOptions,
 } from "../../src/client/driver_client.ts";
 import type { JsonValue } from "../../src/driver/value.ts";
-import { DriverError, messageOf } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";
 import type { DriverCommand } from "../../src/client/commands.ts";
 import { storageCommands } from "./cli.ts";

@@ -7,7 +7,8 @@
  */
 import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
-import { DriverError, NotImplementedError, UnavailableError } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { NotImplementedError, UnavailableError } from "../../src/driver/errors.ts";
 import { lastLine, runScript } from "../../src/driver/script.ts";
 import { FileStorageMux, type MuxState } from "./file.ts";
 

@@ -17,7 +17,9 @@
  */
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
-import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { FailedPreconditionError } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { directReads } from "../../src/driver/stream.ts";
 import { TransferFile } from "../../src/driver/transfer_file.ts";
 import { openElsewhere } from "./open_check.ts";

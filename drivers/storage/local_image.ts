@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { messageOf } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { readsInto } from "../../src/driver/stream.ts";
 import { TransferFile } from "../../src/driver/transfer_file.ts";
 

@@ -11,8 +11,8 @@ import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { serveLocal } from "../../src/exporter/local.ts";
 import { registry } from "../registry.ts";
 import { decompressor } from "../../src/compression.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
 import {
-  DriverError,
   FailedPreconditionError,
   NotImplementedError,
   UnavailableError,

@@ -8,7 +8,9 @@
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import type { ProgressCallback } from "../../src/client/driver_client.ts";
-import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { FailedPreconditionError } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { writeAll } from "../../src/driver/stream.ts";
 
 /**

@@ -9,13 +9,9 @@
 
 import type { Lease } from "../gen/jumpstarter/client/v1/client_pb.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/client_config.ts";
-import {
-  DriverError,
-  DriverTimeoutError,
-  FailedPreconditionError,
-  messageOf,
-  UnavailableError,
-} from "../driver/errors.ts";
+import { DriverError } from "../driver/driver_error.ts";
+import { DriverTimeoutError, FailedPreconditionError, UnavailableError } from "../driver/errors.ts";
+import { messageOf } from "../driver/error_message.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
 import { openRawSplice, spliceConns } from "../transport/raw_splice.ts";
 import { withPrefix } from "../transport/prefixed_conn.ts";

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { FailedPreconditionError, messageOf } from "../driver/errors.ts";
+import { FailedPreconditionError } from "../driver/errors.ts";
+import { messageOf } from "../driver/error_message.ts";
 import type { DriverReport } from "../driver/tree.ts";
 import type { Logger } from "../log.ts";
 import type { Coordination } from "./coordination.ts";

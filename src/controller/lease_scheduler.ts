@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { messageOf } from "../driver/errors.ts";
+import { messageOf } from "../driver/error_message.ts";
 import type { Logger } from "../log.ts";
 import type { Identities } from "./identities.ts";
 import type { LeaseBook } from "./lease_book.ts";

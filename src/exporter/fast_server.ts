@@ -10,7 +10,9 @@
  *
  * @module
  */
-import { errorCodeOf, messageOf, UnavailableError } from "../driver/errors.ts";
+import { errorCodeOf } from "../driver/error_codes.ts";
+import { messageOf } from "../driver/error_message.ts";
+import { UnavailableError } from "../driver/errors.ts";
 import type { Exporter } from "./exporter.ts";
 import {
   callDriver,

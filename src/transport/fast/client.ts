@@ -10,13 +10,10 @@
  * @module
  */
 import type { ResourceHandle } from "../../driver/driver.ts";
-import {
-  DriverError,
-  type ErrorCode,
-  errorFromCode,
-  messageOf,
-  UnavailableError,
-} from "../../driver/errors.ts";
+import { DriverError, type ErrorCode } from "../../driver/driver_error.ts";
+import { errorFromCode } from "../../driver/error_codes.ts";
+import { messageOf } from "../../driver/error_message.ts";
+import { UnavailableError } from "../../driver/errors.ts";
 import { directReads, type Duplex, writeAll } from "../../driver/stream.ts";
 import type { JsonValue } from "../../driver/value.ts";
 import { FrameWriter, numberFrame, readFrames, textFrame } from "./call_frames.ts";
