@@ -55,7 +55,10 @@ export type {
   DriverCommand,
 } from "./src/client/commands.ts";
 export { parseNumberOption } from "./src/client/commands.ts";
-export { Composite, Driver, type DriverContext, type ResourceHandle } from "./src/driver/driver.ts";
+export { Composite } from "./src/driver/composite.ts";
+export { Driver } from "./src/driver/driver.ts";
+export type { DriverContext } from "./src/driver/driver_context.ts";
+export type { ResourceHandle } from "./src/driver/resource_handle.ts";
 export { byteStream, streaming, unary } from "./src/driver/exports.ts";
 export { type Duplex, duplexPair, readAll } from "./src/driver/stream.ts";
 export type { JsonValue } from "./src/driver/value.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Composite } from "../src/driver/driver.ts";
+import { Composite } from "../src/driver/composite.ts";
 import { Registry } from "../src/driver/registry.ts";
 import { CompositeClient, type DriverClientClass } from "../src/client/driver_client.ts";
 import { MockPower } from "./power/mock.ts";

@@ -7,7 +7,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
+import { Driver } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError, UnavailableError } from "../../src/driver/errors.ts";
 import { messageOf } from "../../src/driver/error_message.ts";

@@ -9,10 +9,10 @@
 import { resolve } from "node:path";
 import {
   childContext,
-  Driver,
   type DriverConfig,
   type DriverContext,
-} from "../../src/driver/driver.ts";
+} from "../../src/driver/driver_context.ts";
+import { Driver } from "../../src/driver/driver.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { byteStream } from "../../src/driver/exports.ts";

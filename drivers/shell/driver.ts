@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
+import { Driver } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { type Cancellable, cancellable, streaming, unary } from "../../src/driver/exports.ts";
 import type { MethodInfo, ParamType } from "../../src/driver/exports.ts";

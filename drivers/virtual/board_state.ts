@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { BOOT_LOG, type BootView, kernelStamp } from "./boot_log.ts";
 import { VirtualShell } from "./guest_shell.ts";

@@ -12,7 +12,7 @@ import { NAME_LABEL } from "../driver/tree.ts";
 import type { DriverCommand } from "./commands.ts";
 
 export type { CliOutput } from "./commands.ts";
-import type { ResourceHandle } from "../driver/driver.ts";
+import type { ResourceHandle } from "../driver/resource_handle.ts";
 
 /** Progress of an upload, called as bytes leave the client. */
 export type ProgressCallback = (sent: number, total: number | undefined) => void;

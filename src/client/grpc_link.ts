@@ -21,7 +21,7 @@ import { FrameType, RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import { decodeValue, fromJsonValue, type JsonValue } from "../driver/value.ts";
 import { argsValue } from "../driver/json_value.ts";
 import type { Duplex } from "../driver/stream.ts";
-import type { ResourceHandle } from "../driver/driver.ts";
+import type { ResourceHandle } from "../driver/resource_handle.ts";
 import { UnavailableError } from "../driver/errors.ts";
 import type { Address } from "../transport/address.ts";
 import { fromConnectError } from "../transport/errors.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Driver, RefDriver } from "./driver.ts";
+import type { Driver } from "./driver.ts";
+import { RefDriver } from "./ref_driver.ts";
 import { DriverNotFoundError } from "./errors.ts";
 import type { MethodInfo, MethodKind, ParamType } from "./exports.ts";
 

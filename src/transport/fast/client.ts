@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ResourceHandle } from "../../driver/driver.ts";
+import type { ResourceHandle } from "../../driver/resource_handle.ts";
 import { DriverError, type ErrorCode } from "../../driver/driver_error.ts";
 import { errorFromCode } from "../../driver/error_codes.ts";
 import { messageOf } from "../../driver/error_message.ts";
