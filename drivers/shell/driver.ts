@@ -8,8 +8,9 @@
 import { Driver } from "../../src/driver/driver.ts";
 import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
-import { type Cancellable, cancellable, streaming, unary } from "../../src/driver/exports.ts";
-import type { MethodInfo, ParamType } from "../../src/driver/exports.ts";
+import { type Cancellable, cancellable } from "../../src/driver/cancellable.ts";
+import { streaming, unary } from "../../src/driver/exports.ts";
+import type { MethodInfo, ParamType } from "../../src/driver/method_info.ts";
 import { DriverNotFoundError } from "../../src/driver/errors.ts";
 import { streamScript } from "../../src/driver/script.ts";
 

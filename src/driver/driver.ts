@@ -7,7 +7,8 @@
  */
 import type { Logger } from "../log.ts";
 import type { DriverConfig, DriverContext } from "./driver_context.ts";
-import { exportedMethods, type MethodInfo } from "./exports.ts";
+import { exportedMethods } from "./exports.ts";
+import type { MethodInfo } from "./method_info.ts";
 
 /** A driver class as the registry holds it. */
 export interface DriverClass {

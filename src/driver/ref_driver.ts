@@ -4,7 +4,7 @@
  * @module
  */
 import { Driver } from "./driver.ts";
-import type { MethodInfo } from "./exports.ts";
+import type { MethodInfo } from "./method_info.ts";
 
 /** A second name for another driver in the same tree (`{ref: power}` in a config). */
 export class RefDriver extends Driver {

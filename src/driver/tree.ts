@@ -7,7 +7,7 @@
 import type { Driver } from "./driver.ts";
 import { RefDriver } from "./ref_driver.ts";
 import { DriverNotFoundError } from "./errors.ts";
-import type { MethodInfo, MethodKind, ParamType } from "./exports.ts";
+import type { MethodInfo, MethodKind, ParamType } from "./method_info.ts";
 
 /** Label naming the client class that drives a node. */
 export const CLIENT_LABEL = "jumpstarter.dev/client";
