@@ -7,7 +7,8 @@
 import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { DriverTimeoutError } from "../../src/driver/errors.ts";
-import { killGroup, lastLine } from "../../src/driver/script.ts";
+import { killGroup } from "../../src/driver/process_group.ts";
+import { lastLine } from "../../src/driver/last_line.ts";
 import { cycleWait, PowerDriver, type PowerReading } from "./interface.ts";
 
 /**

@@ -9,7 +9,8 @@ import type { DriverConfig, DriverContext } from "../../src/driver/driver_contex
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { DriverError } from "../../src/driver/driver_error.ts";
 import { NotImplementedError, UnavailableError } from "../../src/driver/errors.ts";
-import { lastLine, runScript } from "../../src/driver/script.ts";
+import { lastLine } from "../../src/driver/last_line.ts";
+import { runScript } from "../../src/driver/run_script.ts";
 import { FileStorageMux, type MuxState } from "./file.ts";
 
 /**
