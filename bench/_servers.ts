@@ -3,7 +3,7 @@
  * and the helpers that push and drain them. No side effects: the local
  * exporter process and its clients are in `_local.ts`.
  */
-import { writeAll } from "../src/driver/stream.ts";
+import { writeAll } from "../src/driver/write_all.ts";
 import { EarlySync, openSpare, replaceFile, spareName } from "../drivers/storage/image_io.ts";
 import { TransferFile } from "../src/driver/transfer_file.ts";
 

@@ -11,7 +11,8 @@ import { Lab, waitUntil } from "./_fixtures/lab.ts";
 import { echoBack } from "./_fixtures/net.ts";
 import { lease } from "../mod.ts";
 import type { GrpcSession } from "../src/client/session.ts";
-import { type Duplex, readAll } from "../src/driver/stream.ts";
+import type { Duplex } from "../src/driver/stream.ts";
+import { readAll } from "../src/driver/read_all.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

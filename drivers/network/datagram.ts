@@ -8,7 +8,8 @@
 import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
 import { UnavailableError } from "../../src/driver/errors.ts";
-import { type Duplex, messageChunks } from "../../src/driver/stream.ts";
+import type { Duplex } from "../../src/driver/stream.ts";
+import { messageChunks } from "../../src/driver/message_chunks.ts";
 
 /** Datagrams queued for a reader that is not keeping up before new ones are dropped. */
 const MAX_QUEUED = 1024;

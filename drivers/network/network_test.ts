@@ -12,7 +12,7 @@ import { localDevice } from "../../testing.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError, UnavailableError } from "../../src/driver/errors.ts";
-import { readAll } from "../../src/driver/stream.ts";
+import { readAll } from "../../src/driver/read_all.ts";
 import type { CompositeClient } from "../../src/client/driver_client.ts";
 import { testContext } from "../virtual/_test_context.ts";
 import { NetworkClient } from "./client.ts";

@@ -16,7 +16,7 @@ import { messageOf } from "../../src/driver/error_message.ts";
 import type { Logger } from "../../src/log.ts";
 import { accelArgs, type AccelSetting, kvmUsable } from "./accel.ts";
 import { QmpClient } from "./qmp.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 /** What a machine boots and how. */
 export interface MachineOptions {

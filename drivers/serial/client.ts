@@ -9,7 +9,7 @@ import { type DriverCommand, parseNumberOption, stringOption } from "../../src/c
 import { Console, type ConsoleOptions } from "./console.ts";
 import { pipeConsole } from "./pipe.ts";
 import { attachTerminal } from "./terminal.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 /**
  * Opens a serial console for automation (`expect`, `run`).

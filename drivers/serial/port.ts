@@ -7,7 +7,9 @@
  *
  * @module
  */
-import { type Duplex, releasesChunks, writeAll } from "../../src/driver/stream.ts";
+import type { Duplex } from "../../src/driver/stream.ts";
+import { releasesChunks } from "../../src/driver/releases_chunks.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 import { DriverError } from "../../src/driver/driver_error.ts";
 import { messageOf } from "../../src/driver/error_message.ts";
 import { UnavailableError } from "../../src/driver/errors.ts";

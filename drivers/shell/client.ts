@@ -7,7 +7,7 @@
  */
 import { DriverClient } from "../../src/client/driver_client.ts";
 import { type DriverCommand, listArg, listOption } from "../../src/client/commands.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 /** One piece of a method's output; the last one has the exit status. */
 export interface ShellOutput {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ClientSession, Upload } from "../../src/client/driver_client.ts";
-import { readAll } from "../../src/driver/stream.ts";
+import { readAll } from "../../src/driver/read_all.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { StorageClient } from "./client.ts";
 

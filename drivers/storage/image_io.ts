@@ -20,7 +20,7 @@ import { basename, dirname } from "node:path";
 import { DriverError } from "../../src/driver/driver_error.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { messageOf } from "../../src/driver/error_message.ts";
-import { directReads } from "../../src/driver/stream.ts";
+import { directReads } from "../../src/driver/reads_into.ts";
 import { TransferFile } from "../../src/driver/transfer_file.ts";
 import { openElsewhere } from "./open_check.ts";
 

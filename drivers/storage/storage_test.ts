@@ -21,7 +21,7 @@ import { cliWithConfig, holdOpen } from "../../tests/_fixtures/run.ts";
 import type { StorageClient, VerifiedResult } from "./client.ts";
 import { FileStorageMux, parseSize } from "./file.ts";
 import type { TransferResult } from "./image_io.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 const MiB = 1024 * 1024;
 

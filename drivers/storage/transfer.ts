@@ -11,7 +11,7 @@ import type { ProgressCallback } from "../../src/client/driver_client.ts";
 import { DriverError } from "../../src/driver/driver_error.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { messageOf } from "../../src/driver/error_message.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 /**
  * The sha256 of an image. Uncompressed: fed with `update` as the image is

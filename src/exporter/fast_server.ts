@@ -22,7 +22,9 @@ import {
   streamTargetOf,
 } from "./dispatch.ts";
 import type { OpenResource } from "./resources.ts";
-import { chunksReleased, hasMessageChunks, writeAll } from "../driver/stream.ts";
+import { chunksReleased } from "../driver/releases_chunks.ts";
+import { hasMessageChunks } from "../driver/message_chunks.ts";
+import { writeAll } from "../driver/write_all.ts";
 import {
   FrameWriter,
   numberFrame,
