@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { DriverReport } from "../driver/tree.ts";
+import type { DriverReport } from "../driver/driver_report.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
 import { GrpcSession, type SessionOptions } from "./session.ts";

@@ -7,8 +7,8 @@
  */
 import type { JsonValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
-import type { DriverReport } from "../driver/tree.ts";
-import { NAME_LABEL } from "../driver/tree.ts";
+import type { DriverReport } from "../driver/driver_report.ts";
+import { NAME_LABEL } from "../driver/driver_report.ts";
 import type { DriverCommand } from "./commands.ts";
 
 export type { CliOutput } from "./commands.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CLIENT_LABEL, type DriverReport } from "../driver/tree.ts";
+import { CLIENT_LABEL, type DriverReport } from "../driver/driver_report.ts";
 import {
   type ClientSession,
   CompositeClient,

@@ -8,7 +8,7 @@
  */
 import { FailedPreconditionError } from "../driver/errors.ts";
 import { messageOf } from "../driver/error_message.ts";
-import type { DriverReport } from "../driver/tree.ts";
+import type { DriverReport } from "../driver/driver_report.ts";
 import type { Logger } from "../log.ts";
 import type { Coordination } from "./coordination.ts";
 import type { ExporterLinks, StatusUpdate } from "./exporter_links.ts";
