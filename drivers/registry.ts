@@ -24,7 +24,9 @@ import { Board } from "./virtual/board.ts";
 import { VirtualPower } from "./virtual/power.ts";
 import { VirtualConsole } from "./virtual/console.ts";
 import { VirtualStorage } from "./virtual/storage.ts";
-import { TcpNetwork, UdpNetwork, UnixNetwork } from "./network/driver.ts";
+import { TcpNetwork } from "./network/tcp_network.ts";
+import { UdpNetwork } from "./network/udp_network.ts";
+import { UnixNetwork } from "./network/unix_network.ts";
 import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
 

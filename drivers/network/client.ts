@@ -16,7 +16,7 @@ import {
 } from "../../src/client/commands.ts";
 import { messageOf } from "../../src/driver/error_message.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
-import { TRANSPORT_LABEL } from "./driver.ts";
+import { TRANSPORT_LABEL } from "./network_labels.ts";
 import {
   type Forwarder,
   type ForwardOptions,

@@ -16,7 +16,9 @@ import { readAll } from "../../src/driver/read_all.ts";
 import type { CompositeClient } from "../../src/client/driver_client.ts";
 import { testContext } from "../virtual/_test_context.ts";
 import { NetworkClient } from "./client.ts";
-import { TcpNetwork, UdpNetwork, UnixNetwork } from "./driver.ts";
+import { TcpNetwork } from "./tcp_network.ts";
+import { UdpNetwork } from "./udp_network.ts";
+import { UnixNetwork } from "./unix_network.ts";
 
 /** A TCP (or unix) echo server that counts its open connections. */
 class EchoServer implements AsyncDisposable {
