@@ -17,14 +17,9 @@ import {
 import { messageOf } from "../../src/driver/error_message.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { TRANSPORT_LABEL } from "./network_labels.ts";
-import {
-  type Forwarder,
-  type ForwardOptions,
-  forwardTcp,
-  forwardUdp,
-  forwardUnix,
-  type UdpForwardOptions,
-} from "./forward.ts";
+import type { Forwarder, ForwardOptions } from "./forwarder.ts";
+import { forwardTcp, forwardUnix } from "./stream_forwarder.ts";
+import { forwardUdp, type UdpForwardOptions } from "./forward_udp.ts";
 import { runSsh, type SshOptions } from "./ssh.ts";
 
 /** Where a forwarder listens. */
