@@ -26,3 +26,9 @@ export interface Forwarder extends AsyncDisposable {
   readonly active: number;
   close(): Promise<void>;
 }
+
+/** Where a forwarder listens. */
+export interface ListenOptions extends ForwardOptions {
+  /** Local address to bind (default 127.0.0.1). */
+  host?: string;
+}
