@@ -25,7 +25,7 @@ import {
   writePrivateFile,
 } from "../controller/admin.ts";
 import type { Identity, Kind } from "../controller/model.ts";
-import { parseLabels } from "../controller/selector.ts";
+import { parseLabels } from "../controller/parse_labels.ts";
 import type { KvStore } from "../controller/store/kv.ts";
 import { parseDuration } from "../client/duration.ts";
 import { openConfiguredStore, type StoreFlags } from "./controller_store.ts";
