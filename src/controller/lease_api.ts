@@ -6,7 +6,7 @@
  * @module
  */
 import { FailedPreconditionError } from "../driver/errors.ts";
-import { AuthError } from "./auth.ts";
+import { AuthError } from "./auth_error.ts";
 import { NotFoundError } from "./errors.ts";
 import type { Identities } from "./identities.ts";
 import type { LeaseBook } from "./lease_book.ts";

@@ -14,7 +14,7 @@ import { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import { Logger } from "../log.ts";
 import { toConnectError } from "../transport/errors.ts";
 import { RouterPairing } from "../router/router.ts";
-import { AuthError } from "./auth.ts";
+import { AuthError } from "./auth_error.ts";
 import { Controller, type ControllerOptions, NotFoundError } from "./controller.ts";
 import { callerKey, controllerRoutes } from "./controller_service.ts";
 import { clientRoutes } from "./client_service.ts";
