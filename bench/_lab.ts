@@ -4,7 +4,7 @@
  * attached in-process.
  */
 import { Logger } from "../src/log.ts";
-import { openDataDir } from "../src/controller/store/sqlite.ts";
+import { openDataDir } from "../src/controller/store/data_dir.ts";
 import { startController } from "../src/controller/server.ts";
 import { TokenAuthority } from "../src/controller/auth.ts";
 import { clientConfigYaml, exporterConfigYaml } from "../src/controller/config_files.ts";

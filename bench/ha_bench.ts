@@ -13,7 +13,7 @@ import { EtcdCoordination } from "../src/controller/etcd_coordination.ts";
 import { startController } from "../src/controller/server.ts";
 import { EtcdKv } from "../src/controller/store/etcd.ts";
 import type { KvStore } from "../src/controller/store/kv.ts";
-import { openDataDir } from "../src/controller/store/sqlite.ts";
+import { openDataDir } from "../src/controller/store/data_dir.ts";
 import { TokenAuthority } from "../src/controller/auth.ts";
 import { clientConfigYaml } from "../src/controller/config_files.ts";
 import { createIdentity } from "../src/controller/admin.ts";

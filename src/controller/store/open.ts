@@ -17,7 +17,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import { openDataDir, SqliteKv } from "./sqlite.ts";
+import { openDataDir } from "./data_dir.ts";
+import { SqliteKv } from "./sqlite.ts";
 import type { EtcdKv, EtcdOptions } from "./etcd.ts";
 
 /** A parsed store spec. */
