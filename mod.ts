@@ -52,13 +52,17 @@ export type {
   DriverCommand,
 } from "./src/client/commands.ts";
 export { parseNumberOption } from "./src/client/command_values.ts";
-export { Composite, Driver, type DriverContext, type ResourceHandle } from "./src/driver/driver.ts";
+export { Composite } from "./src/driver/composite.ts";
+export { Driver } from "./src/driver/driver.ts";
+export type { DriverContext } from "./src/driver/driver_context.ts";
+export type { ResourceHandle } from "./src/driver/resource_handle.ts";
 export { byteStream, streaming, unary } from "./src/driver/exports.ts";
-export { type Duplex, duplexPair, readAll } from "./src/driver/stream.ts";
-export type { JsonValue } from "./src/driver/value.ts";
+export { type Duplex, duplexPair } from "./src/driver/stream.ts";
+export { readAll } from "./src/driver/read_all.ts";
+export type { JsonValue } from "./src/driver/json_value.ts";
 export { ConfigError, ConfigReader } from "./src/driver/config_check.ts";
+export { DriverError } from "./src/driver/driver_error.ts";
 export {
-  DriverError,
   DriverNotFoundError,
   DriverTimeoutError,
   FailedPreconditionError,

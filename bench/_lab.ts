@@ -4,10 +4,11 @@
  * attached in-process.
  */
 import { Logger } from "../src/log.ts";
-import { openDataDir } from "../src/controller/store/sqlite.ts";
+import { openDataDir } from "../src/controller/store/data_dir.ts";
 import { startController } from "../src/controller/server.ts";
 import { TokenAuthority } from "../src/controller/auth.ts";
-import { clientConfigYaml, createIdentity, exporterConfigYaml } from "../src/controller/admin.ts";
+import { clientConfigYaml, exporterConfigYaml } from "../src/controller/config_files.ts";
+import { createIdentity } from "../src/controller/admin.ts";
 import { clientConfigFrom } from "../src/config/client_config.ts";
 import { parse } from "yaml";
 import type { Controller } from "../src/controller/controller.ts";

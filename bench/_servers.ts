@@ -3,7 +3,7 @@
  * and the helpers that push and drain them. No side effects: the local
  * exporter process and its clients are in `_local.ts`.
  */
-import { writeAll } from "../src/driver/stream.ts";
+import { writeAll } from "../src/driver/write_all.ts";
 import { EarlySync } from "../drivers/storage/early_sync.ts";
 import { replaceFile } from "../drivers/storage/replace_file.ts";
 import { openSpare, spareName } from "../drivers/storage/spare.ts";

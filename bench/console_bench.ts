@@ -19,7 +19,7 @@ import { startExporterProcess } from "./_exporter.ts";
 import { bareFlash } from "./_servers.ts";
 import type { SerialClient } from "../drivers/serial/client.ts";
 import type { StorageClient } from "../drivers/storage/client.ts";
-import { writeAll } from "../src/driver/stream.ts";
+import { writeAll } from "../src/driver/write_all.ts";
 
 const MiB = 1024 * 1024;
 const IMAGE_SIZE = 64 * MiB;

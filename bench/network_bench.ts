@@ -11,7 +11,7 @@ import { registry } from "../drivers/registry.ts";
 import { connect } from "../mod.ts";
 import { NetworkClient } from "../drivers/network/client.ts";
 import { answerSink } from "./_servers.ts";
-import { writeAll } from "../src/driver/stream.ts";
+import { writeAll } from "../src/driver/write_all.ts";
 
 const CHUNK = 64 * 1024;
 const TOTAL = 64 * 1024 * 1024;

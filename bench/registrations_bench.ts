@@ -12,7 +12,7 @@ import { createClient } from "@connectrpc/connect";
 import { ControllerService } from "../src/gen/jumpstarter/v1/jumpstarter_pb.ts";
 import { ExporterStatus } from "../src/gen/jumpstarter/v1/common_pb.ts";
 import { controllerTransport } from "../src/transport/controller_transport.ts";
-import { openDataDir } from "../src/controller/store/sqlite.ts";
+import { openDataDir } from "../src/controller/store/data_dir.ts";
 import { TokenAuthority } from "../src/controller/auth.ts";
 import { createIdentity } from "../src/controller/admin.ts";
 import { freePort } from "../tests/_fixtures/lab.ts";

@@ -6,9 +6,10 @@
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { lease } from "../mod.ts";
 import { clientConfigFrom } from "../src/config/client_config.ts";
-import { openDataDir } from "../src/controller/store/sqlite.ts";
+import { openDataDir } from "../src/controller/store/data_dir.ts";
 import { TokenAuthority } from "../src/controller/auth.ts";
-import { clientConfigYaml, createIdentity, exporterConfigYaml } from "../src/controller/admin.ts";
+import { clientConfigYaml, exporterConfigYaml } from "../src/controller/config_files.ts";
+import { createIdentity } from "../src/controller/admin.ts";
 import { freePort } from "../tests/_fixtures/lab.ts";
 import { startControllerProcess } from "./_lab.ts";
 import { answerSink, drain, push, pushRaw } from "./_servers.ts";

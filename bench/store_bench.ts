@@ -8,8 +8,8 @@
  */
 import { etcdBinary, EtcdCluster } from "../tests/_fixtures/etcd.ts";
 import type { KvStore } from "../src/controller/store/kv.ts";
-import { openDataDir } from "../src/controller/store/sqlite.ts";
-import { EtcdKv } from "../src/controller/store/etcd.ts";
+import { openDataDir } from "../src/controller/store/data_dir.ts";
+import { EtcdKv } from "../src/controller/store/etcd_kv.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "jumpstarter-store-bench-" });
 const sqlite = await openDataDir(dir);

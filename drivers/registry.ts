@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Composite } from "../src/driver/driver.ts";
+import { Composite } from "../src/driver/composite.ts";
 import { Registry } from "../src/driver/registry.ts";
 import { CompositeClient, type DriverClientClass } from "../src/client/driver_client.ts";
 import { MockPower } from "./power/mock.ts";
@@ -24,7 +24,9 @@ import { Board } from "./virtual/board.ts";
 import { VirtualPower } from "./virtual/power.ts";
 import { VirtualConsole } from "./virtual/console.ts";
 import { VirtualStorage } from "./virtual/storage.ts";
-import { TcpNetwork, UdpNetwork, UnixNetwork } from "./network/driver.ts";
+import { TcpNetwork } from "./network/tcp_network.ts";
+import { UdpNetwork } from "./network/udp_network.ts";
+import { UnixNetwork } from "./network/unix_network.ts";
 import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
 

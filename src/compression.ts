@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { DriverError, FailedPreconditionError } from "./driver/errors.ts";
+import { DriverError } from "./driver/driver_error.ts";
+import { FailedPreconditionError } from "./driver/errors.ts";
 
 /** Content encodings an upload may use (upstream's `x_jmp_content_encoding` values). */
 export type ContentEncoding = "gzip" | "xz" | "bz2" | "zstd";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { DriverTimeoutError, messageOf } from "../src/driver/errors.ts";
+import { DriverTimeoutError } from "../src/driver/errors.ts";
+import { messageOf } from "../src/driver/error_message.ts";
 
 /**
  * Options of `eventually`.

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CompositeClient, DriverClient } from "../src/client/driver_client.ts";
-import { messageOf } from "../src/driver/errors.ts";
+import { messageOf } from "../src/driver/error_message.ts";
 import { type Device, device } from "./device.ts";
 import type { DeviceOptions } from "./device_source.ts";
 import { withTimeout } from "./with_timeout.ts";

@@ -9,7 +9,7 @@ import { acquire } from "../src/client/lease_acquire.ts";
 import { leaseCondition, leaseShortName } from "../src/client/lease_status.ts";
 import { waitForLease } from "../src/client/lease_wait.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
-import type { DriverError } from "../src/driver/errors.ts";
+import type { DriverError } from "../src/driver/driver_error.ts";
 import { connect, lease } from "../mod.ts";
 import { eventually } from "../testing.ts";
 import type { GrpcSession } from "../src/client/session.ts";

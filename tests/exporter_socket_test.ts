@@ -11,7 +11,7 @@ import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { serveLocal } from "../src/exporter/local.ts";
 import { connect } from "../mod.ts";
 import { DriverNotFoundError, NotImplementedError } from "../src/driver/errors.ts";
-import { CLIENT_LABEL, NAME_LABEL } from "../src/driver/tree.ts";
+import { CLIENT_LABEL, NAME_LABEL } from "../src/driver/driver_report.ts";
 import { SocketInUseError } from "../src/transport/server.ts";
 
 const CONFIG = `

@@ -15,8 +15,11 @@ import { GrpcSession } from "../src/client/session.ts";
 import type { DriverClient } from "../src/client/driver_client.ts";
 import { Driver } from "../src/driver/driver.ts";
 import { byteStream, streaming, unary } from "../src/driver/exports.ts";
-import { type Duplex, duplexPair, messageChunks, readAll } from "../src/driver/stream.ts";
-import { DriverError, NotImplementedError, UnavailableError } from "../src/driver/errors.ts";
+import { type Duplex, duplexPair } from "../src/driver/stream.ts";
+import { messageChunks } from "../src/driver/message_chunks.ts";
+import { readAll } from "../src/driver/read_all.ts";
+import { DriverError } from "../src/driver/driver_error.ts";
+import { NotImplementedError, UnavailableError } from "../src/driver/errors.ts";
 import type { Registry } from "../src/driver/registry.ts";
 import {
   CALL,

@@ -22,7 +22,7 @@ import { fuzz, type Rng, setOwn, stringsOf, unclearStatus } from "./_fixtures/fu
 import { Lab } from "./_fixtures/lab.ts";
 import { ClientService } from "../src/gen/jumpstarter/client/v1/client_pb.ts";
 import { ControllerService } from "../src/gen/jumpstarter/v1/jumpstarter_pb.ts";
-import { parseLabels } from "../src/controller/selector.ts";
+import { parseLabels } from "../src/controller/parse_labels.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -11,12 +11,9 @@ import assert from "node:assert/strict";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { fuzz, type FuzzCase, type FuzzRun, unclearError } from "./_fixtures/fuzz.ts";
 import { parseDuration } from "../src/client/duration.ts";
-import {
-  checkSelector,
-  matches,
-  parseSelector,
-  type Selector,
-} from "../src/controller/selector.ts";
+import { checkSelector } from "../src/controller/check_selector.ts";
+import { matches } from "../src/controller/selector_match.ts";
+import { parseSelector, type Selector } from "../src/controller/selector.ts";
 
 const DURATION_TOKENS = ["ms", "s", "m", "h", "d", ".", "0", "1", "5", "90", "1.5", " ", "10"];
 const DURATION_SEEDS = ["90", "1.5", "250ms", "90s", "10m", "1.5h", "1h30m", "2d", "1d2h3m4s5ms"];

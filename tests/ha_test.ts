@@ -13,7 +13,7 @@ import { connect } from "../mod.ts";
 import { eventually } from "../testing.ts";
 import type { GrpcSession } from "../src/client/session.ts";
 import type { VirtualBoard } from "../drivers/virtual/client.ts";
-import type { DriverError } from "../src/driver/errors.ts";
+import type { DriverError } from "../src/driver/driver_error.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false, ignore: skipEtcd };
 

@@ -12,7 +12,8 @@ import { echoBack } from "./_fixtures/net.ts";
 import { lease } from "../mod.ts";
 import { eventually } from "../testing.ts";
 import type { GrpcSession } from "../src/client/session.ts";
-import { type Duplex, readAll } from "../src/driver/stream.ts";
+import type { Duplex } from "../src/driver/stream.ts";
+import { readAll } from "../src/driver/read_all.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -1,36 +1,20 @@
 /**
  * The client of network drivers (upstream label
  * `jumpstarter_driver_network.client.NetworkClient`): byte streams to the
- * target, local port forwarding, an SSH shortcut, and their CLI commands.
+ * target, local port forwarding, an SSH shortcut, and their CLI commands
+ * (in `network_commands.ts`).
  *
  * @module
  */
 import { DriverClient } from "../../src/client/driver_client.ts";
-import type { CliOutput, DriverCommand } from "../../src/client/commands.ts";
-import {
-  listArg,
-  parseNumberOption,
-  stringArg,
-  stringOption,
-} from "../../src/client/command_values.ts";
-import { messageOf } from "../../src/driver/errors.ts";
+import type { DriverCommand } from "../../src/client/commands.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
-import { TRANSPORT_LABEL } from "./driver.ts";
-import {
-  type Forwarder,
-  type ForwardOptions,
-  forwardTcp,
-  forwardUdp,
-  forwardUnix,
-  type UdpForwardOptions,
-} from "./forward.ts";
+import { TRANSPORT_LABEL } from "./network_labels.ts";
+import type { Forwarder, ForwardOptions, ListenOptions } from "./forwarder.ts";
+import { forwardTcp, forwardUnix } from "./stream_forwarder.ts";
+import { forwardUdp, type UdpForwardOptions } from "./forward_udp.ts";
+import { networkCommands } from "./network_commands.ts";
 import { runSsh, type SshOptions } from "./ssh.ts";
-
-/** Where a forwarder listens. */
-export interface ListenOptions extends ForwardOptions {
-  /** Local address to bind (default 127.0.0.1). */
-  host?: string;
-}
 
 /**
  * Reaches an address the exporter can reach: `connect()` for one byte
@@ -102,133 +86,6 @@ export class NetworkClient extends DriverClient {
 
   /** `forward-tcp`, `forward-udp`, `forward-unix`, `address` and `ssh`. */
   override commands(): DriverCommand[] {
-    const onError = (output: CliOutput) => (error: unknown) =>
-      output.err(`Forwarded connection failed: ${messageOf(error)}`);
-    const portArg = { name: "<port>", description: "local port to listen on (0: any free port)" };
-    const addressOption = {
-      flags: "--address <host>",
-      description: "local address to listen on",
-      default: "127.0.0.1",
-    };
-    return [
-      {
-        name: "forward-tcp",
-        description: "Forward a local TCP port to the target until Ctrl-C; prints the address",
-        arguments: [portArg],
-        options: [addressOption],
-        examples: ["2222", "0 --address 0.0.0.0"],
-        run: async (input) => {
-          const [port, host] = [stringArg(input, "port")!, stringOption(input, "address")!];
-          const forwarder = await this.forwardTcp(parsePort(port), {
-            host,
-            onError: onError(input.output),
-          }).catch((error) => {
-            throw listenError("TCP", host, port, error);
-          });
-          await serveUntilInterrupted(forwarder, input.output);
-        },
-      },
-      {
-        name: "forward-udp",
-        description: "Forward a local UDP port to the target until Ctrl-C; prints the address",
-        arguments: [portArg],
-        options: [addressOption, {
-          flags: "--idle <seconds>",
-          description: "end a peer's stream after this much silence",
-          default: "60",
-        }],
-        examples: ["5353"],
-        run: async (input) => {
-          const [port, host] = [stringArg(input, "port")!, stringOption(input, "address")!];
-          const idle = parseNumberOption("--idle", stringOption(input, "idle")!, { min: 0.001 });
-          const forwarder = await this.forwardUdp(parsePort(port), {
-            host,
-            idleTimeout: idle * 1000,
-            onError: onError(input.output),
-          }).catch((error) => {
-            throw listenError("UDP", host, port, error);
-          });
-          await serveUntilInterrupted(forwarder, input.output);
-        },
-      },
-      {
-        name: "forward-unix",
-        description: "Forward a local unix socket to the target until Ctrl-C; prints its path",
-        arguments: [{
-          name: "[path]",
-          description: "socket path to create (default: a new one in a private directory)",
-        }],
-        examples: ["", "/tmp/board-console.sock"],
-        run: async (input) => {
-          const path = stringArg(input, "path");
-          const dir = path === undefined
-            ? await Deno.makeTempDir({ prefix: "jumpstarter-forward-" })
-            : undefined;
-          const socket = path ?? `${dir}/${this.name || "network"}.sock`;
-          try {
-            const forwarder = await this.forwardUnix(socket, { onError: onError(input.output) })
-              .catch((error) => {
-                throw new RangeError(
-                  `Cannot listen on unix socket "${socket}": ${messageOf(error)}`,
-                );
-              });
-            await serveUntilInterrupted(forwarder, input.output);
-          } finally {
-            if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
-          }
-        },
-      },
-      {
-        name: "address",
-        description: "Print the address the exporter connects to",
-        examples: [""],
-        run: async ({ output }) => output.out(await this.address()),
-      },
-      {
-        name: "ssh",
-        description: "Run ssh through a forwarded local port; exits with ssh's status",
-        arguments: [{
-          name: "[args...]",
-          description: "arguments after the destination (a remote command); put -- first",
-        }],
-        options: [{ flags: "-u, --user <name>", description: "remote user name" }],
-        examples: ["", "--user root -- uname -a"],
-        run: async (input) => {
-          const status = await this.ssh(listArg(input, "args"), {
-            user: stringOption(input, "user"),
-            output: input.output,
-          });
-          // Driver commands end with 0 or 1; `jumpstarter ssh` returns ssh's exact status.
-          if (status !== 0) throw new Error(`ssh exited with status ${status}`);
-        },
-      },
-    ];
-  }
-}
-
-function parsePort(text: string): number {
-  const port = parseNumberOption("port", text, { integer: true });
-  if (port > 65535) throw new RangeError(`Invalid port "${text}": use a number from 0 to 65535`);
-  return port;
-}
-
-function listenError(kind: string, host: string, port: string, error: unknown): Error {
-  return new RangeError(`Cannot listen on ${kind} ${host}:${port}: ${messageOf(error)}`);
-}
-
-/** Prints where the forwarder listens and serves until SIGINT or SIGTERM. */
-async function serveUntilInterrupted(forwarder: Forwarder, output: CliOutput): Promise<void> {
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => stop = resolve);
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  try {
-    output.out(forwarder.address);
-    if (output.isTerminal) output.err("Forwarding; Ctrl-C stops");
-    await stopped;
-  } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
-    await forwarder.close();
+    return networkCommands(this);
   }
 }

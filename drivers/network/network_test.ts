@@ -6,11 +6,13 @@ import { eventually, localDevice } from "../../testing.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError, UnavailableError } from "../../src/driver/errors.ts";
-import { readAll } from "../../src/driver/stream.ts";
+import { readAll } from "../../src/driver/read_all.ts";
 import type { CompositeClient } from "../../src/client/driver_client.ts";
 import { testContext } from "../virtual/_test_context.ts";
 import { NetworkClient } from "./client.ts";
-import { TcpNetwork, UdpNetwork, UnixNetwork } from "./driver.ts";
+import { TcpNetwork } from "./tcp_network.ts";
+import { UdpNetwork } from "./udp_network.ts";
+import { UnixNetwork } from "./unix_network.ts";
 
 /** A TCP (or unix) echo server that counts its open connections. */
 class EchoServer implements AsyncDisposable {

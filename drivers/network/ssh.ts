@@ -5,8 +5,8 @@
  * @module
  */
 import type { CliOutput } from "../../src/client/commands.ts";
-import { messageOf } from "../../src/driver/errors.ts";
-import type { Forwarder, ForwardOptions } from "./forward.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
+import type { Forwarder, ForwardOptions } from "./forwarder.ts";
 
 /** What ssh needs of a network client: a forwarded local TCP port. */
 export interface TcpForwarding {

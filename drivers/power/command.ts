@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { CommandRunner } from "./command_runner.ts";
 import { cycleWait } from "./cycle_wait.ts";

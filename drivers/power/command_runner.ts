@@ -7,7 +7,8 @@
  * @module
  */
 import { DriverTimeoutError } from "../../src/driver/errors.ts";
-import { killGroup, lastLine } from "../../src/driver/script.ts";
+import { killGroup } from "../../src/driver/process_group.ts";
+import { lastLine } from "../../src/driver/last_line.ts";
 
 /** Runs power commands with a shell and tracks those still running. */
 export class CommandRunner {

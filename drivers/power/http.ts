@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { NotImplementedError } from "../../src/driver/errors.ts";
 import { HttpPlug } from "./http_plug.ts";

@@ -6,12 +6,9 @@
  *
  * @module
  */
-import {
-  DriverError,
-  DriverTimeoutError,
-  messageOf,
-  UnavailableError,
-} from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { DriverTimeoutError, UnavailableError } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { redactSecrets } from "../../src/driver/redact.ts";
 import { type HttpRequestSpec, shownRequest } from "./http_request.ts";
 

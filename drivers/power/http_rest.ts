@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DriverConfig } from "../../src/driver/driver.ts";
+import type { DriverConfig } from "../../src/driver/driver_context.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
 import type { HttpPowerRequests } from "./http_presets.ts";
 import { requestSpec } from "./http_request.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { PowerDriver } from "./interface.ts";
 import type { PowerReading } from "./reading.ts";

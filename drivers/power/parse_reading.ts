@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { lastLine } from "../../src/driver/script.ts";
+import { lastLine } from "../../src/driver/last_line.ts";
 import type { PowerReading } from "./reading.ts";
 
 /**

@@ -5,7 +5,7 @@ import type { CliOutput } from "../../src/client/commands.ts";
 import { addCommand } from "../../src/cli/driver_commands.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
 import { DriverTimeoutError, NotImplementedError } from "../../src/driver/errors.ts";
-import type { JsonValue } from "../../src/driver/value.ts";
+import type { JsonValue } from "../../src/driver/json_value.ts";
 import { testContext } from "../virtual/_test_context.ts";
 import { PowerClient } from "./client.ts";
 import { CommandPower } from "./command.ts";

@@ -10,9 +10,10 @@
  *
  * @module
  */
-import { FailedPreconditionError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
+import { FailedPreconditionError, UnavailableError } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import type { Logger } from "../../src/log.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 import { kvmUsable } from "./accel.ts";
 import { qemuArgs } from "./command_line.ts";
 import type { MachineOptions } from "./machine_options.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import type { AccelSetting } from "./accel.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { PowerDriver } from "../power/interface.ts";
 import type { QemuMachine } from "./machine.ts";

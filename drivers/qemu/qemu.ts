@@ -8,10 +8,10 @@
  */
 import {
   childContext,
-  Driver,
   type DriverConfig,
   type DriverContext,
-} from "../../src/driver/driver.ts";
+} from "../../src/driver/driver_context.ts";
+import { Driver } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { QemuMachine } from "./machine.ts";
 import { machineOptions } from "./machine_options.ts";

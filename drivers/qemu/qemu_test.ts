@@ -11,11 +11,8 @@ import { localDevice } from "../../testing.ts";
 import { connect } from "../../mod.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { ConfigError } from "../../src/driver/config_check.ts";
-import {
-  DriverError,
-  FailedPreconditionError,
-  NotImplementedError,
-} from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { FailedPreconditionError, NotImplementedError } from "../../src/driver/errors.ts";
 import type { VirtualBoard } from "../virtual/client.ts";
 import { testContext } from "../virtual/_test_context.ts";
 import type { QemuMachine } from "./machine.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 /** An error QEMU answered a command with. */
 export class QmpError extends Error {

@@ -6,13 +6,11 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
-import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
+import { Driver } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
-import {
-  FailedPreconditionError,
-  messageOf,
-  NotImplementedError,
-} from "../../src/driver/errors.ts";
+import { FailedPreconditionError, NotImplementedError } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { unary } from "../../src/driver/exports.ts";
 import { writeDiskImage } from "../storage/disk_image.ts";
 import type { QemuMachine } from "./machine.ts";

@@ -7,7 +7,8 @@
  */
 import type { DriverCommand } from "../../src/client/commands.ts";
 import { parseNumberOption, stringOption } from "../../src/client/command_values.ts";
-import { type Duplex, writeAll } from "../../src/driver/stream.ts";
+import type { Duplex } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 import { pipeConsole } from "./pipe.ts";
 import { attachTerminal } from "./terminal.ts";
 

@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { DriverError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
+import { UnavailableError } from "../../src/driver/errors.ts";
 import { Errno, OsError } from "./os_error.ts";
 
 /** Turns an open failure into one line that says what to do. */

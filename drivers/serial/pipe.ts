@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Duplex, writeAll } from "../../src/driver/stream.ts";
+import type { Duplex } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 /** Options of `pipeConsole()`. */
 export interface PipeOptions {

@@ -7,8 +7,12 @@
  *
  * @module
  */
-import { type Duplex, releasesChunks, writeAll } from "../../src/driver/stream.ts";
-import { DriverError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
+import type { Duplex } from "../../src/driver/stream.ts";
+import { releasesChunks } from "../../src/driver/releases_chunks.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
+import { UnavailableError } from "../../src/driver/errors.ts";
 import type { Logger } from "../../src/log.ts";
 import { openError } from "./open_error.ts";
 import { configureTty } from "./termios.ts";

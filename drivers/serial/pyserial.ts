@@ -6,7 +6,8 @@
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
+import { Driver } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { byteStream } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";

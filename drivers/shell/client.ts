@@ -8,7 +8,7 @@
 import { DriverClient } from "../../src/client/driver_client.ts";
 import type { DriverCommand } from "../../src/client/commands.ts";
 import { listArg, listOption } from "../../src/client/command_values.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 /** One piece of a method's output; the last one has the exit status. */
 export interface ShellOutput {

@@ -5,20 +5,14 @@
  *
  * @module
  */
-import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
-import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
-import { type Cancellable, cancellable, streaming, unary } from "../../src/driver/exports.ts";
-import type { MethodInfo, ParamType } from "../../src/driver/exports.ts";
+import { Driver } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
+import { type Cancellable, cancellable } from "../../src/driver/cancellable.ts";
+import { streaming, unary } from "../../src/driver/exports.ts";
+import type { MethodInfo, ParamType } from "../../src/driver/method_info.ts";
 import { DriverNotFoundError } from "../../src/driver/errors.ts";
 import { streamScript } from "../../src/driver/script.ts";
-
-/** One configured method. */
-export interface ShellMethod {
-  command: string;
-  description?: string;
-  /** Seconds before the script's process group is killed (0: no limit). */
-  timeout: number;
-}
+import { readShellConfig, type ShellMethod } from "./shell_config.ts";
 
 /** One streamed piece of output as upstream sends it: `[stdout, stderr, exit status or null]`. */
 export type ShellChunk = [stdout: string, stderr: string, code: number | null];
@@ -53,65 +47,11 @@ export class Shell extends Driver {
 
   constructor(config: DriverConfig, context: DriverContext) {
     super(config, context);
-    const reader = new ConfigReader(config, context.path);
-    const fail = (key: string, expected: string, value: unknown): never => {
-      throw new ConfigError(
-        `Invalid config ${context.path}.config.${key}: expected ${expected}, got ${
-          JSON.stringify(value)
-        }`,
-      );
-    };
-    const timeout = reader.number("timeout", 300, 0);
-    const shell = config.shell ?? ["bash", "-c"];
-    if (
-      !Array.isArray(shell) || shell.length === 0 || !shell.every((s) => typeof s === "string")
-    ) {
-      fail("shell", 'a list of strings such as ["bash", "-c"]', shell);
-    }
-    this.shell = shell as string[];
-    this.cwd = reader.string("cwd", context.baseDir);
-    const env = config.env ?? {};
-    if (typeof env !== "object" || env === null || Array.isArray(env)) {
-      fail("env", "a mapping of names to values", env);
-    }
-    this.env = Object.fromEntries(
-      Object.entries(env as Record<string, unknown>).map(([key, value]) => [key, String(value)]),
-    );
-    const methods = config.methods;
-    if (typeof methods !== "object" || methods === null || Array.isArray(methods)) {
-      fail("methods", 'a mapping such as {reboot: {command: "..."}}', methods);
-    }
-    const scripts = new Map<string, ShellMethod>();
-    for (const [name, value] of Object.entries(methods as Record<string, unknown>)) {
-      const key = `methods.${name}`;
-      if (!/^[A-Za-z_][\w-]*$/.test(name)) fail(key, "a name of letters, digits, _ and -", name);
-      if (name in this) {
-        fail(key, "a name that is not a built-in property of the driver", name);
-      }
-      if (typeof value === "string") {
-        scripts.set(name, { command: value, timeout });
-        continue;
-      }
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        fail(key, "a script or {command, description, timeout}", value);
-      }
-      const entry = value as Record<string, unknown>;
-      if (typeof entry.command !== "string" || entry.command.trim() === "") {
-        fail(`${key}.command`, "a script (this key is required)", entry.command);
-      }
-      if (entry.description !== undefined && typeof entry.description !== "string") {
-        fail(`${key}.description`, "a string", entry.description);
-      }
-      const own = entry.timeout ?? timeout;
-      if (typeof own !== "number" || !Number.isFinite(own) || own < 0) {
-        fail(`${key}.timeout`, "a number of seconds >= 0", own);
-      }
-      scripts.set(name, {
-        command: entry.command as string,
-        description: entry.description as string | undefined,
-        timeout: own as number,
-      });
-    }
+    const checked = readShellConfig(config, context, (name) => name in this);
+    this.shell = checked.shell;
+    this.cwd = checked.cwd;
+    this.env = checked.env;
+    const scripts = checked.scripts;
     this.scripts = scripts;
     for (const name of scripts.keys()) {
       Object.defineProperty(this, name, {

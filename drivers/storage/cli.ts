@@ -9,7 +9,7 @@ import type { DriverCommand } from "../../src/client/commands.ts";
 import { formatResult, stringArg, stringOption } from "../../src/client/command_values.ts";
 import type { ProgressCallback, UploadOptions } from "../../src/client/resource_transfer.ts";
 import { ProgressBar } from "../../src/client/progress.ts";
-import type { JsonValue } from "../../src/driver/value.ts";
+import type { JsonValue } from "../../src/driver/json_value.ts";
 import { checkEncoding } from "../../src/compression.ts";
 
 /** What the commands drive: a `StorageClient`. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { DriverClient } from "../../src/client/driver_client.ts";
-import type { JsonValue } from "../../src/driver/value.ts";
+import type { JsonValue } from "../../src/driver/json_value.ts";
 import type { DriverCommand } from "../../src/client/commands.ts";
 import { storageCommands } from "./cli.ts";
 import type { DumpOptions, FlashOptions, WriteOptions } from "./client_options.ts";

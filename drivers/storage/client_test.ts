@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ClientSession } from "../../src/client/client_session.ts";
 import type { Upload } from "../../src/client/resource_transfer.ts";
-import { readAll } from "../../src/driver/stream.ts";
+import { readAll } from "../../src/driver/read_all.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { StorageClient } from "./client.ts";
 

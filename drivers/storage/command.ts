@@ -5,10 +5,12 @@
  *
  * @module
  */
-import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
-import { DriverError, NotImplementedError, UnavailableError } from "../../src/driver/errors.ts";
-import { lastLine, runScript } from "../../src/driver/script.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { NotImplementedError, UnavailableError } from "../../src/driver/errors.ts";
+import { lastLine } from "../../src/driver/last_line.ts";
+import { runScript } from "../../src/driver/run_script.ts";
 import { FileStorageMux, type MuxState } from "./file.ts";
 
 /**

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { DriverError, messageOf } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import type { TransferResult } from "./transfer_result.ts";
 import { writeImage } from "./write_image.ts";
 

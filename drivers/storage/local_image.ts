@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { messageOf } from "../../src/driver/errors.ts";
-import { readsInto } from "../../src/driver/stream.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
+import { readsInto } from "../../src/driver/reads_into.ts";
 import { TransferFile } from "../../src/driver/transfer_file.ts";
 
 /** Bytes read from an image at a time: one stream frame (`MAX_FRAME`). */

@@ -5,7 +5,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { DriverError, FailedPreconditionError, messageOf } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { FailedPreconditionError } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { formatBytes } from "./byte_size.ts";
 import type { TransferResult } from "./transfer_result.ts";
 

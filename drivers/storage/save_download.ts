@@ -7,8 +7,9 @@
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import type { ProgressCallback } from "../../src/client/resource_transfer.ts";
-import { DriverError, messageOf } from "../../src/driver/errors.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 /**
  * Writes `readable` to a temporary file beside `path` while `call` runs;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { directReads } from "../../src/driver/stream.ts";
+import { directReads } from "../../src/driver/reads_into.ts";
 
 /** Bytes per direct read of an upload (see `sourceChunks`). */
 const DIRECT_READ = 256 * 1024;

@@ -11,8 +11,8 @@ import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { serveLocal } from "../../src/exporter/local.ts";
 import { registry } from "../registry.ts";
 import { decompressor } from "../../src/compression.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
 import {
-  DriverError,
   FailedPreconditionError,
   NotImplementedError,
   UnavailableError,
@@ -23,7 +23,7 @@ import type { VerifiedResult } from "./client_options.ts";
 import { FileStorageMux } from "./file.ts";
 import { parseSize } from "./byte_size.ts";
 import type { TransferResult } from "./transfer_result.ts";
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 const MiB = 1024 * 1024;
 

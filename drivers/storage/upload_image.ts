@@ -7,7 +7,8 @@
  */
 import type { DriverClient } from "../../src/client/driver_client.ts";
 import type { Upload } from "../../src/client/resource_transfer.ts";
-import { DriverError, messageOf } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { checkEncoding, decompressor, encodingOfPath } from "../../src/compression.ts";
 import type { WriteOptions } from "./client_options.ts";
 import { ImageDigest } from "./image_digest.ts";

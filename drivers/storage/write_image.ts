@@ -9,7 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
-import { DriverError, messageOf } from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
 import { TransferFile } from "../../src/driver/transfer_file.ts";
 import { formatBytes } from "./byte_size.ts";
 import { EarlySync } from "./early_sync.ts";

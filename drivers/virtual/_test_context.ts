@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { DriverContext, ResourceHandle } from "../../src/driver/driver.ts";
+import type { DriverContext } from "../../src/driver/driver_context.ts";
+import type { ResourceHandle } from "../../src/driver/resource_handle.ts";
 import { Logger, type LogRecord } from "../../src/log.ts";
 
 /** A driver context plus what tests inspect or feed. */

@@ -6,10 +6,10 @@
  */
 import {
   childContext,
-  Driver,
   type DriverConfig,
   type DriverContext,
-} from "../../src/driver/driver.ts";
+} from "../../src/driver/driver_context.ts";
+import { Driver } from "../../src/driver/driver.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { DEFAULT_BOOT_DELAY } from "./board_state.ts";
 import { VirtualConsole } from "./console.ts";

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import {
-  DriverError,
-  DriverTimeoutError,
-  FailedPreconditionError,
-} from "../../src/driver/errors.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { DriverTimeoutError, FailedPreconditionError } from "../../src/driver/errors.ts";
 import { Console } from "../serial/console.ts";
 import { testContext } from "./_test_context.ts";
 import { Board } from "./board.ts";

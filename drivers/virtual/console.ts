@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
+import { Driver } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { byteStream } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
 import { ConsoleStreams } from "../serial/console_streams.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DriverConfig, DriverContext } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { BoardState, DEFAULT_BOOT_DELAY } from "./board_state.ts";
 

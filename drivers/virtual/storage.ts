@@ -6,7 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import { Driver, type DriverConfig, type DriverContext } from "../../src/driver/driver.ts";
+import { Driver } from "../../src/driver/driver.ts";
+import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { unary } from "../../src/driver/exports.ts";

@@ -13,19 +13,19 @@ import { loadExporterConfig } from "../config/exporter_config.ts";
 import { TokenAuthority } from "../controller/auth.ts";
 import {
   clientConfigYaml,
-  createIdentity,
-  deleteIdentity,
-  deletePolicy,
   type EndpointInfo,
   exporterConfigYaml,
-  listIdentities,
-  listPolicies,
-  putPolicy,
-  rotateIdentity,
   writePrivateFile,
+} from "../controller/config_files.ts";
+import {
+  createIdentity,
+  deleteIdentity,
+  listIdentities,
+  rotateIdentity,
 } from "../controller/admin.ts";
+import { deletePolicy, listPolicies, putPolicy } from "../controller/policy_admin.ts";
 import type { Identity, Kind } from "../controller/model.ts";
-import { parseLabels } from "../controller/selector.ts";
+import { parseLabels } from "../controller/parse_labels.ts";
 import type { KvStore } from "../controller/store/kv.ts";
 import { parseDuration } from "../client/duration.ts";
 import { openConfiguredStore, type StoreFlags } from "./controller_store.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { Logger, parseLogLevel, stderrSink } from "../log.ts";
-import type { EtcdKv } from "../controller/store/etcd.ts";
+import type { EtcdKv } from "../controller/store/etcd_kv.ts";
 import { SqliteKv } from "../controller/store/sqlite.ts";
 import { SoloCoordination } from "../controller/coordination.ts";
 import { startController } from "../controller/server.ts";

@@ -7,7 +7,7 @@
  */
 import { openStore, type StoreOptions } from "../controller/store/open.ts";
 import type { SqliteKv } from "../controller/store/sqlite.ts";
-import type { EtcdKv } from "../controller/store/etcd.ts";
+import type { EtcdKv } from "../controller/store/etcd_kv.ts";
 import { UsageError } from "./run.ts";
 
 /** The store flags `serve` and `admin` share. */

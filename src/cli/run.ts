@@ -6,7 +6,7 @@
  */
 import { CommanderError } from "commander";
 import { ConfigError } from "../driver/config_check.ts";
-import { DriverError } from "../driver/errors.ts";
+import { DriverError } from "../driver/driver_error.ts";
 import type { CliOutput } from "../client/commands.ts";
 
 /** Exit status for bad usage or a bad config file. */

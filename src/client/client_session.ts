@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JsonValue } from "../driver/value.ts";
+import type { JsonValue } from "../driver/json_value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DriverReport } from "../driver/tree.ts";
+import type { DriverReport } from "../driver/driver_report.ts";
 import type { ExporterReport } from "../transport/fast/protocol.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
 import type { GrpcSession } from "./session.ts";

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { JsonValue } from "../driver/value.ts";
+import type { JsonValue } from "../driver/json_value.ts";
 import type { Duplex } from "../driver/stream.ts";
-import type { DriverReport } from "../driver/tree.ts";
-import { NAME_LABEL } from "../driver/tree.ts";
+import type { DriverReport } from "../driver/driver_report.ts";
+import { NAME_LABEL } from "../driver/driver_report.ts";
 import type { ClientSession } from "./client_session.ts";
 import type { DriverCommand } from "./commands.ts";
 import { formatResult, parseCliArg } from "./command_values.ts";

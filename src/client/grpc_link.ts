@@ -10,10 +10,11 @@
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { ExporterService, type GetReportResponse } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
 import { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
-import { decodeValue, fromJsonValue, type JsonValue } from "../driver/value.ts";
+import { decodeValue, fromJsonValue } from "../driver/value.ts";
+import type { JsonValue } from "../driver/json_value.ts";
 import { argsValue } from "../driver/json_value.ts";
 import type { Duplex } from "../driver/stream.ts";
-import type { ResourceHandle } from "../driver/driver.ts";
+import type { ResourceHandle } from "../driver/resource_handle.ts";
 import { UnavailableError } from "../driver/errors.ts";
 import { fromConnectError } from "../transport/errors.ts";
 import { readAhead } from "../transport/read_ahead.ts";

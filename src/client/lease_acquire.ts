@@ -5,7 +5,9 @@
  * @module
  */
 import { type ClientConfig, resolveClientConfig } from "../config/client_config.ts";
-import { DriverError, FailedPreconditionError, messageOf } from "../driver/errors.ts";
+import { DriverError } from "../driver/driver_error.ts";
+import { FailedPreconditionError } from "../driver/errors.ts";
+import { messageOf } from "../driver/error_message.ts";
 import { ControllerClient, type LeaseSpec } from "./controller_client.ts";
 import { parseDuration } from "./duration.ts";
 import { leaseShortName, type QueueStatus } from "./lease_status.ts";

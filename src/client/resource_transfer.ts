@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ResourceHandle } from "../driver/driver.ts";
+import type { ResourceHandle } from "../driver/resource_handle.ts";
 
 /** Progress of an upload, called as bytes leave the client. */
 export type ProgressCallback = (sent: number, total: number | undefined) => void;

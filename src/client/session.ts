@@ -15,7 +15,7 @@
 import type { Client, ConnectRouter, Transport } from "@connectrpc/connect";
 import type { ExporterService } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
 import type { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
-import type { JsonValue } from "../driver/value.ts";
+import type { JsonValue } from "../driver/json_value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import { type Address, parseAddress } from "../transport/address.ts";
 import { FastChannel } from "../transport/fast/client.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CLIENT_LABEL, type DriverReport } from "../driver/tree.ts";
+import { CLIENT_LABEL, type DriverReport } from "../driver/driver_report.ts";
 import type { ClientSession } from "./client_session.ts";
 import { CompositeClient, DriverClient, type DriverClientClass } from "./driver_client.ts";
 

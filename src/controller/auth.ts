@@ -6,10 +6,12 @@
  *
  * @module
  */
-import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
+import { jwtVerify, SignJWT } from "jose";
 import type { KvStore } from "./store/kv.ts";
-import { type Identity, keys, type Kind } from "./model.ts";
+import type { Identity, Kind } from "./model.ts";
 import type { StreamClaims } from "../router/router.ts";
+import { AuthError } from "./auth_error.ts";
+import { loadSigningKey } from "./signing_key.ts";
 
 export type { StreamClaims };
 
@@ -30,20 +32,6 @@ export interface IdentityClaims {
   generation: number;
 }
 
-/** An authentication failure; always UNAUTHENTICATED on the wire. */
-export class AuthError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "AuthError";
-  }
-}
-
-interface StoredKey {
-  kid: string;
-  privateJwk: JWK;
-  publicJwk: JWK;
-}
-
 /** Signs and verifies the controller's tokens. */
 export class TokenAuthority {
   readonly #verified = new Map<string, IdentityClaims>();
@@ -56,27 +44,8 @@ export class TokenAuthority {
 
   /** Loads the signing key from the store, creating it on first use. */
   static async open(store: KvStore): Promise<TokenAuthority> {
-    let stored = (await store.get<StoredKey>(keys.signingKey))?.value;
-    if (!stored) {
-      const pair = await generateKeyPair("ES256", { extractable: true });
-      stored = {
-        kid: crypto.randomUUID(),
-        privateJwk: await exportJWK(pair.privateKey),
-        publicJwk: await exportJWK(pair.publicKey),
-      };
-      try {
-        await store.commit([{ put: keys.signingKey, value: stored }], [{
-          key: keys.signingKey,
-          version: 0,
-        }]);
-      } catch {
-        // Another process made it first: use theirs.
-        stored = (await store.get<StoredKey>(keys.signingKey))!.value;
-      }
-    }
-    const privateKey = await importJWK(stored.privateJwk, "ES256") as CryptoKey;
-    const publicKey = await importJWK(stored.publicJwk, "ES256") as CryptoKey;
-    return new TokenAuthority(stored.kid, privateKey, publicKey);
+    const key = await loadSigningKey(store);
+    return new TokenAuthority(key.kid, key.privateKey, key.publicKey);
   }
 
   /** Issues the long-lived token of an identity. */

@@ -15,7 +15,8 @@ import {
   leaseMessage,
   parseResourceName,
 } from "./convert.ts";
-import { matches, parseSelector } from "./selector.ts";
+import { matches } from "./selector_match.ts";
+import { parseSelector } from "./selector.ts";
 import { NotFoundError } from "./errors.ts";
 import { rotateIdentity } from "./admin.ts";
 

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { DriverReport } from "../driver/tree.ts";
+import type { DriverReport } from "../driver/driver_report.ts";
 import { Logger } from "../log.ts";
 import { TokenAuthority } from "./auth.ts";
 import { type Coordination, SoloCoordination } from "./coordination.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { messageOf } from "../driver/errors.ts";
+import { messageOf } from "../driver/error_message.ts";
 import type { Logger } from "../log.ts";
 import type { TokenAuthority } from "./auth.ts";
 import type { Coordination } from "./coordination.ts";

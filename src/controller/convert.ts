@@ -13,9 +13,11 @@ import type {
 } from "../gen/jumpstarter/v1/kubernetes_pb.ts";
 import type { ExporterSchema, LeaseSchema } from "../gen/jumpstarter/client/v1/client_pb.ts";
 import type { DriverInstanceReport } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
-import type { DriverReport } from "../driver/tree.ts";
+import type { DriverReport } from "../driver/driver_report.ts";
 import type { ExporterRecord, ExporterStatusName, LeaseCondition, LeaseRecord } from "./model.ts";
-import { checkSelector, formatSelector, type Selector } from "./selector.ts";
+import { checkSelector } from "./check_selector.ts";
+import { formatSelector } from "./format_selector.ts";
+import type { Selector } from "./selector.ts";
 import type { QueueEstimate } from "./queue.ts";
 
 /** Context keys a lease carries besides upstream's fields. */

@@ -6,7 +6,9 @@
  * @module
  */
 import type { Coordination } from "./coordination.ts";
-import type { EtcdKv, Leadership, LivenessLease } from "./store/etcd.ts";
+import type { EtcdKv } from "./store/etcd_kv.ts";
+import type { Leadership } from "./store/etcd_leadership.ts";
+import type { LivenessLease } from "./store/etcd_liveness.ts";
 import type { Guard, Write } from "./store/kv.ts";
 
 /** Replicas sharing one etcd cluster. */

@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { FailedPreconditionError, messageOf } from "../driver/errors.ts";
-import type { DriverReport } from "../driver/tree.ts";
+import { FailedPreconditionError } from "../driver/errors.ts";
+import { messageOf } from "../driver/error_message.ts";
+import type { DriverReport } from "../driver/driver_report.ts";
 import type { Logger } from "../log.ts";
 import type { Coordination } from "./coordination.ts";
 import type { ExporterLinks, StatusUpdate } from "./exporter_links.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { AuthError, type IdentityClaims, type TokenAuthority } from "./auth.ts";
+import { AuthError } from "./auth_error.ts";
+import type { IdentityClaims, TokenAuthority } from "./auth.ts";
 import { type AccessPolicy, type Identity, keys, type LeaseRecord } from "./model.ts";
 import type { KvStore } from "./store/kv.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { FailedPreconditionError } from "../driver/errors.ts";
-import { AuthError } from "./auth.ts";
+import { AuthError } from "./auth_error.ts";
 import { NotFoundError } from "./errors.ts";
 import type { Identities } from "./identities.ts";
 import type { LeaseBook } from "./lease_book.ts";
@@ -21,7 +21,8 @@ import {
 } from "./model.ts";
 import { admitted, candidates, estimate, type QueueEstimate } from "./queue.ts";
 import { qualified, type Records } from "./records.ts";
-import { matches, parseSelector, type Selector } from "./selector.ts";
+import { matches } from "./selector_match.ts";
+import { parseSelector, type Selector } from "./selector.ts";
 import { ConflictError, type KvStore } from "./store/kv.ts";
 
 /** What a client asks for when it creates a lease. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { messageOf } from "../driver/errors.ts";
+import { messageOf } from "../driver/error_message.ts";
 import type { Logger } from "../log.ts";
 import type { Identities } from "./identities.ts";
 import type { LeaseBook } from "./lease_book.ts";
@@ -18,7 +18,7 @@ import {
 } from "./model.ts";
 import { candidates, queueOrder } from "./queue.ts";
 import { qualified, type Records } from "./records.ts";
-import { formatSelector } from "./selector.ts";
+import { formatSelector } from "./format_selector.ts";
 import { ConflictError } from "./store/kv.ts";
 
 /** What the scheduler works with. */

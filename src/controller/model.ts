@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DriverReport } from "../driver/tree.ts";
+import type { DriverReport } from "../driver/driver_report.ts";
 import type { Selector } from "./selector.ts";
 
 /** Who calls the controller. */

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { matches, parseSelector } from "./selector.ts";
+import { matches } from "./selector_match.ts";
+import { parseSelector } from "./selector.ts";
 import {
   type AccessPolicy,
   type ExporterRecord,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkKey, checkValue } from "./label_syntax.ts";
 
 /** One set-based requirement. */
 export interface Requirement {
@@ -17,23 +18,6 @@ export interface Requirement {
 export interface Selector {
   matchLabels: Record<string, string>;
   matchExpressions: Requirement[];
-}
-
-const KEY = /^([a-z0-9A-Z]([\w.-]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([\w.-]*[a-z0-9A-Z])?$/;
-const VALUE = /^([a-z0-9A-Z]([\w.-]*[a-z0-9A-Z])?)?$/;
-
-function checkKey(key: string, text: string): string {
-  if (!KEY.test(key)) {
-    throw new TypeError(`Invalid selector "${text}": "${key}" is not a valid label key`);
-  }
-  return key;
-}
-
-function checkValue(value: string, text: string): string {
-  if (!VALUE.test(value) || value.length > 63) {
-    throw new TypeError(`Invalid selector "${text}": "${value}" is not a valid label value`);
-  }
-  return value;
 }
 
 /** Splits on commas that are not inside parentheses. */
@@ -96,73 +80,4 @@ export function parseSelector(text: string): Selector {
     }
   }
   return selector;
-}
-
-/** True when `labels` satisfy every requirement of `selector`. */
-export function matches(selector: Selector, labels: Record<string, string>): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels)) {
-    if (labels[key] !== value) return false;
-  }
-  for (const r of selector.matchExpressions) {
-    const has = Object.hasOwn(labels, r.key);
-    switch (r.operator) {
-      case "In":
-        if (!has || !r.values.includes(labels[r.key])) return false;
-        break;
-      case "NotIn":
-        if (has && r.values.includes(labels[r.key])) return false;
-        break;
-      case "Exists":
-        if (!has) return false;
-        break;
-      case "DoesNotExist":
-        if (has) return false;
-        break;
-    }
-  }
-  return true;
-}
-
-/** The string form of a selector (inverse of `parseSelector`). */
-export function formatSelector(selector: Selector): string {
-  const terms = Object.entries(selector.matchLabels).map(([k, v]) => `${k}=${v}`);
-  for (const r of selector.matchExpressions) {
-    if (r.operator === "Exists") terms.push(r.key);
-    else if (r.operator === "DoesNotExist") terms.push(`!${r.key}`);
-    else if (r.operator === "NotIn" && r.values.length === 1) {
-      terms.push(`${r.key}!=${r.values[0]}`);
-    } else terms.push(`${r.key} ${r.operator === "In" ? "in" : "notin"} (${r.values.join(",")})`);
-  }
-  return terms.join(",");
-}
-
-/** Checks a structured selector from the wire; a `TypeError` names the problem. */
-export function checkSelector(selector: Selector): Selector {
-  const text = formatSelector(selector);
-  for (const key of Object.keys(selector.matchLabels)) checkKey(key, text);
-  for (const r of selector.matchExpressions) {
-    checkKey(r.key, text);
-    if (!["In", "NotIn", "Exists", "DoesNotExist"].includes(r.operator)) {
-      throw new TypeError(`Invalid selector: unknown operator "${r.operator}" for key "${r.key}"`);
-    }
-    if ((r.operator === "In" || r.operator === "NotIn") && r.values.length === 0) {
-      throw new TypeError(`Invalid selector: "${r.key} ${r.operator}" needs at least one value`);
-    }
-  }
-  return selector;
-}
-
-/** Parses `k=v` pairs given as CLI `--label` options. */
-export function parseLabels(pairs: string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new TypeError(`Invalid label "${pair}": use key=value`);
-    const key = pair.slice(0, at);
-    const value = pair.slice(at + 1);
-    checkKey(key, pair);
-    checkValue(value, pair);
-    labels[key] = value;
-  }
-  return labels;
 }

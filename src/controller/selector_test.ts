@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { formatSelector, matches, parseLabels, parseSelector } from "./selector.ts";
+import { formatSelector } from "./format_selector.ts";
+import { matches } from "./selector_match.ts";
+import { parseLabels } from "./parse_labels.ts";
+import { parseSelector } from "./selector.ts";
 
 Deno.test("parseSelector() reads equality, set-based and existence terms", () => {
   const selector = parseSelector(

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DriverConfig } from "./driver.ts";
+import type { DriverConfig } from "./driver_context.ts";
 
 /**
  * A config file problem: the CLI prints its message and exits with status 2.

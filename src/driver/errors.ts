@@ -1,58 +1,12 @@
 /**
- * Domain errors shared by drivers, the exporter and the client. Each carries
- * the gRPC status it travels as, so a driver throws `NotImplementedError` and
- * the client catches a `NotImplementedError` again on the other side.
+ * The named domain errors shared by drivers, the exporter and the client,
+ * one per gRPC status they travel as, so a driver throws
+ * `NotImplementedError` and the client catches a `NotImplementedError` again
+ * on the other side.
  *
  * @module
  */
-
-/** gRPC status names used on the wire (same meaning as the numeric codes). */
-export type ErrorCode =
-  | "cancelled"
-  | "unknown"
-  | "invalid_argument"
-  | "deadline_exceeded"
-  | "not_found"
-  | "already_exists"
-  | "permission_denied"
-  | "resource_exhausted"
-  | "failed_precondition"
-  | "aborted"
-  | "out_of_range"
-  | "unimplemented"
-  | "internal"
-  | "unavailable"
-  | "data_loss"
-  | "unauthenticated";
-
-/**
- * An error with a gRPC status; the base of every error a driver call can end in.
- * A driver throws it with any status; the client catches it with the same `code`.
- *
- * @example
- * ```ts
- * import { Driver, DriverError, unary } from "@jumpstarter/jumpstarter";
- * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
- * import assert from "node:assert/strict";
- *
- * class Lock extends Driver {
- *   @unary()
- *   unlock(): void {
- *     throw new DriverError("permission_denied", "The lab door stays locked at night");
- *   }
- * }
- * await using root = await driverHarness(Lock);
- * await assert.rejects(root.child("dut").call("unlock"), (error) => {
- *   return error instanceof DriverError && error.code === "permission_denied";
- * });
- * ```
- */
-export class DriverError extends Error {
-  constructor(readonly code: ErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "DriverError";
-  }
-}
+import { DriverError } from "./driver_error.ts";
 
 /**
  * The driver does not implement this operation (UNIMPLEMENTED).
@@ -188,49 +142,4 @@ export class FailedPreconditionError extends DriverError {
     super("failed_precondition", message);
     this.name = "FailedPreconditionError";
   }
-}
-
-const byCode: Partial<Record<ErrorCode, new (message: string) => DriverError>> = {
-  unimplemented: NotImplementedError,
-  not_found: DriverNotFoundError,
-  deadline_exceeded: DriverTimeoutError,
-  unavailable: UnavailableError,
-  failed_precondition: FailedPreconditionError,
-};
-
-/** Rebuilds the most specific domain error for a status received from the wire. */
-export function errorFromCode(code: ErrorCode, message: string): DriverError {
-  const ErrorClass = byCode[code];
-  if (ErrorClass) return new ErrorClass(message);
-  if (code === "invalid_argument") {
-    const error = new DriverError(code, message);
-    error.name = "InvalidArgumentError";
-    return error;
-  }
-  return new DriverError(code, message);
-}
-
-/** The gRPC status an error thrown by a driver travels as. */
-export function errorCodeOf(error: unknown): ErrorCode {
-  if (error instanceof DriverError) return error.code;
-  if (error instanceof TypeError || error instanceof RangeError) return "invalid_argument";
-  if (error instanceof Deno.errors.TimedOut) return "deadline_exceeded";
-  if (error instanceof DOMException && error.name === "TimeoutError") return "deadline_exceeded";
-  if (error instanceof DOMException && error.name === "AbortError") return "cancelled";
-  if (
-    error instanceof Deno.errors.ConnectionRefused ||
-    error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.ConnectionAborted || error instanceof Deno.errors.NotConnected ||
-    error instanceof Deno.errors.BrokenPipe
-  ) return "unavailable";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission_denied";
-  if (error instanceof Deno.errors.NotFound) return "not_found";
-  if (error instanceof Deno.errors.AlreadyExists) return "already_exists";
-  return "unknown";
-}
-
-/** A one-line message for any thrown value. */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

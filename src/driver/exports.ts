@@ -28,41 +28,7 @@
  * @module
  */
 import type { Duplex } from "./stream.ts";
-
-/** How a method is called over the wire. */
-export type MethodKind = "unary" | "streaming" | "stream";
-
-/** A type name for one positional argument; a trailing `?` makes it optional. */
-export type ParamType =
-  | "string"
-  | "number"
-  | "boolean"
-  | "object"
-  | "array"
-  | "any"
-  | "string?"
-  | "number?"
-  | "boolean?"
-  | "object?"
-  | "array?"
-  | "any?";
-
-/** Options for an exported method. */
-export interface ExportOptions {
-  /** One line shown in GetReport's method descriptions and CLI help. */
-  description?: string;
-  /**
-   * Argument types, checked before the method runs (a mismatch is INVALID_ARGUMENT).
-   * Without it only the count is checked, against the method's declared parameters.
-   */
-  params?: ParamType[];
-}
-
-/** What the exporter knows of an exported method. */
-export interface MethodInfo extends ExportOptions {
-  name: string;
-  kind: MethodKind;
-}
+import type { ExportOptions, MethodInfo } from "./method_info.ts";
 
 const marks = new WeakMap<object, Omit<MethodInfo, "name">>();
 
@@ -180,22 +146,6 @@ export function byteStream(options: Omit<ExportOptions, "params"> = {}): ByteStr
     marks.set(target, { kind: "stream", ...options });
     void context;
   };
-}
-
-/**
- * A streaming method may return an async iterable with a function under this
- * key: the exporter calls it when the client goes away, to stop work that the
- * iterator's `return()` cannot reach while it waits (an async generator runs
- * `return()` only after its pending `next()` settles).
- */
-export const CANCEL: unique symbol = Symbol.for("jumpstarter.cancel");
-
-/** An async iterable the exporter can interrupt through `CANCEL`. */
-export type Cancellable<T> = AsyncIterable<T> & { [CANCEL](): void };
-
-/** Pairs `source` with the function that interrupts it. */
-export function cancellable<T>(source: AsyncIterable<T>, cancel: () => void): Cancellable<T> {
-  return { [Symbol.asyncIterator]: () => source[Symbol.asyncIterator](), [CANCEL]: cancel };
 }
 
 const cache = new WeakMap<object, Map<string, MethodInfo>>();

@@ -1,13 +1,13 @@
 /**
- * Runs configured shell scripts on the exporter host, for drivers whose
- * operator configures commands (`shell.Shell`, `storage.CommandStorageMux`;
- * `power.CommandPower` shares `killGroup()` and `lastLine()`): each in its
- * own process group, so a timeout or a cancelled call kills everything the
- * script started, with output streamed as it comes.
+ * Streams a configured shell script run on the exporter host, for drivers
+ * whose operator configures commands (`shell.Shell`,
+ * `storage.CommandStorageMux`): each in its own process group, so a timeout
+ * or a cancelled call kills everything the script started, with output
+ * streamed as it comes. `runScript()` (`run_script.ts`) waits for the end.
  *
  * @module
  */
-import { DriverTimeoutError } from "./errors.ts";
+import { killGroup } from "./process_group.ts";
 
 /** How a script runs. */
 export interface ScriptOptions {
@@ -49,15 +49,6 @@ const SIGNAL_NUMBERS: Record<string, number> = {
   SIGALRM: 14,
   SIGTERM: 15,
 };
-
-/** Sends `signal` to the whole process group of `child`. */
-export function killGroup(child: Deno.ChildProcess, signal: Deno.Signal = "SIGKILL"): void {
-  try {
-    Deno.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
 
 /**
  * Runs `script` and yields its output as it arrives, then a last chunk with
@@ -140,39 +131,4 @@ export async function* streamScript(
       await finished.catch(() => {});
     }
   }
-}
-
-/** What `runScript()` returns. */
-export interface ScriptResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `script` to the end and returns its output; a timeout throws a
- * `DriverTimeoutError` naming `what`.
- */
-export async function runScript(
-  script: string,
-  options: ScriptOptions,
-  what = `\`${script}\``,
-): Promise<ScriptResult> {
-  const result: ScriptResult = { code: 0, stdout: "", stderr: "" };
-  let timedOut = false;
-  for await (const chunk of streamScript(script, options)) {
-    result.stdout += chunk.stdout;
-    result.stderr += chunk.stderr;
-    if (chunk.code !== null) result.code = chunk.code;
-    timedOut ||= chunk.timedOut === true;
-  }
-  if (timedOut) {
-    throw new DriverTimeoutError(`${what} timed out after ${options.timeout} s`);
-  }
-  return result;
-}
-
-/** The last non-empty line of some output. */
-export function lastLine(text: string): string {
-  return text.trimEnd().split("\n").at(-1)?.trim() ?? "";
 }

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { writeAll } from "./stream.ts";
+import { writeAll } from "./write_all.ts";
 
 /** Hosts with at most this many cores read and write on the event loop's thread. */
 export const FEW_CORES = 2;

@@ -4,23 +4,12 @@
  *
  * @module
  */
-import { type Driver, RefDriver } from "./driver.ts";
+import { checkArgs } from "./check_args.ts";
+import type { Driver } from "./driver.ts";
+import { CLIENT_LABEL, type DriverReport, NAME_LABEL } from "./driver_report.ts";
 import { DriverNotFoundError } from "./errors.ts";
-import type { MethodInfo, MethodKind, ParamType } from "./exports.ts";
-
-/** Label naming the client class that drives a node. */
-export const CLIENT_LABEL = "jumpstarter.dev/client";
-/** Label holding the node's key under its parent. */
-export const NAME_LABEL = "jumpstarter.dev/name";
-
-/** One node as reported by GetReport (the wire's DriverInstanceReport). */
-export interface DriverReport {
-  uuid: string;
-  parentUuid?: string;
-  labels: Record<string, string>;
-  description?: string;
-  methodsDescription: Record<string, string>;
-}
+import type { MethodKind } from "./method_info.ts";
+import { RefDriver } from "./ref_driver.ts";
 
 /** The drivers of one exporter, indexed for calls. */
 export class DriverTree {
@@ -104,35 +93,4 @@ const kindName: Record<MethodKind, string> = {
 
 function nameOf(driver: Driver, tree: DriverTree): string {
   return tree.report().find((r) => r.uuid === driver.uuid)?.labels[NAME_LABEL] ?? "root";
-}
-
-function typeOf(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  return typeof value;
-}
-
-function checkArgs(driver: Driver, info: MethodInfo, args: unknown[]): void {
-  if (driver instanceof RefDriver) driver = driver.target;
-  // deno-lint-ignore no-explicit-any
-  const fn = (driver as any)[info.name] as (...a: unknown[]) => unknown;
-  const params: ParamType[] | undefined = info.params;
-  const max = params ? params.length : fn.length;
-  const min = params ? params.filter((p) => !p.endsWith("?")).length : fn.length;
-  if (args.length < min || args.length > max) {
-    const expected = min === max ? `${min}` : `${min} to ${max}`;
-    throw new TypeError(
-      `${info.name}() takes ${expected} argument${max === 1 ? "" : "s"}, got ${args.length}`,
-    );
-  }
-  if (!params) return;
-  args.forEach((arg, i) => {
-    const optional = params[i].endsWith("?");
-    const want = params[i].replace("?", "");
-    if (want === "any" || (optional && arg === null)) return;
-    const got = typeOf(arg);
-    if (got !== want) {
-      throw new TypeError(`${info.name}() argument ${i + 1} must be a ${want}, got ${got}`);
-    }
-  });
 }

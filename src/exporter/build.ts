@@ -6,7 +6,10 @@
  */
 import type { ExporterConfig, ExportNode } from "../config/exporter_config.ts";
 import { ConfigError } from "../driver/config_check.ts";
-import { Composite, type Driver, type DriverContext, RefDriver } from "../driver/driver.ts";
+import { Composite } from "../driver/composite.ts";
+import type { Driver } from "../driver/driver.ts";
+import type { DriverContext } from "../driver/driver_context.ts";
+import { RefDriver } from "../driver/ref_driver.ts";
 import type { Registry } from "../driver/registry.ts";
 import { DriverTree } from "../driver/tree.ts";
 import type { Logger } from "../log.ts";

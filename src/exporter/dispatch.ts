@@ -9,7 +9,7 @@
  * @module
  */
 import { decompressor, ENCODINGS } from "../compression.ts";
-import { CANCEL, type Cancellable } from "../driver/exports.ts";
+import { CANCEL, type Cancellable } from "../driver/cancellable.ts";
 import type { Duplex } from "../driver/stream.ts";
 import type { Exporter } from "./exporter.ts";
 import type { OpenResource } from "./resources.ts";

@@ -12,7 +12,7 @@ import { ExporterStatus } from "../gen/jumpstarter/v1/common_pb.ts";
 import type { ExporterConfig } from "../config/exporter_config.ts";
 import { ConfigError } from "../driver/config_check.ts";
 import type { Registry } from "../driver/registry.ts";
-import { messageOf } from "../driver/errors.ts";
+import { messageOf } from "../driver/error_message.ts";
 import type { Logger } from "../log.ts";
 import {
   type ControllerTransport,

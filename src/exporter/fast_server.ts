@@ -10,7 +10,9 @@
  *
  * @module
  */
-import { errorCodeOf, messageOf, UnavailableError } from "../driver/errors.ts";
+import { errorCodeOf } from "../driver/error_codes.ts";
+import { messageOf } from "../driver/error_message.ts";
+import { UnavailableError } from "../driver/errors.ts";
 import type { Exporter } from "./exporter.ts";
 import {
   callDriver,
@@ -20,7 +22,9 @@ import {
   streamTargetOf,
 } from "./dispatch.ts";
 import type { OpenResource } from "./resources.ts";
-import { chunksReleased, hasMessageChunks, writeAll } from "../driver/stream.ts";
+import { chunksReleased } from "../driver/releases_chunks.ts";
+import { hasMessageChunks } from "../driver/message_chunks.ts";
+import { writeAll } from "../driver/write_all.ts";
 import {
   FrameWriter,
   numberFrame,

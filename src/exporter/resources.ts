@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { ResourceHandle } from "../driver/driver.ts";
+import type { ResourceHandle } from "../driver/resource_handle.ts";
 
 interface Entry {
   incoming: ReadableStream<Uint8Array>;

@@ -14,7 +14,7 @@ import { type Frame, GOAWAY_FRAME, MAX_FRAME, PING_FRAME } from "../transport/fr
 import type { ByteConn } from "../transport/fast/protocol.ts";
 import { spliceConns } from "../transport/raw_splice.ts";
 import { spliceConn } from "./socket_conn.ts";
-import { writeAll } from "../driver/stream.ts";
+import { writeAll } from "../driver/write_all.ts";
 
 /** Claims of a verified stream token: which side of which lease's stream it opens. */
 export interface StreamClaims {

@@ -8,7 +8,9 @@
  *
  * @module
  */
-import { type Duplex, type ReadInto, readsInto, writeAll } from "../driver/stream.ts";
+import type { Duplex } from "../driver/stream.ts";
+import { type ReadInto, readsInto } from "../driver/reads_into.ts";
+import { writeAll } from "../driver/write_all.ts";
 import { type ByteConn, closeQuietly, MAX_FRAME, readExactly } from "./fast/protocol.ts";
 
 /**

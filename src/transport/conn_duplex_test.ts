@@ -5,7 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
-import { concatBytes, directReads, type ReadInto, writeAll } from "../driver/stream.ts";
+import { concatBytes } from "../driver/concat_bytes.ts";
+import { directReads, type ReadInto } from "../driver/reads_into.ts";
+import { writeAll } from "../driver/write_all.ts";
 import { connDuplex } from "./conn_duplex.ts";
 import { socketPair } from "../../tests/_fixtures/net.ts";
 

@@ -5,13 +5,9 @@
  * @module
  */
 import { type Code, ConnectError } from "@connectrpc/connect";
-import {
-  DriverError,
-  type ErrorCode,
-  errorCodeOf,
-  errorFromCode,
-  messageOf,
-} from "../driver/errors.ts";
+import { DriverError, type ErrorCode } from "../driver/driver_error.ts";
+import { errorCodeOf, errorFromCode } from "../driver/error_codes.ts";
+import { messageOf } from "../driver/error_message.ts";
 
 const names: ErrorCode[] = [
   "cancelled",

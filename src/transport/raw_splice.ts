@@ -11,7 +11,7 @@
  */
 import { UnavailableError } from "../driver/errors.ts";
 import { type ByteConn, closeQuietly } from "./fast/protocol.ts";
-import { writeAll } from "../driver/stream.ts";
+import { writeAll } from "../driver/write_all.ts";
 import { switchedOff } from "../env_switch.ts";
 
 const encoder = new TextEncoder();

@@ -9,7 +9,7 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { FrameType, RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import { controllerTransport } from "./controller_transport.ts";
 import { type Frame, GOAWAY_FRAME } from "./frames.ts";
-import { writeAll } from "../driver/stream.ts";
+import { writeAll } from "../driver/write_all.ts";
 
 async function* framesOf(conn: Deno.Conn, stop: AbortSignal): AsyncGenerator<Frame> {
   const buffer = new Uint8Array(256 * 1024);

@@ -13,7 +13,7 @@
  * `deno run -A tests/_fixtures/etcd.ts campaign ENDPOINTS ELECTION REPLICA TTL`
  * prints `elected REPLICA` when it becomes leader and then waits to be killed.
  */
-import { EtcdKv } from "../../src/controller/store/etcd.ts";
+import { EtcdKv } from "../../src/controller/store/etcd_kv.ts";
 import { freePort } from "./net.ts";
 import { spawnDeno, type Spawned } from "./run.ts";
 import { eventually } from "../../testing/eventually.ts";

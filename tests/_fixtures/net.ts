@@ -1,5 +1,5 @@
 /** Loopback networking helpers for tests. */
-import { writeAll } from "../../src/driver/stream.ts";
+import { writeAll } from "../../src/driver/write_all.ts";
 
 /** A free TCP port on loopback. */
 export function freePort(): number {

@@ -1,7 +1,8 @@
 /** Drivers used only by the project's own tests of the exporter and client. */
 import { Driver } from "../../src/driver/driver.ts";
 import { byteStream, streaming, unary } from "../../src/driver/exports.ts";
-import { type Duplex, duplexPair, releasesChunks } from "../../src/driver/stream.ts";
+import { type Duplex, duplexPair } from "../../src/driver/stream.ts";
+import { releasesChunks } from "../../src/driver/releases_chunks.ts";
 import { NotImplementedError } from "../../src/driver/errors.ts";
 import type { Registry } from "../../src/driver/registry.ts";
 import { registry as builtin } from "../../drivers/registry.ts";

@@ -8,19 +8,13 @@
  */
 import { Buffer } from "node:buffer";
 // @ts-types="./_etcd3.d.ts"
-import {
-  CompareResult,
-  CompareTarget,
-  type Etcd3,
-  type ICompare,
-  type IKeyValue,
-  type IOptions,
-  type IRequestOp,
-} from "etcd3";
+import type { Etcd3, IKeyValue, IOptions } from "etcd3";
 import { BoundedCalls } from "./etcd_calls.ts";
 import { connectEtcd, type EtcdOptions, readTlsCredentials } from "./etcd_connection.ts";
 import { EtcdLeadership, type Leadership } from "./etcd_leadership.ts";
 import { LivenessLease } from "./etcd_liveness.ts";
+import { rangeOfPrefix } from "./etcd_range.ts";
+import { txnCompares, txnOps } from "./etcd_txn.ts";
 import { EtcdWatch } from "./etcd_watch.ts";
 import {
   type Change,
@@ -93,26 +87,13 @@ export class EtcdKv implements KvStore {
   }
 
   list<T>(prefix: string): Promise<Entry<T>[]> {
-    return this.#calls.run(`list "${prefix}" in etcd`, async () => {
-      const end = prefixEnd(this.#key(prefix));
-      const entries: Entry<T>[] = [];
-      let start = this.#key(prefix);
-      let revision: string | undefined;
-      // Pages at one revision: a consistent snapshot of any size.
-      for (;;) {
-        const res = await this.#client.kv.range({
-          key: start,
-          range_end: end,
-          limit: LIST_PAGE,
-          revision,
-        });
-        this.#watch.seen(res.header);
-        revision ??= res.header.revision;
-        for (const kv of res.kvs) entries.push(this.#entry<T>(kv));
-        if (!res.more || res.kvs.length === 0) return entries;
-        start = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
-      }
-    });
+    return this.#calls.run(`list "${prefix}" in etcd`, () =>
+      rangeOfPrefix(
+        this.#client.kv,
+        this.#key(prefix),
+        (header) => this.#watch.seen(header),
+        (kv) => this.#entry<T>(kv),
+      ));
   }
 
   /**
@@ -133,39 +114,8 @@ export class EtcdKv implements KvStore {
   }
 
   async #commit(writes: Write[], guards: Guard[], lease?: string): Promise<number> {
-    // etcd refuses two writes to one key in a transaction; the last one wins, as in SQLite.
-    const last = new Map<string, Write>();
-    for (const w of writes) {
-      const key = "put" in w ? w.put : w.delete;
-      last.delete(key);
-      last.set(key, w);
-    }
-    const ops = [...last.values()].map((w): IRequestOp =>
-      "put" in w
-        ? {
-          request_put: {
-            key: this.#key(w.put),
-            value: Buffer.from(JSON.stringify(w.value)),
-            lease,
-          },
-        }
-        : { request_delete_range: { key: this.#key(w.delete) } }
-    );
-    const compare = guards.map((g): ICompare =>
-      g.version === 0
-        ? {
-          key: this.#key(g.key),
-          target: CompareTarget.Create,
-          result: CompareResult.Equal,
-          create_revision: "0",
-        }
-        : {
-          key: this.#key(g.key),
-          target: CompareTarget.Mod,
-          result: CompareResult.Equal,
-          mod_revision: String(g.version),
-        }
-    );
+    const ops = txnOps(writes, this.prefix, lease);
+    const compare = txnCompares(guards, this.prefix);
     if (ops.length + compare.length > this.#maxTxnOps && compare.length > 0) {
       throw new RangeError(
         `Cannot commit ${ops.length} writes with guards in one etcd transaction: the limit is ${this.#maxTxnOps}`,
@@ -249,18 +199,4 @@ export class EtcdKv implements KvStore {
     await this.#watch.close();
     this.#client.close();
   }
-}
-
-const LIST_PAGE = 1000;
-
-/** The first key after every key that starts with `key`. */
-function prefixEnd(key: Buffer): Buffer {
-  const end = Buffer.from(key);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] < 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
 }

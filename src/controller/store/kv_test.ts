@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { EtcdCluster, skipEtcd, spawnCampaigner } from "../../../tests/_fixtures/etcd.ts";
 import { type Change, ConflictError, type KvStore, put, StoreUnavailableError } from "./kv.ts";
 import { SqliteKv } from "./sqlite.ts";
-import { EtcdKv } from "./etcd.ts";
+import { EtcdKv } from "./etcd_kv.ts";
 import { eventually } from "../../../testing.ts";
 
 /** Opens two clients of one fresh store (two connections, or two etcd clients). */

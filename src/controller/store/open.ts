@@ -17,8 +17,10 @@
  * @module
  */
 import { dirname } from "node:path";
-import { openDataDir, SqliteKv } from "./sqlite.ts";
-import type { EtcdKv, EtcdOptions } from "./etcd.ts";
+import { openDataDir } from "./data_dir.ts";
+import { SqliteKv } from "./sqlite.ts";
+import type { EtcdKv } from "./etcd_kv.ts";
+import type { EtcdOptions } from "./etcd_connection.ts";
 
 /** A parsed store spec. */
 export type StoreSpec =

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { EtcdCluster, skipEtcd } from "../../../tests/_fixtures/etcd.ts";
 import { openStore, parseStoreSpec } from "./open.ts";
 import { SqliteKv } from "./sqlite.ts";
-import { EtcdKv } from "./etcd.ts";
+import { EtcdKv } from "./etcd_kv.ts";
 import { put } from "./kv.ts";
 
 Deno.test("parseStoreSpec() reads data directories, sqlite: and etcd:// specs", () => {

@@ -15,9 +15,7 @@ import {
   type KvStore,
   type Write,
 } from "./kv.ts";
-
-/** Schema version of the file; migrations run forward from older files. */
-const SCHEMA_VERSION = 1;
+import { migrateSchema } from "./sqlite_schema.ts";
 
 /** A KvStore in a SQLite file. */
 export class SqliteKv implements KvStore {
@@ -39,7 +37,7 @@ export class SqliteKv implements KvStore {
     this.#db.exec(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
     );
-    this.#migrate();
+    migrateSchema(this.#db, path);
     this.#get = this.#db.prepare("SELECT value, version FROM kv WHERE key = ?");
     this.#list = this.#db.prepare(
       "SELECT key, value, version FROM kv WHERE key >= ? AND key < ? ORDER BY key",
@@ -53,31 +51,6 @@ export class SqliteKv implements KvStore {
     this.#delete = this.#db.prepare("DELETE FROM kv WHERE key = ?");
     this.#version = this.#db.prepare("SELECT version FROM kv WHERE key = ?");
     this.#dataVersion = this.#readDataVersion();
-  }
-
-  #migrate(): void {
-    this.#db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-      | { value: string }
-      | undefined;
-    const current = row ? Number(row.value) : 0;
-    if (current > SCHEMA_VERSION) {
-      throw new Error(
-        `Store "${this.path}" has schema version ${current}, newer than this controller's ${SCHEMA_VERSION}; upgrade the controller`,
-      );
-    }
-    if (current < 1) {
-      this.#db.exec(
-        "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL)",
-      );
-    }
-    this.#db.prepare(
-      "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    ).run(String(SCHEMA_VERSION));
-    // Revisions continue above every version already stored.
-    this.#db.exec(
-      "INSERT INTO meta (key, value) SELECT 'revision', CAST(COALESCE(MAX(version), 0) AS TEXT) FROM kv WHERE true ON CONFLICT(key) DO NOTHING",
-    );
   }
 
   #readDataVersion(): number {
@@ -169,10 +142,4 @@ export class SqliteKv implements KvStore {
     this.#db.close();
     return Promise.resolve();
   }
-}
-
-/** Opens (creating if needed) the store of a data directory. */
-export async function openDataDir(dir: string): Promise<SqliteKv> {
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  return new SqliteKv(`${dir}/controller.db`);
 }

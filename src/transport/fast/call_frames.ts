@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { concatBytes, writeAll } from "../../driver/stream.ts";
+import { concatBytes } from "../../driver/concat_bytes.ts";
+import { writeAll } from "../../driver/write_all.ts";
 import { type ByteConn, FRAME_HEADER, MAX_FRAME } from "./protocol.ts";
 
 const encoder = new TextEncoder();

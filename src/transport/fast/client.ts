@@ -9,16 +9,15 @@
  *
  * @module
  */
-import type { ResourceHandle } from "../../driver/driver.ts";
-import {
-  DriverError,
-  type ErrorCode,
-  errorFromCode,
-  messageOf,
-  UnavailableError,
-} from "../../driver/errors.ts";
-import { directReads, type Duplex, writeAll } from "../../driver/stream.ts";
-import type { JsonValue } from "../../driver/value.ts";
+import type { ResourceHandle } from "../../driver/resource_handle.ts";
+import { DriverError, type ErrorCode } from "../../driver/driver_error.ts";
+import { errorFromCode } from "../../driver/error_codes.ts";
+import { messageOf } from "../../driver/error_message.ts";
+import { UnavailableError } from "../../driver/errors.ts";
+import { directReads } from "../../driver/reads_into.ts";
+import type { Duplex } from "../../driver/stream.ts";
+import { writeAll } from "../../driver/write_all.ts";
+import type { JsonValue } from "../../driver/json_value.ts";
 import { FrameWriter, numberFrame, readFrames, textFrame } from "./call_frames.ts";
 import { argsValue } from "../../driver/json_value.ts";
 import { type ConnDuplex, connDuplex } from "../conn_duplex.ts";
