@@ -31,7 +31,9 @@ const VARIADIC: ParamType[] = Array(MAX_ARGS).fill("any?");
  * - `timeout`: default seconds per method (300, as upstream); the whole process group
  *   is killed at the limit and the call ends with status 124.
  * - `cwd`: working directory (default: the config file's directory).
- * - `env`: variables added to every script's environment.
+ * - `env`: variables added to every script's environment (a client cannot change them).
+ * - `allowEnv`: names of variables a client may set for one call (`-e NAME=VALUE`); none
+ *   by default, since `BASH_ENV`, `LD_PRELOAD` or `PATH` would run a client's code.
  *
  * Exports upstream's `get_methods()` and streaming `call_method(name, env, ...args)`,
  * plus each configured method under its own name (streaming, same output).
@@ -43,6 +45,7 @@ export class Shell extends Driver {
   readonly shell: string[];
   readonly cwd: string;
   readonly env: Record<string, string>;
+  readonly allowEnv: ReadonlySet<string>;
   #methods?: Map<string, MethodInfo>;
 
   constructor(config: DriverConfig, context: DriverContext) {
@@ -51,6 +54,7 @@ export class Shell extends Driver {
     this.shell = checked.shell;
     this.cwd = checked.cwd;
     this.env = checked.env;
+    this.allowEnv = checked.allowEnv;
     const scripts = checked.scripts;
     this.scripts = scripts;
     for (const name of scripts.keys()) {
@@ -116,9 +120,18 @@ export class Shell extends Driver {
         `No shell method "${name}" (configured: ${[...this.scripts.keys()].join(", ") || "none"})`,
       );
     }
+    // A client may set only what the operator allows: BASH_ENV, LD_PRELOAD or PATH would
+    // otherwise run its own code as the exporter's user. The operator's env always wins.
     for (const key of Object.keys(env)) {
       if (!/^[A-Za-z_]\w*$/.test(key)) {
         throw new TypeError(`Invalid environment variable name ${JSON.stringify(key)}`);
+      }
+      if (!this.allowEnv.has(key) || key in this.env) {
+        throw new TypeError(
+          `Environment variable ${key} may not be set by a client: the exporter config's allowEnv ${
+            this.allowEnv.size ? `lists ${[...this.allowEnv].join(", ")}` : "lists none"
+          }`,
+        );
       }
     }
     const text = args.map((arg, i) => {
@@ -134,7 +147,7 @@ export class Shell extends Driver {
         name,
         args: text,
         cwd: this.cwd,
-        env: { ...this.env, ...extra },
+        env: { ...extra, ...this.env },
         timeout: script.timeout,
         signal,
       })

@@ -22,6 +22,8 @@ export interface ShellConfig {
   shell: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Variable names a client may set for a call (`allowEnv`); none unless the operator lists them. */
+  allowEnv: ReadonlySet<string>;
 }
 
 /**
@@ -57,6 +59,13 @@ export function readShellConfig(
   const envValues = Object.fromEntries(
     Object.entries(env as Record<string, unknown>).map(([key, value]) => [key, String(value)]),
   );
+  const allowEnv = config.allowEnv ?? config.allow_env ?? [];
+  if (
+    !Array.isArray(allowEnv) ||
+    !allowEnv.every((name) => typeof name === "string" && /^[A-Za-z_]\w*$/.test(name))
+  ) {
+    fail("allowEnv", 'a list of variable names such as ["VERBOSE"]', allowEnv);
+  }
   const methods = config.methods;
   if (typeof methods !== "object" || methods === null || Array.isArray(methods)) {
     fail("methods", 'a mapping such as {reboot: {command: "..."}}', methods);
@@ -92,5 +101,11 @@ export function readShellConfig(
       timeout: own as number,
     });
   }
-  return { scripts, shell: shell as string[], cwd, env: envValues };
+  return {
+    scripts,
+    shell: shell as string[],
+    cwd,
+    env: envValues,
+    allowEnv: new Set(allowEnv as string[]),
+  };
 }

@@ -56,6 +56,7 @@ Deno.test("Shell passes arguments as $1... and the environment from config and c
     await using dut = await localDevice(shellConfig(dir, {
       shell: ["/bin/sh", "-c"],
       env: { BOARD: "rpi4" },
+      allowEnv: ["EXTRA"],
       methods: { show: 'printf "%s|%s|%s|%s|%s|%s" "$0" "$1" "$2" "$#" "$BOARD" "$EXTRA"; pwd' },
     }));
     const tools = dut.tools as ShellClient;
@@ -142,6 +143,7 @@ Deno.test("jumpstarter <shell> METHOD streams output and exits with the command'
         "      methods:",
         "        greet: {command: 'echo \"hello $1 from $WHERE\"; echo oops >&2; exit 4', description: Say hello}",
         "        ok: 'true'",
+        "      allowEnv: [WHERE]",
       ].join("\n"),
     );
     const cli = cliWithConfig(`${dir}/shell.yaml`);
@@ -155,6 +157,37 @@ Deno.test("jumpstarter <shell> METHOD streams output and exits with the command'
     const bad = await cli("tools", "greet", "-e", "NOEQUALS");
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr, 'Error: Invalid --env "NOEQUALS": use KEY=VALUE\n');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Shell lets a client set only the variables allowEnv lists, never the operator's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const marker = `${dir}/escalated`;
+    await Deno.writeTextFile(`${dir}/evil.sh`, `touch ${marker}\n`);
+    await using dut = await localDevice(shellConfig(dir, {
+      shell: ["/bin/bash", "-c"],
+      env: { BOARD: "rpi4" },
+      allowEnv: ["VERBOSE", "BOARD"],
+      methods: { show: 'echo "$BOARD $VERBOSE"' },
+    }));
+    const tools = dut.tools as ShellClient;
+    for (
+      const [name, value] of [["BASH_ENV", `${dir}/evil.sh`], ["LD_PRELOAD", "x.so"], ["PATH", dir]]
+    ) {
+      await assert.rejects(
+        tools.run("show", [], { env: { [name]: value } }),
+        (error: Error) =>
+          error.message.includes(`Environment variable ${name} may not be set by a client`),
+      );
+    }
+    // Listed, but the operator set it: the operator's value stands.
+    await assert.rejects(tools.run("show", [], { env: { BOARD: "mine" } }), /BOARD may not be set/);
+    const ok = await tools.run("show", [], { env: { VERBOSE: "1" } });
+    assert.equal(ok.stdout, "rpi4 1\n");
+    assert.equal(await Deno.stat(marker).then(() => true, () => false), false, "no escalation");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
