@@ -14,6 +14,7 @@ import { startController } from "../controller/server.ts";
 import { parseDuration } from "../client/duration.ts";
 import { ensureTlsPair } from "../controller/tls.ts";
 import { checkDataDir, openConfiguredStore, type StoreFlags } from "./controller_store.ts";
+import { claimDataDir } from "../controller/store/data_dir_claim.ts";
 import { terminal, UsageError } from "./run.ts";
 
 /** The options of `controller serve`. */
@@ -74,7 +75,14 @@ export async function serve(options: ServeOptions): Promise<void> {
       `unexpected: ${event.reason instanceof Error ? event.reason.message : event.reason}`,
     );
   });
-  const store = await openConfiguredStore(options);
+  // One serving controller per data dir: a second one would be a second leader.
+  const release = options.dataDir && !options.store
+    ? await claimDataDir(options.dataDir)
+    : () => {};
+  const store = await openConfiguredStore(options).catch((error) => {
+    release();
+    throw error;
+  });
   const replicaId = options.replicaId ?? `${Deno.hostname()}:${port}`;
   const coordination = store instanceof SqliteKv
     ? new SoloCoordination(store, replicaId)
@@ -103,5 +111,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     Deno.addSignalListener("SIGINT", stop);
   });
   log.info("shutting down");
-  await server.close();
+  try {
+    await server.close();
+  } finally {
+    release();
+  }
 }

@@ -17,6 +17,31 @@ import {
 } from "./kv.ts";
 import { migrateSchema } from "./sqlite_schema.ts";
 
+/**
+ * Makes the store file mode 0600 before SQLite opens it (it holds the signing
+ * key; SQLite gives its -wal and -shm files the same mode), and refuses an
+ * empty one: a store that lost its content would start with a new signing
+ * key and invalidate every token.
+ */
+function claimFile(path: string): void {
+  let size: number | undefined;
+  try {
+    size = Deno.statSync(path).size;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  if (size === undefined) {
+    Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
+    return;
+  }
+  if (size === 0) {
+    throw new TypeError(
+      `Store file "${path}" is empty (0 bytes): it holds no signing key. Restore it from a backup, or remove it to start a new controller (every issued token then stops working)`,
+    );
+  }
+  Deno.chmodSync(path, 0o600);
+}
+
 /** A KvStore in a SQLite file. */
 export class SqliteKv implements KvStore {
   readonly description: string;
@@ -33,6 +58,7 @@ export class SqliteKv implements KvStore {
 
   constructor(readonly path: string) {
     this.description = `sqlite:${path}`;
+    claimFile(path);
     this.#db = new DatabaseSync(path);
     this.#db.exec(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
