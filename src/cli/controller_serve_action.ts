@@ -25,6 +25,7 @@ export interface ServeOptions extends StoreFlags {
   tlsKey?: string;
   advertise?: string;
   pairingTimeout: string;
+  maxLeaseDuration: string;
   logLevel: string;
   logJson?: boolean;
 }
@@ -42,6 +43,8 @@ function isLoopback(host: string): boolean {
 /** `controller serve`: serves until SIGTERM or SIGINT, then closes the server. */
 export async function serve(options: ServeOptions): Promise<void> {
   const { host, port } = parseListen(options.listen);
+  const pairingTimeoutMs = parseDuration(options.pairingTimeout);
+  const maxLeaseMs = parseDuration(options.maxLeaseDuration);
   await checkDataDir(options);
   const log = new Logger("controller");
   log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
@@ -96,7 +99,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     port,
     tls,
     advertise: options.advertise,
-    pairingTimeoutMs: parseDuration(options.pairingTimeout),
+    pairingTimeoutMs,
+    maxLeaseMs,
     coordination,
     log,
   });

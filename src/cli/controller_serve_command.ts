@@ -44,6 +44,7 @@ export function addServeCommand(program: Command): void {
       "router URL handed to clients and exporters (default: from --listen)",
     )
     .option("--pairing-timeout <duration>", "close a router stream whose peer never comes", "30s")
+    .option("--max-lease-duration <duration>", "the longest lease this controller gives", "7d")
     .addOption(new Option("--log-level <level>", "debug, info, warning, error").default("info"))
     .option("--log-json", "log as JSON lines")
     .addHelpText("after", serveHelp)

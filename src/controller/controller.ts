@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { DEFAULT_MAX_LEASE_MS } from "./limits.ts";
 import type { DriverReport } from "../driver/driver_report.ts";
 import { Logger } from "../log.ts";
 import { TokenAuthority } from "./auth.ts";
@@ -48,6 +49,8 @@ export interface ControllerOptions {
   heartbeatTimeoutMs?: number;
   /** After a controller restart, how long exporters have to re-attach before their leases are told. */
   reattachGraceMs?: number;
+  /** The longest lease this controller gives (default 7 days). */
+  maxLeaseMs?: number;
   /** Leadership and ephemeral keys when replicas share the store (default: one replica). */
   coordination?: Coordination;
   log?: Logger;
@@ -92,6 +95,7 @@ export class Controller {
         leaseRetentionMs: options.leaseRetentionMs ?? 7 * 24 * 3600_000,
         leaseRetentionCount: options.leaseRetentionCount ?? 10_000,
         heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 180_000,
+        maxLeaseMs: options.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS,
         reattachGraceMs: options.reattachGraceMs ?? 30_000,
       },
       options.coordination ?? new SoloCoordination(store),

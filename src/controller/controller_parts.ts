@@ -33,6 +33,7 @@ export interface PartsConfig {
   leaseRetentionCount: number;
   heartbeatTimeoutMs: number;
   reattachGraceMs: number;
+  maxLeaseMs: number;
 }
 
 /** Every part of one controller. */
@@ -88,7 +89,15 @@ export function connectParts(config: PartsConfig): ControllerParts {
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     reattachGraceMs: config.reattachGraceMs,
   });
-  const leases = new LeaseApi({ store, records, identities, book, scheduler, isLeader });
+  const leases = new LeaseApi({
+    store,
+    records,
+    identities,
+    book,
+    scheduler,
+    isLeader,
+    maxLeaseMs: config.maxLeaseMs,
+  });
   const replication = new Replication({
     store,
     coordination,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkLabels } from "./limits.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import { messageOf } from "../driver/error_message.ts";
 import type { DriverReport } from "../driver/driver_report.ts";
@@ -55,6 +56,7 @@ export class ExporterLiveness {
     labels: Record<string, string>,
     reports: DriverReport[],
   ): Promise<ExporterRecord> {
+    checkLabels(labels);
     const k = qualified(identity.namespace, identity.name);
     const previous = this.parts.records.exporters.get(k);
     const record: ExporterRecord = {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkLeaseDuration } from "./limits.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import { AuthError } from "./auth_error.ts";
 import { NotFoundError } from "./errors.ts";
@@ -44,6 +45,8 @@ export interface LeaseApiParts {
   book: LeaseBook;
   scheduler: LeaseScheduler;
   isLeader(): boolean;
+  /** The longest lease this controller gives. */
+  maxLeaseMs: number;
 }
 
 /** Clients' lease calls. */
@@ -72,10 +75,9 @@ export class LeaseApi {
   /** Creates a lease and queues it; returns the record (Ready at once when this replica leads and a board is free). */
   async create(client: Identity, request: LeaseRequest): Promise<LeaseRecord> {
     const { records, identities } = this.parts;
-    if (!(request.durationMs > 0)) {
-      throw new TypeError(
-        `Invalid lease duration ${request.durationMs / 1000} s: it must be positive`,
-      );
+    checkLeaseDuration(request.durationMs, this.parts.maxLeaseMs);
+    if (request.beginTime && !Number.isFinite(request.beginTime.getTime())) {
+      throw new TypeError("Invalid lease begin time");
     }
     const policies = identities.policies.filter((p) =>
       matches(parseSelector(p.clientSelector), client.labels)
@@ -159,9 +161,7 @@ export class LeaseApi {
       throw new FailedPreconditionError(`Lease "${name}" has ended; create a new one`);
     }
     if (change.durationMs !== undefined) {
-      if (!(change.durationMs > 0)) {
-        throw new TypeError(`Invalid lease duration: it must be positive`);
-      }
+      checkLeaseDuration(change.durationMs, this.parts.maxLeaseMs);
       const record = lease.exporter
         ? this.parts.records.exporters.get(qualified(namespace, lease.exporter))
         : undefined;

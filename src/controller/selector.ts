@@ -6,6 +6,7 @@
  * @module
  */
 import { checkKey, checkValue } from "./label_syntax.ts";
+import { MAX_SELECTOR_CHARS, MAX_SELECTOR_TERMS, shown } from "./limits.ts";
 
 /** One set-based requirement. */
 export interface Requirement {
@@ -43,13 +44,24 @@ function splitTerms(text: string): string[] {
 export function parseSelector(text: string): Selector {
   const selector: Selector = { matchLabels: {}, matchExpressions: [] };
   if (text.trim() === "") return selector;
-  for (const term of splitTerms(text)) {
-    if (term === "") throw new TypeError(`Invalid selector "${text}": empty term`);
+  if (text.length > MAX_SELECTOR_CHARS) {
+    throw new TypeError(
+      `Invalid selector ${shown(text)}: ${text.length} characters, at most ${MAX_SELECTOR_CHARS}`,
+    );
+  }
+  const terms = splitTerms(text);
+  if (terms.length > MAX_SELECTOR_TERMS) {
+    throw new TypeError(
+      `Invalid selector ${shown(text)}: ${terms.length} terms, at most ${MAX_SELECTOR_TERMS}`,
+    );
+  }
+  for (const term of terms) {
+    if (term === "") throw new TypeError(`Invalid selector ${shown(text)}: empty term`);
     let m: RegExpMatchArray | null;
     if ((m = term.match(/^(\S+)\s+(in|notin)\s+\((.*)\)$/))) {
       const values = m[3].split(",").map((v) => checkValue(v.trim(), text)).filter((v) => v !== "");
       if (values.length === 0) {
-        throw new TypeError(`Invalid selector "${text}": empty set in "${term}"`);
+        throw new TypeError(`Invalid selector ${shown(text)}: empty set in ${shown(term)}`);
       }
       selector.matchExpressions.push({
         key: checkKey(m[1], text),
@@ -75,7 +87,9 @@ export function parseSelector(text: string): Selector {
       selector.matchExpressions.push({ key: checkKey(term, text), operator: "Exists", values: [] });
     } else {
       throw new TypeError(
-        `Invalid selector "${text}": cannot parse "${term}" (use key=value, key!=value, key in (a,b), key, !key)`,
+        `Invalid selector ${shown(text)}: cannot parse ${
+          shown(term)
+        } (use key=value, key!=value, key in (a,b), key, !key)`,
       );
     }
   }
