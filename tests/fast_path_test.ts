@@ -17,14 +17,8 @@ import { byteStream, streaming, unary } from "../src/driver/exports.ts";
 import { type Duplex, duplexPair, messageChunks, readAll } from "../src/driver/stream.ts";
 import { DriverError, NotImplementedError, UnavailableError } from "../src/driver/errors.ts";
 import type { Registry } from "../src/driver/registry.ts";
-import {
-  CALL,
-  encodeMessage,
-  FAST_PATH_LABEL,
-  readMessage,
-  siblingPath,
-  WINDOW,
-} from "../src/transport/fast/protocol.ts";
+import { CALL, FAST_PATH_LABEL, siblingPath, WINDOW } from "../src/transport/fast/protocol.ts";
+import { encodeMessage, readMessage } from "../src/transport/fast/opening.ts";
 import { textFrame } from "../src/transport/fast/call_frames.ts";
 import { spliceConns } from "../src/transport/raw_splice.ts";
 

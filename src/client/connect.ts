@@ -10,7 +10,7 @@ import type { DriverReport } from "../driver/tree.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
 import { GrpcSession, type SessionOptions } from "./session.ts";
-import type { ExporterReport } from "../transport/fast/protocol.ts";
+import type { ExporterReport } from "../transport/fast/opening.ts";
 import { buildClientTree, type ClientRegistry } from "./tree.ts";
 
 /**

@@ -19,12 +19,8 @@ import type { JsonValue } from "../driver/value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import { type Address, parseAddress } from "../transport/address.ts";
 import { FastChannel, type FastTarget } from "../transport/fast/client.ts";
-import {
-  type ExporterReport,
-  FAST_PATH_LABEL,
-  FAST_PATH_SIBLING,
-  siblingPath,
-} from "../transport/fast/protocol.ts";
+import { FAST_PATH_LABEL, FAST_PATH_SIBLING, siblingPath } from "../transport/fast/protocol.ts";
+import type { ExporterReport } from "../transport/fast/opening.ts";
 import type { ClientSession, Download, Upload, UploadOptions } from "./driver_client.ts";
 import type { GrpcLink } from "./grpc_link.ts";
 import { switchedOff } from "../env_switch.ts";

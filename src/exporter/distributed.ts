@@ -22,7 +22,7 @@ import { fromConnectError } from "../transport/errors.ts";
 import { RouterClients, spliceToRouter } from "../transport/router_splice.ts";
 import { openRawSplice, readSome, spliceConns } from "../transport/raw_splice.ts";
 import { withPrefix } from "../transport/prefixed_conn.ts";
-import { closeQuietly } from "../transport/fast/protocol.ts";
+import { closeQuietly } from "../transport/byte_conn.ts";
 import { type Hook, hookFrom, runHook } from "./hooks.ts";
 import { type LocalExporter, serveLocal } from "./local.ts";
 

@@ -32,25 +32,26 @@ import { toJsonValue } from "../driver/json_value.ts";
 import { connDuplex } from "../transport/conn_duplex.ts";
 import {
   ABANDON,
-  type ByteConn,
   CALL,
   CANCEL,
-  closeQuietly,
   CREDIT,
   DONE,
-  encodeMessage,
   END,
   ERROR,
-  type ExporterReport,
-  type Header,
   ITEM,
-  readMessage,
   RESULT,
-  type SocketIdentity,
   STREAM,
   VERSION,
   WINDOW,
 } from "../transport/fast/protocol.ts";
+import {
+  encodeMessage,
+  type ExporterReport,
+  type Header,
+  readMessage,
+  type SocketIdentity,
+} from "../transport/fast/opening.ts";
+import { type ByteConn, closeQuietly } from "../transport/byte_conn.ts";
 
 /** What the fast channel served so far (tests and benchmarks read it). */
 export interface FastStats {

@@ -14,7 +14,7 @@
  * @module
  */
 import type { Socket } from "node:net";
-import type { ByteConn } from "../transport/fast/protocol.ts";
+import type { ByteConn } from "../transport/byte_conn.ts";
 
 /** The resource ops of Deno's core this module uses. */
 interface CoreOps {

@@ -9,7 +9,8 @@
  * @module
  */
 import { type Duplex, type ReadInto, readsInto, writeAll } from "../driver/stream.ts";
-import { type ByteConn, closeQuietly, MAX_FRAME, readExactly } from "./fast/protocol.ts";
+import { MAX_FRAME } from "./fast/protocol.ts";
+import { type ByteConn, closeQuietly, readExactly } from "./byte_conn.ts";
 
 /**
  * Reads go into slabs: each chunk is a view of the part of a slab one read

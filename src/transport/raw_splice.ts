@@ -10,7 +10,7 @@
  * @module
  */
 import { UnavailableError } from "../driver/errors.ts";
-import { type ByteConn, closeQuietly } from "./fast/protocol.ts";
+import { type ByteConn, closeQuietly } from "./byte_conn.ts";
 import { writeAll } from "../driver/stream.ts";
 import { switchedOff } from "../env_switch.ts";
 

@@ -6,7 +6,8 @@
  * @module
  */
 import { concatBytes, writeAll } from "../../driver/stream.ts";
-import { type ByteConn, FRAME_HEADER, MAX_FRAME } from "./protocol.ts";
+import { FRAME_HEADER, MAX_FRAME } from "./protocol.ts";
+import type { ByteConn } from "../byte_conn.ts";
 
 const encoder = new TextEncoder();
 

@@ -24,25 +24,26 @@ import { argsValue } from "../../driver/json_value.ts";
 import { type ConnDuplex, connDuplex } from "../conn_duplex.ts";
 import {
   ABANDON,
-  type Answer,
-  type ByteConn,
   CALL,
   CANCEL,
-  closeQuietly,
   CREDIT,
   DONE,
-  encodeMessage,
   ERROR,
-  type ExporterReport,
-  type Header,
   ITEM,
-  readMessage,
   RESULT,
-  type SocketIdentity,
   STREAM,
   VERSION,
   WINDOW,
 } from "./protocol.ts";
+import {
+  type Answer,
+  encodeMessage,
+  type ExporterReport,
+  type Header,
+  readMessage,
+  type SocketIdentity,
+} from "./opening.ts";
+import { type ByteConn, closeQuietly } from "../byte_conn.ts";
 
 /** What a pending call does with the frames addressed to it. */
 interface Pending {
