@@ -21,13 +21,9 @@ import {
 } from "./dispatch.ts";
 import type { OpenResource } from "./resources.ts";
 import { chunksReleased, hasMessageChunks, writeAll } from "../driver/stream.ts";
-import {
-  FrameWriter,
-  numberFrame,
-  readFrames,
-  textFrame,
-  u32,
-} from "../transport/fast/call_frames.ts";
+import { numberFrame, textFrame, u32 } from "../transport/fast/call_frames.ts";
+import { FrameWriter } from "../transport/fast/frame_writer.ts";
+import { readFrames } from "../transport/fast/frame_reader.ts";
 import { toJsonValue } from "../driver/json_value.ts";
 import { connDuplex } from "../transport/conn_duplex.ts";
 import {

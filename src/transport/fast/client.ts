@@ -19,7 +19,9 @@ import {
 } from "../../driver/errors.ts";
 import { directReads, type Duplex, writeAll } from "../../driver/stream.ts";
 import type { JsonValue } from "../../driver/value.ts";
-import { FrameWriter, numberFrame, readFrames, textFrame } from "./call_frames.ts";
+import { numberFrame, textFrame } from "./call_frames.ts";
+import { FrameWriter } from "./frame_writer.ts";
+import { readFrames } from "./frame_reader.ts";
 import { argsValue } from "../../driver/json_value.ts";
 import { type ConnDuplex, connDuplex } from "../conn_duplex.ts";
 import {

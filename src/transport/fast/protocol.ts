@@ -80,7 +80,8 @@
  * holds the exporter back instead of a queue growing without bound.
  *
  * This file holds the protocol's numbers; the header and answer are in
- * `opening.ts`, the call frames in `call_frames.ts`.
+ * `opening.ts`, the call frames in `call_frames.ts` (read by
+ * `frame_reader.ts`, written by `frame_writer.ts`).
  *
  * @module
  */
