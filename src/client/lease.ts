@@ -19,7 +19,7 @@ import {
 import { spliceToRouter } from "../transport/router_splice.ts";
 import { openRawSplice, spliceConns } from "../transport/raw_splice.ts";
 import { withPrefix } from "../transport/prefixed_conn.ts";
-import type { FastTarget } from "../transport/fast/client.ts";
+import type { FastTarget } from "../transport/fast/dial.ts";
 import { siblingPath } from "../transport/fast/protocol.ts";
 import { type ByteConn, closeQuietly } from "../transport/byte_conn.ts";
 import { connect, type Connected } from "./connect.ts";
