@@ -12,7 +12,8 @@ import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import { FailedPreconditionError, messageOf, UnavailableError } from "../../src/driver/errors.ts";
 import { byteStream, unary } from "../../src/driver/exports.ts";
 import type { Duplex } from "../../src/driver/stream.ts";
-import { connDuplex, GIVE_UP_WHOLE } from "../../src/transport/conn_duplex.ts";
+import { connDuplex } from "../../src/transport/conn_duplex.ts";
+import { GIVE_UP_WHOLE } from "../../src/transport/conn_duplex_options.ts";
 import { connectUdp } from "./datagram.ts";
 
 /** The client label upstream's network drivers report. */

@@ -7,7 +7,8 @@
  */
 import dgram from "node:dgram";
 import type { Duplex } from "../../src/driver/stream.ts";
-import { connDuplex, GIVE_UP_WHOLE } from "../../src/transport/conn_duplex.ts";
+import { connDuplex } from "../../src/transport/conn_duplex.ts";
+import { GIVE_UP_WHOLE } from "../../src/transport/conn_duplex_options.ts";
 import { udpFamily } from "./datagram.ts";
 
 /** Opens one byte stream to the target (a network driver's `connect`). */
