@@ -20,7 +20,7 @@ import type { Registry } from "../src/driver/registry.ts";
 import { CALL, FAST_PATH_LABEL, siblingPath, WINDOW } from "../src/transport/fast/protocol.ts";
 import { encodeMessage, readMessage } from "../src/transport/fast/opening.ts";
 import { textFrame } from "../src/transport/fast/call_frames.ts";
-import { spliceConns } from "../src/transport/raw_splice.ts";
+import { spliceConns } from "../src/transport/splice_conns.ts";
 
 /** What the probe driver saw, for assertions. */
 const seen = {

@@ -17,7 +17,8 @@ import {
   UnavailableError,
 } from "../driver/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
-import { openRawSplice, spliceConns } from "../transport/raw_splice.ts";
+import { openRawSplice } from "../transport/raw_splice.ts";
+import { spliceConns } from "../transport/splice_conns.ts";
 import { withPrefix } from "../transport/prefixed_conn.ts";
 import type { FastTarget } from "../transport/fast/dial.ts";
 import { siblingPath } from "../transport/fast/protocol.ts";

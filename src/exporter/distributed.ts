@@ -20,7 +20,9 @@ import {
 } from "../transport/controller_transport.ts";
 import { fromConnectError } from "../transport/errors.ts";
 import { RouterClients, spliceToRouter } from "../transport/router_splice.ts";
-import { openRawSplice, readSome, spliceConns } from "../transport/raw_splice.ts";
+import { openRawSplice } from "../transport/raw_splice.ts";
+import { readSome } from "../transport/first_bytes.ts";
+import { spliceConns } from "../transport/splice_conns.ts";
 import { withPrefix } from "../transport/prefixed_conn.ts";
 import { closeQuietly } from "../transport/byte_conn.ts";
 import { type Hook, hookFrom, runHook } from "./hooks.ts";

@@ -12,7 +12,7 @@ import type { Socket } from "node:net";
 import { FrameType } from "../gen/jumpstarter/v1/router_pb.ts";
 import { type Frame, GOAWAY_FRAME, MAX_FRAME, PING_FRAME } from "../transport/frames.ts";
 import type { ByteConn } from "../transport/byte_conn.ts";
-import { spliceConns } from "../transport/raw_splice.ts";
+import { spliceConns } from "../transport/splice_conns.ts";
 import { spliceConn } from "./socket_conn.ts";
 import { writeAll } from "../driver/stream.ts";
 

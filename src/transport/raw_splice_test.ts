@@ -1,5 +1,6 @@
 import { assertEquals } from "../../tests/_fixtures/assert.ts";
-import { openRawSplice, spliceConns } from "./raw_splice.ts";
+import { openRawSplice } from "./raw_splice.ts";
+import { spliceConns } from "./splice_conns.ts";
 import { serveTcp } from "./server.ts";
 
 Deno.test("openRawSplice() falls back (undefined) when the router is not ours", async () => {
