@@ -9,7 +9,7 @@
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
 import type { KvStore } from "./store/kv.ts";
 import { type Identity, keys, type Kind } from "./model.ts";
-import type { StreamClaims } from "../router/router.ts";
+import type { StreamClaims } from "../router/authority.ts";
 
 export type { StreamClaims };
 
