@@ -12,13 +12,8 @@
  */
 import { errorCodeOf, messageOf, UnavailableError } from "../driver/errors.ts";
 import type { Exporter } from "./exporter.ts";
-import {
-  callDriver,
-  openDriverStream,
-  openResource,
-  streamDriver,
-  streamTargetOf,
-} from "./dispatch.ts";
+import { callDriver, openDriverStream, openResource, streamDriver } from "./dispatch.ts";
+import { streamTargetOf } from "./stream_target.ts";
 import type { OpenResource } from "./resources.ts";
 import { chunksReleased, hasMessageChunks, writeAll } from "../driver/stream.ts";
 import { numberFrame, textFrame, u32 } from "../transport/fast/call_frames.ts";

@@ -27,13 +27,8 @@ import {
 } from "../transport/frames.ts";
 import { toConnectError } from "../transport/errors.ts";
 import type { Exporter } from "./exporter.ts";
-import {
-  callDriver,
-  openDriverStream,
-  openResource,
-  parseStreamTarget,
-  streamDriver,
-} from "./dispatch.ts";
+import { callDriver, openDriverStream, openResource, streamDriver } from "./dispatch.ts";
+import { parseStreamTarget } from "./stream_target.ts";
 
 const statusByState = {
   available: ExporterStatus.AVAILABLE,
