@@ -1,7 +1,7 @@
 /**
  * What every transport of an exporter does with a request, whatever carried
  * it: the gRPC service (`service.ts`) and the fast local channel
- * (`fast_server.ts`) both call these, so driver dispatch, argument checks
+ * (`fast/`) both call these, so driver dispatch, argument checks
  * and resource bookkeeping live in one place (and stream targets, in
  * `stream_target.ts`).
  * Errors are thrown as domain errors (`TypeError` for bad input); each

@@ -12,7 +12,7 @@ import { Logger } from "../log.ts";
 import { type RpcServer, serveUnix } from "../transport/server.ts";
 import { Exporter } from "./exporter.ts";
 import { exporterRoutes } from "./service.ts";
-import { type FastServer, serveFast } from "./fast_server.ts";
+import { type FastServer, serveFast } from "./fast/server.ts";
 import { FAST_PATH_LABEL, FAST_PATH_SIBLING, siblingPath } from "../transport/fast/protocol.ts";
 
 /**

@@ -3,7 +3,7 @@
  * session is a calls connection for unary and streaming driver calls
  * (`calls_connection.ts`) and one new connection per byte stream, upload or
  * download (`session_streams.ts`, `resource_transfers.ts`). The exporter's
- * side is `src/exporter/fast_server.ts`.
+ * side is `src/exporter/fast/server.ts`.
  *
  * @module
  */
