@@ -12,7 +12,7 @@ import { serveLocal } from "../src/exporter/local.ts";
 import { connect } from "../mod.ts";
 import { DriverNotFoundError, NotImplementedError } from "../src/driver/errors.ts";
 import { CLIENT_LABEL, NAME_LABEL } from "../src/driver/driver_report.ts";
-import { SocketInUseError } from "../src/transport/server.ts";
+import { SocketInUseError } from "../src/transport/socket_claim.ts";
 
 const CONFIG = `
 apiVersion: jumpstarter.dev/v1alpha1

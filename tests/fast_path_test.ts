@@ -21,16 +21,10 @@ import { readAll } from "../src/driver/read_all.ts";
 import { DriverError } from "../src/driver/driver_error.ts";
 import { NotImplementedError, UnavailableError } from "../src/driver/errors.ts";
 import type { Registry } from "../src/driver/registry.ts";
-import {
-  CALL,
-  encodeMessage,
-  FAST_PATH_LABEL,
-  readMessage,
-  siblingPath,
-  WINDOW,
-} from "../src/transport/fast/protocol.ts";
+import { CALL, FAST_PATH_LABEL, siblingPath, WINDOW } from "../src/transport/fast/protocol.ts";
+import { encodeMessage, readMessage } from "../src/transport/fast/opening.ts";
 import { textFrame } from "../src/transport/fast/call_frames.ts";
-import { spliceConns } from "../src/transport/raw_splice.ts";
+import { spliceConns } from "../src/transport/splice_conns.ts";
 
 /** What the probe driver saw, for assertions. */
 const seen = {

@@ -7,7 +7,8 @@
  * @module
  */
 import type { Duplex } from "../../src/driver/stream.ts";
-import { connDuplex, GIVE_UP_WHOLE } from "../../src/transport/conn_duplex.ts";
+import { connDuplex } from "../../src/transport/conn_duplex.ts";
+import { GIVE_UP_WHOLE } from "../../src/transport/conn_duplex_options.ts";
 import { bridge } from "./bridge.ts";
 import type { Forwarder, ForwardOptions, StreamOpener } from "./forwarder.ts";
 import { hostPort } from "./host_port.ts";

@@ -6,7 +6,8 @@
 import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { UnavailableError } from "../../src/driver/errors.ts";
 import { messageOf } from "../../src/driver/error_message.ts";
-import { connDuplex, GIVE_UP_WHOLE } from "../../src/transport/conn_duplex.ts";
+import { connDuplex } from "../../src/transport/conn_duplex.ts";
+import { GIVE_UP_WHOLE } from "../../src/transport/conn_duplex_options.ts";
 import { NetworkDriver } from "./driver.ts";
 import { hostPort, readHostPort } from "./host_port.ts";
 

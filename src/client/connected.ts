@@ -5,7 +5,7 @@
  * @module
  */
 import type { DriverReport } from "../driver/driver_report.ts";
-import type { ExporterReport } from "../transport/fast/protocol.ts";
+import type { ExporterReport } from "../transport/fast/opening.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
 import type { GrpcSession } from "./session.ts";
 import { buildClientTree, type ClientRegistry } from "./tree.ts";

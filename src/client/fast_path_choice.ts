@@ -5,12 +5,10 @@
  *
  * @module
  */
-import type { FastChannel, FastTarget } from "../transport/fast/client.ts";
-import {
-  type ExporterReport,
-  FAST_PATH_LABEL,
-  FAST_PATH_SIBLING,
-} from "../transport/fast/protocol.ts";
+import type { FastChannel } from "../transport/fast/client.ts";
+import type { FastTarget } from "../transport/fast/dial.ts";
+import type { ExporterReport } from "../transport/fast/opening.ts";
+import { FAST_PATH_LABEL, FAST_PATH_SIBLING } from "../transport/fast/protocol.ts";
 import { switchedOff } from "../env_switch.ts";
 
 /** Options of `GrpcSession.open` and `connect`. */

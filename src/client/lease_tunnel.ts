@@ -8,10 +8,12 @@
  */
 import { UnavailableError } from "../driver/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
-import { openRawSplice, spliceConns } from "../transport/raw_splice.ts";
+import { openRawSplice } from "../transport/raw_splice.ts";
+import { spliceConns } from "../transport/splice_conns.ts";
 import { withPrefix } from "../transport/prefixed_conn.ts";
-import type { FastTarget } from "../transport/fast/client.ts";
-import { type ByteConn, closeQuietly, siblingPath } from "../transport/fast/protocol.ts";
+import type { FastTarget } from "../transport/fast/dial.ts";
+import { type ByteConn, closeQuietly } from "../transport/byte_conn.ts";
+import { siblingPath } from "../transport/fast/protocol.ts";
 import type { ControllerClient } from "./controller_client.ts";
 
 /** A private local socket whose every connection is tunneled to the lease's exporter. */

@@ -19,7 +19,8 @@ import type { JsonValue } from "../driver/json_value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import { type Address, parseAddress } from "../transport/address.ts";
 import { FastChannel } from "../transport/fast/client.ts";
-import { type ExporterReport, siblingPath } from "../transport/fast/protocol.ts";
+import type { ExporterReport } from "../transport/fast/opening.ts";
+import { siblingPath } from "../transport/fast/protocol.ts";
 import type { ClientSession } from "./client_session.ts";
 import {
   fastPathWanted,

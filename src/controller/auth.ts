@@ -9,7 +9,7 @@
 import { jwtVerify, SignJWT } from "jose";
 import type { KvStore } from "./store/kv.ts";
 import type { Identity, Kind } from "./model.ts";
-import type { StreamClaims } from "../router/router.ts";
+import type { StreamClaims } from "../router/authority.ts";
 import { AuthError } from "./auth_error.ts";
 import { loadSigningKey } from "./signing_key.ts";
 

@@ -38,6 +38,7 @@ export function checkLabels(labels: Record<string, string>): Record<string, stri
     if (key.length > 317 || !KEY.test(key)) {
       throw new TypeError(`Invalid label key ${shown(key)}: use name or prefix/name`);
     }
+    // deno-lint-ignore no-control-regex -- control characters are what this refuses
     if (value.length > MAX_LABEL_VALUE || /[\x00-\x1f\x7f]/.test(value)) {
       throw new TypeError(
         `Invalid value of label ${key}: at most ${MAX_LABEL_VALUE} printable characters`,

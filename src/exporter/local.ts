@@ -2,7 +2,8 @@
  * Local mode: an exporter serving its drivers on a unix socket, either as a
  * daemon (`exporter serve --local`) or in-process for one `jumpstarter shell`.
  * Beside the gRPC socket `P` it offers the fast local channel on `P.fast`
- * (`src/transport/fast/`), advertised in GetReport's labels.
+ * (`src/transport/fast/`; listening is `fast/sibling.ts`), advertised in
+ * GetReport's labels.
  *
  * @module
  */
@@ -12,8 +13,9 @@ import { Logger } from "../log.ts";
 import { type RpcServer, serveUnix } from "../transport/server.ts";
 import { Exporter } from "./exporter.ts";
 import { exporterRoutes } from "./service.ts";
-import { type FastServer, serveFast } from "./fast_server.ts";
-import { FAST_PATH_LABEL, FAST_PATH_SIBLING, siblingPath } from "../transport/fast/protocol.ts";
+import type { FastServer } from "./fast/server.ts";
+import { listenFast } from "./fast/sibling.ts";
+import { FAST_PATH_LABEL, FAST_PATH_SIBLING } from "../transport/fast/protocol.ts";
 
 /**
  * An exporter listening on a unix socket.
@@ -67,37 +69,6 @@ export interface LocalOptions {
   log?: Logger;
   /** Offer the fast local channel on `<socketPath>.fast` (default true). */
   fastPath?: boolean;
-}
-
-/**
- * Listens on the sibling path, replacing a stale socket left there; a path
- * that is taken, not a socket, or too long for a socket means no fast channel.
- */
-async function listenFast(
-  socketPath: string,
-  exporter: Exporter,
-  labels: Record<string, string>,
-  log: Logger,
-): Promise<FastServer | undefined> {
-  const path = siblingPath(socketPath);
-  try {
-    const info = await Deno.lstat(path).catch(() => undefined);
-    if (info && !info.isSocket) throw new Error("a file that is not a socket is there");
-    if (info) await Deno.remove(path);
-    const served = await Deno.stat(socketPath);
-    return await serveFast(path, exporter, {
-      socket: { dev: served.dev, ino: served.ino ?? 0 },
-      report: () => ({
-        uuid: exporter.uuid,
-        labels: { ...exporter.labels(), ...labels },
-        reports: exporter.tree.report(),
-        motd: exporter.config.description ?? "",
-      }),
-    });
-  } catch (error) {
-    log.debug(`no fast channel at ${path} (${error instanceof Error ? error.message : error})`);
-    return undefined;
-  }
 }
 
 /** Builds the exporter of `config` and serves it on a unix socket (mode 0600). */

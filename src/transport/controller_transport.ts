@@ -1,12 +1,14 @@
 /**
  * The gRPC transport to a controller (or its router): h2c or TLS with the
  * configured CA, identity headers on every call. Tokens travel only in
- * headers and are never logged.
+ * headers and are never logged. Several replicas are tried in turn
+ * (`failover_transport.ts`).
  *
  * @module
  */
-import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { failoverTransport, type ReplicaTransport } from "./failover_transport.ts";
 
 /** Who is calling, for the `authorization` and `jumpstarter-*` headers. */
 export interface Credentials {
@@ -23,9 +25,7 @@ export function controllerUrl(endpoint: string): string {
 }
 
 /** A transport plus the connection it owns. */
-export interface ControllerTransport {
-  transport: Transport;
-  close(): void;
+export interface ControllerTransport extends ReplicaTransport {
   /** With several replicas: use the next one from now on (after a stream broke). */
   rotate?(): void;
 }
@@ -43,70 +43,6 @@ export function controllerTransport(
   const endpoints = endpoint.split(",").map((e) => e.trim()).filter(Boolean);
   if (endpoints.length <= 1) return singleTransport(endpoint, options);
   return failoverTransport(endpoints.map((e) => singleTransport(e, options)));
-}
-
-/** True when a call failed because the replica could not be reached (not because it refused). */
-function unreachable(error: unknown): boolean {
-  if (!(error instanceof ConnectError)) return false;
-  if (error.code === Code.Unavailable) return true;
-  return [Code.Unknown, Code.Internal, Code.Canceled, Code.Aborted].includes(error.code) &&
-    /ECONNREFUSED|ECONNRESET|EPIPE|ended by the other party|socket|stream closed|GOAWAY|session/i
-      .test(error.rawMessage);
-}
-
-/** Tries each replica's transport in turn, staying with the first that answers. */
-function failoverTransport(members: ControllerTransport[]): ControllerTransport {
-  let current = 0;
-  const transport: Transport = {
-    async unary(method, signal, timeoutMs, header, input, contextValues) {
-      let lastError: unknown;
-      for (let tried = 0; tried < members.length; tried++) {
-        const index = (current + tried) % members.length;
-        try {
-          const response = await members[index].transport.unary(
-            method,
-            signal,
-            timeoutMs,
-            header,
-            input,
-            contextValues,
-          );
-          current = index;
-          return response;
-        } catch (error) {
-          if (signal?.aborted || !unreachable(error)) throw error;
-          lastError = error;
-        }
-      }
-      throw lastError;
-    },
-    async stream(method, signal, timeoutMs, header, input, contextValues) {
-      const index = current;
-      try {
-        return await members[index].transport.stream(
-          method,
-          signal,
-          timeoutMs,
-          header,
-          input,
-          contextValues,
-        );
-      } catch (error) {
-        // Streams are not replayed; the next attempt by the caller goes to the next replica.
-        if (unreachable(error)) current = (index + 1) % members.length;
-        throw error;
-      }
-    },
-  };
-  return {
-    transport,
-    close: () => {
-      for (const member of members) member.close();
-    },
-    rotate: () => {
-      current = (current + 1) % members.length;
-    },
-  };
 }
 
 function singleTransport(

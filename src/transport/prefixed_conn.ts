@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ByteConn } from "./fast/protocol.ts";
+import type { ByteConn } from "./byte_conn.ts";
 
 class PrefixedConn implements ByteConn {
   #pending: Uint8Array | undefined;

@@ -7,10 +7,12 @@
  * that does not answer `JMPSPLICE1 OK` (upstream's, or one behind TLS here) is
  * not ours: the caller falls back to the wire-compatible gRPC Stream.
  *
+ * This file opens such a splice; `splice_conns.ts` moves the bytes.
+ *
  * @module
  */
 import { UnavailableError } from "../driver/errors.ts";
-import { type ByteConn, closeQuietly } from "./fast/protocol.ts";
+import { closeQuietly } from "./byte_conn.ts";
 import { writeAll } from "../driver/write_all.ts";
 import { switchedOff } from "../env_switch.ts";
 
@@ -79,62 +81,5 @@ export async function openRawSplice(
     closeQuietly(conn);
     if (error instanceof UnavailableError) throw error;
     return undefined;
-  }
-}
-
-/**
- * Copies `from` to `to` (after `first`, bytes already read from `from`) until
- * `from` ends, then half-closes `to`; returns the bytes copied. If either
- * side fails, both close, so the other direction ends too.
- */
-async function copy(from: ByteConn, to: ByteConn, first?: Uint8Array): Promise<number> {
-  let bytes = 0;
-  try {
-    if (first && first.byteLength > 0) {
-      await writeAll(to, first);
-      bytes += first.byteLength;
-    }
-    const buffer = new Uint8Array(256 * 1024);
-    while (true) {
-      const n = await from.read(buffer);
-      if (n === null) break;
-      await writeAll(to, buffer.subarray(0, n));
-      bytes += n;
-    }
-    await to.closeWrite();
-  } catch {
-    closeQuietly(from);
-    closeQuietly(to);
-  }
-  return bytes;
-}
-
-/**
- * Moves bytes both ways between two connections until both directions end;
- * closes both and returns the bytes moved. `leftoverForA`: bytes already
- * read from `b`, owed to `a` first.
- */
-export async function spliceConns(
-  a: ByteConn,
-  b: ByteConn,
-  leftoverForA?: Uint8Array,
-): Promise<number> {
-  const [ab, ba] = await Promise.all([copy(a, b), copy(b, a, leftoverForA)]);
-  closeQuietly(a);
-  closeQuietly(b);
-  return ab + ba;
-}
-
-/** The first bytes a connection sends (undefined if it ends first or within 10 s sends nothing). */
-export async function readSome(conn: Deno.Conn): Promise<Uint8Array | undefined> {
-  const buffer = new Uint8Array(64 * 1024);
-  const timer = setTimeout(() => closeQuietly(conn), 10_000);
-  try {
-    const n = await conn.read(buffer);
-    return n === null ? undefined : buffer.slice(0, n);
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
   }
 }

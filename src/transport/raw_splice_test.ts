@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { openRawSplice, spliceConns } from "./raw_splice.ts";
+import { openRawSplice } from "./raw_splice.ts";
+import { spliceConns } from "./splice_conns.ts";
 import { serveTcp } from "./server.ts";
 
 Deno.test("openRawSplice() falls back (undefined) when the router is not ours", async () => {

@@ -5,56 +5,16 @@
  * @module
  */
 import * as http2 from "node:http2";
-import * as net from "node:net";
+import type * as net from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { claimSocketPath } from "./socket_claim.ts";
 
 /** A listening server. */
 export interface RpcServer extends AsyncDisposable {
   /** `unix:///path` or `http://host:port`. */
   readonly address: string;
   close(): Promise<void>;
-}
-
-/** Thrown when a unix socket path cannot be used. */
-export class SocketInUseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SocketInUseError";
-  }
-}
-
-function probe(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(path);
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-/** Refuses a live socket or a non-socket file at `path`; removes a stale socket. */
-async function claimSocketPath(path: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw error;
-  }
-  if (!info.isSocket) {
-    throw new SocketInUseError(
-      `Cannot listen on "${path}": a file that is not a socket is there; choose another --socket path`,
-    );
-  }
-  if (await probe(path)) {
-    throw new SocketInUseError(
-      `Cannot listen on "${path}": another exporter is serving there; stop it or choose another --socket path`,
-    );
-  }
-  await Deno.remove(path);
 }
 
 function createHandler(routes: (router: ConnectRouter) => void) {

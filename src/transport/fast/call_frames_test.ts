@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { FrameWriter, numberFrame, readFrames, textFrame, u32 } from "./call_frames.ts";
+import { numberFrame, textFrame, u32 } from "./call_frames.ts";
+import { FrameWriter } from "./frame_writer.ts";
+import { readFrames } from "./frame_reader.ts";
 import { MAX_FRAME } from "./protocol.ts";
 import { socketPair } from "../../../tests/_fixtures/net.ts";
 

@@ -79,6 +79,10 @@
  * the client returns credit as its consumer takes items, so a slow consumer
  * holds the exporter back instead of a queue growing without bound.
  *
+ * This file holds the protocol's numbers; the header and answer are in
+ * `opening.ts`, the call frames in `call_frames.ts` (read by
+ * `frame_reader.ts`, written by `frame_writer.ts`).
+ *
  * @module
  */
 
@@ -112,107 +116,3 @@ export const WINDOW = 256;
 export const MAX_FRAME = 16 * 1024 * 1024;
 /** Bytes before a call frame's payload: length, call id, type. */
 export const FRAME_HEADER = 9;
-
-/** The exporter's report, as GetReport gives it (JSON form). */
-export interface ExporterReport {
-  uuid: string;
-  labels: Record<string, string>;
-  reports: {
-    uuid: string;
-    parentUuid?: string;
-    labels: Record<string, string>;
-    description?: string;
-    methodsDescription: Record<string, string>;
-  }[];
-  motd: string;
-}
-
-/** Which file a socket path is (device and inode): the same socket however it is named. */
-export interface SocketIdentity {
-  dev: number;
-  ino: number;
-}
-
-/** A connection header (client → exporter). */
-export type Header =
-  | { v: number; kind: "calls"; exporter?: string }
-  | { v: number; kind: "driver"; uuid: string; method: string; session: string }
-  | {
-    v: number;
-    kind: "resource";
-    uuid: string;
-    x_jmp_content_encoding: string | null;
-    session: string;
-  };
-
-/** The exporter's answer to a header. */
-export type Answer =
-  | {
-    ok: true;
-    session?: string;
-    report?: ExporterReport;
-    socket?: SocketIdentity;
-    stream?: string;
-    messages?: boolean;
-    resource?: { kind: "client_stream"; uuid: string };
-  }
-  | { ok: false; code: string; message: string };
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Encodes a header or answer: u32 length + JSON. */
-export function encodeMessage(value: unknown): Uint8Array {
-  const json = encoder.encode(JSON.stringify(value));
-  const out = new Uint8Array(4 + json.byteLength);
-  new DataView(out.buffer).setUint32(0, json.byteLength);
-  out.set(json, 4);
-  return out;
-}
-
-/**
- * What the channel uses of a connection: a unix or TCP socket, or one of
- * them with bytes already read put back in front (`withPrefix`).
- */
-export type ByteConn = Pick<Deno.Conn, "read" | "write" | "close"> & {
-  closeWrite(): Promise<void>;
-};
-
-/** Reads exactly `buffer.byteLength` bytes; false at a clean end before the first byte. */
-export async function readExactly(conn: ByteConn, buffer: Uint8Array): Promise<boolean> {
-  let got = 0;
-  while (got < buffer.byteLength) {
-    const n = await conn.read(got === 0 ? buffer : buffer.subarray(got));
-    if (n === null) {
-      if (got === 0) return false;
-      throw new Deno.errors.UnexpectedEof("The peer closed the connection mid-message");
-    }
-    got += n;
-  }
-  return true;
-}
-
-/**
- * Reads one header or answer (and not a byte more, so raw data that follows
- * stays in the socket for whoever reads next).
- */
-export async function readMessage(conn: ByteConn): Promise<unknown> {
-  const length = new Uint8Array(4);
-  if (!await readExactly(conn, length)) {
-    throw new Deno.errors.UnexpectedEof("The peer closed the connection before answering");
-  }
-  const size = new DataView(length.buffer).getUint32(0);
-  if (size > MAX_FRAME) throw new RangeError(`Fast-channel message of ${size} bytes is too large`);
-  const body = new Uint8Array(size);
-  if (!await readExactly(conn, body)) {
-    throw new Deno.errors.UnexpectedEof("The peer closed the connection mid-message");
-  }
-  return JSON.parse(decoder.decode(body));
-}
-
-/** Closes a connection that may already be closed. */
-export function closeQuietly(conn: ByteConn): void {
-  try {
-    conn.close();
-  } catch { /* already closed */ }
-}

@@ -1,0 +1,52 @@
+/**
+ * Splicing two byte connections: bytes copied both ways, each direction a
+ * read/write loop whose socket buffers are the backpressure, until both
+ * directions end (a half-close passes through).
+ *
+ * @module
+ */
+import { writeAll } from "../driver/write_all.ts";
+import { type ByteConn, closeQuietly } from "./byte_conn.ts";
+
+/**
+ * Copies `from` to `to` (after `first`, bytes already read from `from`) until
+ * `from` ends, then half-closes `to`; returns the bytes copied. If either
+ * side fails, both close, so the other direction ends too.
+ */
+async function copy(from: ByteConn, to: ByteConn, first?: Uint8Array): Promise<number> {
+  let bytes = 0;
+  try {
+    if (first && first.byteLength > 0) {
+      await writeAll(to, first);
+      bytes += first.byteLength;
+    }
+    const buffer = new Uint8Array(256 * 1024);
+    while (true) {
+      const n = await from.read(buffer);
+      if (n === null) break;
+      await writeAll(to, buffer.subarray(0, n));
+      bytes += n;
+    }
+    await to.closeWrite();
+  } catch {
+    closeQuietly(from);
+    closeQuietly(to);
+  }
+  return bytes;
+}
+
+/**
+ * Moves bytes both ways between two connections until both directions end;
+ * closes both and returns the bytes moved. `leftoverForA`: bytes already
+ * read from `b`, owed to `a` first.
+ */
+export async function spliceConns(
+  a: ByteConn,
+  b: ByteConn,
+  leftoverForA?: Uint8Array,
+): Promise<number> {
+  const [ab, ba] = await Promise.all([copy(a, b), copy(b, a, leftoverForA)]);
+  closeQuietly(a);
+  closeQuietly(b);
+  return ab + ba;
+}
