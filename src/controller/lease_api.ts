@@ -94,6 +94,7 @@ export class LeaseApi {
       name,
       seq: await this.#nextSeq(),
       client: client.name,
+      clientUid: client.uid,
       selector: request.selector,
       exporterName: request.exporterName,
       durationMs: request.durationMs,
@@ -134,7 +135,7 @@ export class LeaseApi {
   /** A lease by name, checked to belong to `client` when given. */
   get(namespace: string, name: string, client?: Identity): LeaseRecord {
     const lease = this.parts.records.leases.get(qualified(namespace, name));
-    if (!lease || (client && lease.client !== client.name)) {
+    if (!lease || (client && !ownedBy(lease, client))) {
       throw new NotFoundError(
         `No lease named "${name}"${client ? ` held by client "${client.name}"` : ""}`,
       );
@@ -224,4 +225,9 @@ export class LeaseApi {
     const lease = this.parts.records.leases.get(qualified(namespace, name));
     return !!lease && !lease.ended && !!lease.exporter && !conditionTrue(lease, "ExporterOffline");
   }
+}
+
+/** True when `client` made `lease` (by name, and by uid where the lease recorded it). */
+export function ownedBy(lease: LeaseRecord, client: Identity): boolean {
+  return lease.client === client.name && (!lease.clientUid || lease.clientUid === client.uid);
 }

@@ -104,11 +104,15 @@ export class LeaseBook {
   }
 
   /** Ends a lease and frees its exporter. */
-  async end(lease: LeaseRecord, reason: "Released" | "Expired", message: string): Promise<void> {
+  async end(
+    lease: LeaseRecord,
+    reason: "Released" | "Expired" | "ClientDeleted",
+    message: string,
+  ): Promise<void> {
     if (lease.ended) return;
     const ended: LeaseRecord = structuredClone(lease);
     ended.ended = true;
-    ended.released = reason === "Released";
+    ended.released = reason !== "Expired";
     ended.endTime = new Date().toISOString();
     setCondition(ended, "Ready", "False", reason, message);
     setCondition(ended, "Pending", "False", reason, message);

@@ -64,6 +64,11 @@ export interface LeaseRecord {
   /** Queue order within a priority (assigned at creation). */
   seq: number;
   client: string;
+  /**
+   * The uid of the client identity that made it: a client deleted and made
+   * again under the same name is another identity and does not own it.
+   */
+  clientUid?: string;
   selector: Selector;
   /** Lease a specific exporter by name instead of (or besides) the selector. */
   exporterName?: string;

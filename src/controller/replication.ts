@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { messageOf } from "../driver/error_message.ts";
 import type { Logger } from "../log.ts";
 import type { Coordination } from "./coordination.ts";
 import type { DialRequest, ExporterLinks } from "./exporter_links.ts";
@@ -87,11 +88,28 @@ export class Replication {
     }
   }
 
+  /**
+   * Ends the leases whose client identity was deleted (or deleted and made
+   * again: another uid). The leader does it; a lease's streams are cut with it.
+   */
+  async endLeasesOfGoneClients(): Promise<void> {
+    const { records, identities, coordination, book, log } = this.parts;
+    if (!coordination.isLeader || this.parts.closed()) return;
+    for (const lease of [...records.leases.values()]) {
+      if (lease.ended) continue;
+      const client = identities.clientOf(lease);
+      if (client && (!lease.clientUid || lease.clientUid === client.uid)) continue;
+      await book.end(lease, "ClientDeleted", `Client "${lease.client}" was deleted`).catch((e) =>
+        log.warning(`cannot end lease ${lease.name} of a deleted client: ${messageOf(e)}`)
+      );
+    }
+  }
+
   /** Applies every change from the store: this replica's own writes and other replicas'. */
   apply(change: Change): void {
     const { records, identities, links, liveness } = this.parts;
     if (change.kind === "external") {
-      void identities.reload();
+      void identities.reload().then(() => this.endLeasesOfGoneClients());
       return;
     }
     const k = change.key;
@@ -99,6 +117,7 @@ export class Replication {
       const id = k.slice(keys.identities.length);
       if (change.kind === "put") identities.byKey.set(id, change.value as Identity);
       else identities.byKey.delete(id);
+      if (id.startsWith("Client/")) void this.endLeasesOfGoneClients();
     } else if (k.startsWith(keys.policies)) {
       void identities.reload();
     } else if (k.startsWith(keys.leases)) {
