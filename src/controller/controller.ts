@@ -235,6 +235,11 @@ export class Controller {
   }
 
   /** Subscribes to lease endings (release, expiry, exporter loss): the router cuts streams. */
+  /** Calls `listener(kind, namespace, name)` when an identity is deleted: its streams must end. */
+  onIdentityGone(listener: (kind: string, namespace: string, name: string) => void): () => void {
+    return this.#parts.replication.onIdentityGone(listener);
+  }
+
   onLeaseEnd(listener: (lease: LeaseRecord, reason: string) => void): () => void {
     return this.#parts.book.onLeaseEnd(listener);
   }

@@ -12,6 +12,7 @@ import { FailedPreconditionError } from "../driver/errors.ts";
 import { Mailbox } from "../transport/mailbox.ts";
 import type { Controller, DialRequest, StatusUpdate } from "./controller.ts";
 import type { Identity } from "./model.ts";
+import { AuthError } from "./auth_error.ts";
 import {
   conditionMessage,
   durationMs,
@@ -69,7 +70,9 @@ export function controllerRoutes(
       },
       async *status(_request, ctx) {
         const mailbox = new Mailbox<StatusUpdate>();
-        const detach = controller.attachStatus(caller(ctx), (update) => mailbox.push(update));
+        const me = caller(ctx);
+        const revoked = cutWhenGone(controller, me, mailbox);
+        const detach = controller.attachStatus(me, (update) => mailbox.push(update));
         try {
           for await (const update of mailbox.drain(ctx.signal)) {
             yield {
@@ -78,7 +81,9 @@ export function controllerRoutes(
               clientName: update.clientName,
             };
           }
+          revoked.check();
         } finally {
+          revoked.stop();
           detach();
         }
       },
@@ -94,9 +99,12 @@ export function controllerRoutes(
             mailbox.close();
           }
         });
+        const revoked = cutWhenGone(controller, caller(ctx), mailbox);
         try {
           yield* mailbox.drain(ctx.signal);
+          revoked.check();
         } finally {
+          revoked.stop();
           stopOnEnd();
           detach();
         }
@@ -160,5 +168,26 @@ export function controllerRoutes(
         return { telemetryEndpoints: [] };
       },
     });
+  };
+}
+
+/** Closes `mailbox` when `identity` is deleted; `check()` then ends the stream as UNAUTHENTICATED. */
+function cutWhenGone(
+  controller: Controller,
+  identity: Identity,
+  mailbox: { close(): void },
+): { check(): void; stop(): void } {
+  let gone = false;
+  const stop = controller.onIdentityGone((kind, namespace, name) => {
+    if (kind === identity.kind && namespace === identity.namespace && name === identity.name) {
+      gone = true;
+      mailbox.close();
+    }
+  });
+  return {
+    check() {
+      if (gone) throw new AuthError(`Token revoked: ${identity.kind.toLowerCase()} was deleted`);
+    },
+    stop: () => void stop(),
   };
 }

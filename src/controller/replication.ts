@@ -105,11 +105,49 @@ export class Replication {
     }
   }
 
+  /** Listeners told when an identity's tokens stop working (its live streams end). */
+  readonly #goneListeners = new Set<(kind: string, namespace: string, name: string) => void>();
+
+  /** Calls `listener(kind, namespace, name)` when an identity is deleted or made again. */
+  onIdentityGone(listener: (kind: string, namespace: string, name: string) => void): () => void {
+    this.#goneListeners.add(listener);
+    return () => this.#goneListeners.delete(listener);
+  }
+
+  /**
+   * An exporter whose identity was deleted is cut at once: its streams on this
+   * replica end, and the leader ends its lease and removes its record, so
+   * nothing schedules it or writes it back.
+   */
+  async dropGoneExporters(): Promise<void> {
+    const { records, identities, coordination, book, store, log } = this.parts;
+    for (const record of [...records.exporters.values()]) {
+      const identity = identities.byKey.get(`Exporter/${record.namespace}/${record.name}`);
+      if (identity) continue;
+      const lease = records.activeLeaseOf(record);
+      // Out of the cache first: nothing schedules it, and its closing stream writes nothing back.
+      records.exporters.delete(qualified(record.namespace, record.name));
+      for (const listener of this.#goneListeners) {
+        listener("Exporter", record.namespace, record.name);
+      }
+      if (!coordination.isLeader || this.parts.closed()) continue;
+      try {
+        if (lease) await book.end(lease, "Released", `Exporter "${record.name}" was deleted`);
+        await store.commit([{ delete: keys.exporter(record.namespace, record.name) }]);
+      } catch (error) {
+        log.warning(`cannot drop deleted exporter ${record.name}: ${messageOf(error)}`);
+      }
+    }
+  }
+
   /** Applies every change from the store: this replica's own writes and other replicas'. */
   apply(change: Change): void {
     const { records, identities, links, liveness } = this.parts;
     if (change.kind === "external") {
-      void identities.reload().then(() => this.endLeasesOfGoneClients());
+      void identities.reload().then(async () => {
+        await this.endLeasesOfGoneClients();
+        await this.dropGoneExporters();
+      });
       return;
     }
     const k = change.key;
@@ -118,6 +156,7 @@ export class Replication {
       if (change.kind === "put") identities.byKey.set(id, change.value as Identity);
       else identities.byKey.delete(id);
       if (id.startsWith("Client/")) void this.endLeasesOfGoneClients();
+      if (id.startsWith("Exporter/")) void this.dropGoneExporters();
     } else if (k.startsWith(keys.policies)) {
       void identities.reload();
     } else if (k.startsWith(keys.leases)) {
