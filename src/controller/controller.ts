@@ -24,7 +24,7 @@ import { TokenAuthority } from "./auth.ts";
 import { type Coordination, SoloCoordination } from "./coordination.ts";
 import { connectParts, type ControllerParts } from "./controller_parts.ts";
 import type { DialRequest, StatusUpdate } from "./exporter_links.ts";
-import type { LeaseRequest } from "./lease_api.ts";
+import type { LeaseRequest } from "./lease_request.ts";
 import type {
   AccessPolicy,
   ExporterRecord,
