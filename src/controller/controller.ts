@@ -18,14 +18,18 @@
  *
  * @module
  */
-import { DEFAULT_MAX_LEASE_MS } from "./limits.ts";
 import type { DriverReport } from "../driver/driver_report.ts";
 import { Logger } from "../log.ts";
 import { TokenAuthority } from "./auth.ts";
 import { type Coordination, SoloCoordination } from "./coordination.ts";
+import {
+  type ControllerOptions,
+  type ControllerTunables,
+  controllerTunables,
+} from "./controller_options.ts";
 import { connectParts, type ControllerParts } from "./controller_parts.ts";
 import type { DialRequest, StatusUpdate } from "./exporter_links.ts";
-import type { LeaseRequest } from "./lease_api.ts";
+import type { LeaseRequest } from "./lease_request.ts";
 import type {
   AccessPolicy,
   ExporterRecord,
@@ -35,26 +39,6 @@ import type {
 } from "./model.ts";
 import type { QueueEstimate } from "./queue.ts";
 import type { KvStore } from "./store/kv.ts";
-
-export type { DialRequest, LeaseRequest, StatusUpdate };
-export { NotFoundError } from "./errors.ts";
-
-/** Tunables, mostly for tests. */
-export interface ControllerOptions {
-  /** How long ended leases are kept for history. */
-  leaseRetentionMs?: number;
-  /** Most ended leases kept. */
-  leaseRetentionCount?: number;
-  /** An exporter silent this long is offline (it heartbeats every few seconds). */
-  heartbeatTimeoutMs?: number;
-  /** After a controller restart, how long exporters have to re-attach before their leases are told. */
-  reattachGraceMs?: number;
-  /** The longest lease this controller gives (default 7 days). */
-  maxLeaseMs?: number;
-  /** Leadership and ephemeral keys when replicas share the store (default: one replica). */
-  coordination?: Coordination;
-  log?: Logger;
-}
 
 /** The controller state machine. */
 export class Controller {
@@ -69,7 +53,7 @@ export class Controller {
   private constructor(
     readonly store: KvStore,
     readonly authority: TokenAuthority,
-    readonly options: Required<Omit<ControllerOptions, "log" | "coordination">>,
+    readonly options: ControllerTunables,
     coordination: Coordination,
     log: Logger,
   ) {
@@ -91,13 +75,7 @@ export class Controller {
     const controller = new Controller(
       store,
       authority,
-      {
-        leaseRetentionMs: options.leaseRetentionMs ?? 7 * 24 * 3600_000,
-        leaseRetentionCount: options.leaseRetentionCount ?? 10_000,
-        heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 180_000,
-        maxLeaseMs: options.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS,
-        reattachGraceMs: options.reattachGraceMs ?? 30_000,
-      },
+      controllerTunables(options),
       options.coordination ?? new SoloCoordination(store),
       options.log ?? new Logger("controller"),
     );

@@ -10,7 +10,8 @@ import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ControllerService } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import { Mailbox } from "../transport/mailbox.ts";
-import type { Controller, DialRequest, StatusUpdate } from "./controller.ts";
+import type { Controller } from "./controller.ts";
+import type { DialRequest, StatusUpdate } from "./exporter_links.ts";
 import type { Identity } from "./model.ts";
 import { AuthError } from "./auth_error.ts";
 import {

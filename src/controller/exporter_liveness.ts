@@ -14,6 +14,7 @@ import type { Logger } from "../log.ts";
 import type { Coordination } from "./coordination.ts";
 import type { ExporterLinks, StatusUpdate } from "./exporter_links.ts";
 import type { LeaseBook } from "./lease_book.ts";
+import { AliveKeys } from "./alive_keys.ts";
 import type { LeaseScheduler } from "./lease_scheduler.ts";
 import {
   conditionTrue,
@@ -45,10 +46,12 @@ export interface LivenessParts {
 /** Exporters' online state, kept by the replica holding them and acted on by the leader. */
 export class ExporterLiveness {
   readonly #heartbeat = new Map<string, number>();
-  readonly #alive = new Set<string>();
+  readonly #alive: AliveKeys;
   readonly #startedAt = Date.now();
 
-  constructor(readonly parts: LivenessParts) {}
+  constructor(readonly parts: LivenessParts) {
+    this.#alive = new AliveKeys(parts.store, parts.coordination);
+  }
 
   /** Records a registration; returns the exporter's record. */
   async register(
@@ -71,7 +74,7 @@ export class ExporterLiveness {
       replica: this.parts.coordination.replicaId,
     };
     this.#heartbeat.set(k, Date.now());
-    await this.#claimAlive(record);
+    await this.#alive.claim(record);
     await this.#save(record);
     return record;
   }
@@ -121,7 +124,7 @@ export class ExporterLiveness {
     this.heartbeat(identity);
     const record = this.parts.records.exporters.get(k);
     if (record) {
-      void this.#claimAlive(record).catch((error) =>
+      void this.#alive.claim(record).catch((error) =>
         this.parts.log.warning(`cannot record ${k} alive: ${messageOf(error)}`)
       );
       if (!record.online || record.replica !== coordination.replicaId) {
@@ -142,10 +145,8 @@ export class ExporterLiveness {
   async markOffline(namespace: string, name: string, why: string): Promise<void> {
     const k = qualified(namespace, name);
     const record = this.parts.records.exporters.get(k);
-    if (this.#alive.has(k)) {
-      this.#alive.delete(k);
-      await this.parts.store.commit([{ delete: keys.alive(namespace, name) }]).catch(() => {});
-    }
+    const released = this.#alive.release(namespace, name);
+    if (released) await released;
     if (!record || !record.online) return;
     if (record.replica && record.replica !== this.parts.coordination.replicaId) return;
     await this.writeOffline(record, why);
@@ -158,17 +159,6 @@ export class ExporterLiveness {
       .catch((error) =>
         this.parts.log.warning(`cannot record ${record.name} offline: ${messageOf(error)}`)
       );
-  }
-
-  async #claimAlive(record: ExporterRecord): Promise<void> {
-    const { coordination } = this.parts;
-    if (!coordination.shared) return;
-    const k = qualified(record.namespace, record.name);
-    await coordination.commitEphemeral([{
-      put: keys.alive(record.namespace, record.name),
-      value: { replica: coordination.replicaId, since: new Date().toISOString() },
-    }]);
-    this.#alive.add(k);
   }
 
   async #save(record: ExporterRecord): Promise<void> {

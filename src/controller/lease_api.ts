@@ -12,30 +12,14 @@ import { NotFoundError } from "./errors.ts";
 import type { Identities } from "./identities.ts";
 import type { LeaseBook } from "./lease_book.ts";
 import type { LeaseScheduler } from "./lease_scheduler.ts";
-import {
-  conditionTrue,
-  type Identity,
-  keys,
-  type LeaseRecord,
-  plannedEnd,
-  setCondition,
-} from "./model.ts";
+import { conditionTrue, type Identity, keys, type LeaseRecord, plannedEnd } from "./model.ts";
 import { admitted, candidates, estimate, type QueueEstimate } from "./queue.ts";
 import { qualified, type Records } from "./records.ts";
+import { endForMissingExporter, type LeaseRequest, newLeaseRecord } from "./lease_request.ts";
+import { nextLeaseSeq } from "./lease_seq.ts";
 import { matches } from "./selector_match.ts";
-import { parseSelector, type Selector } from "./selector.ts";
-import { ConflictError, type KvStore } from "./store/kv.ts";
-
-/** What a client asks for when it creates a lease. */
-export interface LeaseRequest {
-  selector: Selector;
-  exporterName?: string;
-  durationMs: number;
-  beginTime?: Date;
-  requeueOnExporterLoss?: boolean;
-  tags?: Record<string, string>;
-  name?: string;
-}
+import { parseSelector } from "./selector.ts";
+import type { KvStore } from "./store/kv.ts";
 
 /** What the lease calls work with. */
 export interface LeaseApiParts {
@@ -52,25 +36,6 @@ export interface LeaseApiParts {
 /** Clients' lease calls. */
 export class LeaseApi {
   constructor(readonly parts: LeaseApiParts) {}
-
-  /** The next queue number, unique across replicas. */
-  async #nextSeq(): Promise<number> {
-    const { store } = this.parts;
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const entry = await store.get<number>(keys.leaseSeq);
-      const next = Math.max(entry?.value ?? 0, this.parts.records.seqFloor) + 1;
-      try {
-        await store.commit([{ put: keys.leaseSeq, value: next }], [{
-          key: keys.leaseSeq,
-          version: entry?.version ?? 0,
-        }]);
-        return next;
-      } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
-      }
-    }
-    throw new ConflictError("Too many concurrent lease creations; retry");
-  }
 
   /** Creates a lease and queues it; returns the record (Ready at once when this replica leads and a board is free). */
   async create(client: Identity, request: LeaseRequest): Promise<LeaseRecord> {
@@ -89,40 +54,16 @@ export class LeaseApi {
     if (records.leases.has(qualified(client.namespace, name))) {
       throw new TypeError(`Lease "${name}" already exists`);
     }
-    const lease: LeaseRecord = {
-      namespace: client.namespace,
+    const lease = newLeaseRecord(client, request, {
       name,
-      seq: await this.#nextSeq(),
-      client: client.name,
-      clientUid: client.uid,
-      selector: request.selector,
-      exporterName: request.exporterName,
-      durationMs: request.durationMs,
-      beginTime: request.beginTime?.toISOString(),
+      seq: await nextLeaseSeq(this.parts.store, () => records.seqFloor),
       priority: Math.max(0, ...policies.map((p) => p.priority)),
-      requeueOnExporterLoss: request.requeueOnExporterLoss ?? false,
-      labels: { ...request.selector.matchLabels },
-      tags: request.tags ?? {},
-      createdAt: new Date().toISOString(),
-      released: false,
-      ended: false,
-      conditions: [],
-    };
-    setCondition(lease, "Pending", "True", "Created", "Waiting for a matching exporter");
+    });
     if (
       request.exporterName !== undefined &&
       !records.exporters.has(qualified(client.namespace, request.exporterName))
     ) {
-      lease.ended = true;
-      lease.endTime = new Date().toISOString();
-      setCondition(lease, "Pending", "False", "ExporterNotFound");
-      setCondition(
-        lease,
-        "Unsatisfiable",
-        "True",
-        "ExporterNotFound",
-        `The lease cannot be satisfied: no exporter named "${request.exporterName}"`,
-      );
+      endForMissingExporter(lease, request.exporterName);
     }
     await this.parts.book.save(lease, [], [{
       key: keys.lease(lease.namespace, lease.name),

@@ -1,0 +1,41 @@
+/**
+ * The controller's options: its tunables (lease retention, heartbeat
+ * timeout, re-attach grace) with their defaults, how replicas coordinate,
+ * and its logger.
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import type { Coordination } from "./coordination.ts";
+import { DEFAULT_MAX_LEASE_MS } from "./limits.ts";
+
+/** Tunables, mostly for tests. */
+export interface ControllerOptions {
+  /** How long ended leases are kept for history. */
+  leaseRetentionMs?: number;
+  /** Most ended leases kept. */
+  leaseRetentionCount?: number;
+  /** An exporter silent this long is offline (it heartbeats every few seconds). */
+  heartbeatTimeoutMs?: number;
+  /** After a controller restart, how long exporters have to re-attach before their leases are told. */
+  reattachGraceMs?: number;
+  /** The longest lease this controller gives (default 7 days). */
+  maxLeaseMs?: number;
+  /** Leadership and ephemeral keys when replicas share the store (default: one replica). */
+  coordination?: Coordination;
+  log?: Logger;
+}
+
+/** Every tunable, set. */
+export type ControllerTunables = Required<Omit<ControllerOptions, "log" | "coordination">>;
+
+/** The tunables of `options`, with defaults for those it leaves out. */
+export function controllerTunables(options: ControllerOptions): ControllerTunables {
+  return {
+    leaseRetentionMs: options.leaseRetentionMs ?? 7 * 24 * 3600_000,
+    leaseRetentionCount: options.leaseRetentionCount ?? 10_000,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 180_000,
+    reattachGraceMs: options.reattachGraceMs ?? 30_000,
+    maxLeaseMs: options.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS,
+  };
+}

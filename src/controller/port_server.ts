@@ -1,0 +1,79 @@
+/**
+ * The controller's one listening port: HTTP/2 with TLS (HTTP/1.1 allowed),
+ * or in the clear h2c for RPCs, HTTP/1.1 for the status pages and raw
+ * router splices, told apart by their first byte. It keeps the open HTTP/2
+ * sessions so closing it ends them too.
+ *
+ * @module
+ */
+import * as http2 from "node:http2";
+import * as http from "node:http";
+import { createServer as netServer, type Server as NetServer, type Socket } from "node:net";
+import type { StatusPages } from "./status_pages.ts";
+
+/** A controller's server socket, not yet listening. */
+export interface PortServer {
+  server: NetServer;
+  /** Stops accepting, closes the HTTP/2 sessions and destroys those still open after 1 s. */
+  close(): Promise<void>;
+}
+
+/** What the port serves. */
+export interface PortHandlers {
+  /** Every HTTP/2 request (the RPCs and, through their fallback, the status pages). */
+  rpc(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void;
+  /** HTTP/1.1 requests in the clear (Prometheus and curl speak HTTP/1.1). */
+  pages: StatusPages;
+  /** A raw router splice (a connection starting with `JMPSPLICE1`). */
+  splice(socket: Socket): void;
+}
+
+/** The server socket for `tls` (h2 with TLS) or, without it, the first-byte split in the clear. */
+export function portServer(
+  tls: { cert: string; key: string } | undefined,
+  handlers: PortHandlers,
+): PortServer {
+  const handler = handlers.rpc;
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const trackSessions = (h2: http2.Http2Server | http2.Http2SecureServer) =>
+    h2.on("session", (session: http2.ServerHttp2Session) => {
+      sessions.add(session);
+      session.once("close", () => sessions.delete(session));
+      session.on("error", () => {});
+    });
+  let server: NetServer;
+  if (tls) {
+    server = http2.createSecureServer(
+      { cert: tls.cert, key: tls.key, allowHTTP1: true },
+      handler,
+    );
+    trackSessions(server as http2.Http2SecureServer);
+  } else {
+    // h2c for RPCs, HTTP/1.1 on the same port for /healthz and /metrics
+    // (Prometheus and curl speak HTTP/1.1), and raw router splices: the first
+    // byte tells them apart.
+    const h2 = http2.createServer({}, handler);
+    trackSessions(h2);
+    const h1 = http.createServer((req, res) => handlers.pages(req, res));
+    server = netServer((socket) => {
+      socket.once("readable", () => {
+        const head = socket.read(1) as Uint8Array | null;
+        if (!head) return socket.destroy();
+        socket.unshift(head);
+        // "P": the HTTP/2 preface; "J": a raw router splice (JMPSPLICE1); else HTTP/1.1.
+        if (head[0] === 0x4a) handlers.splice(socket);
+        else (head[0] === 0x50 ? h2 : h1).emit("connection", socket);
+      });
+      socket.on("error", () => {});
+    });
+  }
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const session of sessions) session.close();
+      setTimeout(() => {
+        for (const session of sessions) session.destroy();
+      }, 1000).unref?.();
+    });
+  return { server, close };
+}
