@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseNumberOption } from "../client/command_values.ts";
 import { Logger, parseLogLevel, stderrSink } from "../log.ts";
 import type { EtcdKv } from "../controller/store/etcd_kv.ts";
 import { SqliteKv } from "../controller/store/sqlite.ts";
@@ -26,6 +27,8 @@ export interface ServeOptions extends StoreFlags {
   advertise?: string;
   pairingTimeout: string;
   maxLeaseDuration: string;
+  maxConnections?: string;
+  firstByteTimeout: string;
   logLevel: string;
   logJson?: boolean;
 }
@@ -45,6 +48,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const { host, port } = parseListen(options.listen);
   const pairingTimeoutMs = parseDuration(options.pairingTimeout);
   const maxLeaseMs = parseDuration(options.maxLeaseDuration);
+  const firstByteTimeoutMs = parseDuration(options.firstByteTimeout);
   await checkDataDir(options);
   const log = new Logger("controller");
   log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
@@ -101,6 +105,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     advertise: options.advertise,
     pairingTimeoutMs,
     maxLeaseMs,
+    connections: {
+      maxConnections: options.maxConnections === undefined
+        ? undefined
+        : parseNumberOption("--max-connections", options.maxConnections, { min: 1, integer: true }),
+      firstByteTimeoutMs,
+    },
     coordination,
     log,
   });

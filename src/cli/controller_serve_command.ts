@@ -45,6 +45,15 @@ export function addServeCommand(program: Command): void {
     )
     .option("--pairing-timeout <duration>", "close a router stream whose peer never comes", "30s")
     .option("--max-lease-duration <duration>", "the longest lease this controller gives", "7d")
+    .option(
+      "--max-connections <n>",
+      "most open connections; new ones are closed past it (default: half the open-file limit)",
+    )
+    .option(
+      "--first-byte-timeout <duration>",
+      "close a connection that sends nothing (or no TLS handshake) for this long",
+      "10s",
+    )
     .addOption(new Option("--log-level <level>", "debug, info, warning, error").default("info"))
     .option("--log-json", "log as JSON lines")
     .addHelpText("after", serveHelp)

@@ -10,6 +10,7 @@ import * as http2 from "node:http2";
 import * as http from "node:http";
 import { createServer as netServer, type Server as NetServer, type Socket } from "node:net";
 import type { StatusPages } from "./status_pages.ts";
+import { ConnectionGuard } from "./connection_guard.ts";
 
 /** A controller's server socket, not yet listening. */
 export interface PortServer {
@@ -32,6 +33,7 @@ export interface PortHandlers {
 export function portServer(
   tls: { cert: string; key: string } | undefined,
   handlers: PortHandlers,
+  guard: ConnectionGuard = new ConnectionGuard({}),
 ): PortServer {
   const handler = handlers.rpc;
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -44,10 +46,21 @@ export function portServer(
   let server: NetServer;
   if (tls) {
     server = http2.createSecureServer(
-      { cert: tls.cert, key: tls.key, allowHTTP1: true },
+      {
+        cert: tls.cert,
+        key: tls.key,
+        allowHTTP1: true,
+        handshakeTimeout: guard.firstByteTimeoutMs,
+      },
       handler,
     );
     trackSessions(server as http2.Http2SecureServer);
+    server.on("connection", (socket: Socket) => {
+      if (guard.admit(socket)) {
+        const deadline = guard.deadline(socket);
+        socket.once("data", deadline.started);
+      }
+    });
   } else {
     // h2c for RPCs, HTTP/1.1 on the same port for /healthz and /metrics
     // (Prometheus and curl speak HTTP/1.1), and raw router splices: the first
@@ -56,7 +69,11 @@ export function portServer(
     trackSessions(h2);
     const h1 = http.createServer((req, res) => handlers.pages(req, res));
     server = netServer((socket) => {
+      socket.on("error", () => {});
+      if (!guard.admit(socket)) return;
+      const deadline = guard.deadline(socket);
       socket.once("readable", () => {
+        deadline.started();
         const head = socket.read(1) as Uint8Array | null;
         if (!head) return socket.destroy();
         socket.unshift(head);
@@ -64,7 +81,6 @@ export function portServer(
         if (head[0] === 0x4a) handlers.splice(socket);
         else (head[0] === 0x50 ? h2 : h1).emit("connection", socket);
       });
-      socket.on("error", () => {});
     });
   }
   const close = () =>

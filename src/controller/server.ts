@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ConnectionGuard, type ConnectionLimits } from "./connection_guard.ts";
 import type * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
@@ -31,6 +32,8 @@ export interface ControllerServerOptions extends ControllerOptions {
   /** URL clients and exporters use to reach this controller's router (default: from host/port). */
   advertise?: string;
   pairingTimeoutMs?: number;
+  /** Connection cap and first-byte deadline. */
+  connections?: ConnectionLimits;
 }
 
 /** A running controller. */
@@ -84,7 +87,7 @@ export async function startController(options: ControllerServerOptions): Promise
     rpc: handler,
     pages,
     splice: (socket) => void router.acceptRaw(socket),
-  });
+  }, new ConnectionGuard(options.connections ?? {}, log));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
