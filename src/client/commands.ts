@@ -20,7 +20,18 @@
  * @module
  */
 
-/** Where command output goes (the terminal, or a buffer in tests). */
+/**
+ * Where command output goes (the terminal, or a buffer in tests).
+ *
+ * @example
+ * ```ts
+ * import type { CliOutput } from "@jumpstarter/jumpstarter";
+ *
+ * const lines: string[] = [];
+ * const captured: CliOutput = { out: (t) => lines.push(t), err: (t) => lines.push(t), isTerminal: false };
+ * captured.out("5.00 V  0.50 A");
+ * ```
+ */
 export interface CliOutput {
   out(text: string): void;
   err(text: string): void;
@@ -28,13 +39,32 @@ export interface CliOutput {
   isTerminal: boolean;
 }
 
-/** A positional argument, in the usual notation: `<image>`, `[path]`, `[args...]`. */
+/**
+ * A positional argument, in the usual notation: `<image>`, `[path]`, `[args...]`.
+ *
+ * @example
+ * ```ts
+ * import type { CommandArgument } from "@jumpstarter/jumpstarter";
+ *
+ * const image: CommandArgument = { name: "<image>", description: "local image file" };
+ * ```
+ */
 export interface CommandArgument {
   name: string;
   description: string;
 }
 
-/** An option: `--count <n>`, `-o, --output <file>`, `--no-input`. */
+/**
+ * An option: `--count <n>`, `-o, --output <file>`, `--no-input`.
+ *
+ * @example
+ * ```ts
+ * import type { CommandOption } from "@jumpstarter/jumpstarter";
+ *
+ * const count: CommandOption = { flags: "--count <n>", description: "stop after n", default: "1" };
+ * const env: CommandOption = { flags: "-e, --env <KEY=VALUE>", description: "a variable", repeatable: true };
+ * ```
+ */
 export interface CommandOption {
   flags: string;
   description: string;
@@ -44,7 +74,20 @@ export interface CommandOption {
   repeatable?: boolean;
 }
 
-/** What a command's `run` receives. */
+/**
+ * What a command's `run` receives.
+ *
+ * @example
+ * ```ts
+ * import type { CommandInput } from "@jumpstarter/jumpstarter";
+ *
+ * const input: CommandInput = {
+ *   args: { image: "disk.img" },
+ *   options: { target: "rootfs", verify: true },
+ *   output: { out: console.log, err: console.error, isTerminal: false },
+ * };
+ * ```
+ */
 export interface CommandInput {
   /** Positional values by argument name (`image`, `args`); a variadic one is a list. */
   args: Record<string, string | string[] | undefined>;
@@ -53,10 +96,40 @@ export interface CommandInput {
   output: CliOutput;
 }
 
-/** What a command's `run` may return: nothing, or the exit status to end with. */
+/**
+ * What a command's `run` may return: nothing, or the exit status to end with.
+ *
+ * @example
+ * ```ts
+ * import type { CommandResult } from "@jumpstarter/jumpstarter";
+ *
+ * const passThrough = (code: number): CommandResult => ({ exitStatus: code });
+ * passThrough(4);
+ * ```
+ */
 export type CommandResult = void | { exitStatus: number };
 
-/** One command a driver client offers under its driver's name. */
+/**
+ * One command a driver client offers under its driver's name.
+ *
+ * @example
+ * ```ts
+ * import { DriverClient, type DriverCommand } from "@jumpstarter/jumpstarter";
+ *
+ * class RelayClient extends DriverClient {
+ *   override commands(): DriverCommand[] {
+ *     return [{
+ *       name: "on",
+ *       description: "Close the relay",
+ *       examples: [""],
+ *       run: async () => {
+ *         await this.call("on");
+ *       },
+ *     }];
+ *   }
+ * }
+ * ```
+ */
 export interface DriverCommand {
   name: string;
   description: string;
