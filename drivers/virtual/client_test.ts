@@ -1,13 +1,11 @@
 /** The virtual board driven end to end: exporter on a unix socket, real clients. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { Command } from "commander";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { serveLocal } from "../../src/exporter/local.ts";
 import { connect } from "../../mod.ts";
 import { registry } from "../registry.ts";
 import type { CliOutput } from "../../src/client/commands.ts";
-import { addCommand } from "../../src/cli/driver_commands.ts";
 import type { VirtualBoard } from "./client.ts";
 
 function config(extra: Record<string, unknown> = {}) {
@@ -110,7 +108,7 @@ Deno.test("StorageClient reports an image it cannot open", async () => {
   );
 });
 
-Deno.test("StorageClient CLI flashes with a summary and prints info", async () => {
+Deno.test("StorageClient commands flash with a summary and print info", async () => {
   const image = await writeImage(100_000);
   try {
     await using board = await localBoard();
@@ -121,11 +119,10 @@ Deno.test("StorageClient CLI flashes with a summary and prints info", async () =
       err: (t) => lines.push(t),
       isTerminal: false,
     };
-    const program = new Command("jumpstarter").exitOverride();
-    const group = program.command("storage");
-    for (const spec of dut.storage.commands()) addCommand(group, spec, output);
-    await program.parseAsync(["storage", "flash", image.path], { from: "user" });
-    await program.parseAsync(["storage", "info"], { from: "user" });
+    const commands = dut.storage.commands();
+    const command = (name: string) => commands.find((c) => c.name === name)!;
+    await command("flash").run({ args: { image: image.path }, options: {}, output });
+    await command("info").run({ args: {}, options: {}, output });
     assert.match(lines[0], /^Flashed .*\.img: 0\.1 MB sent in \d+\.\d s, sha256 verified$/);
     assert.match(lines[1], new RegExp(image.sha256));
     assert.deepEqual(JSON.parse(lines[2]), { size: 100_000, sha256: image.sha256, mux: "dut" });
