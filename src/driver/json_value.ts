@@ -47,8 +47,11 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** Deepest nesting a value may have: protobuf's own recursion limit is 100. */
+const MAX_DEPTH = 100;
+
 /** A JavaScript value as the JSON value it travels as (see the rules above). */
-export function toJsonValue(input: unknown, path = "value"): JsonValue {
+export function toJsonValue(input: unknown, path = "value", depth = 0): JsonValue {
   switch (typeof input) {
     case "undefined":
       return null;
@@ -66,13 +69,20 @@ export function toJsonValue(input: unknown, path = "value"): JsonValue {
       }
       return Number(input);
     case "object":
-      return objectValue(input, path);
+      if (depth >= MAX_DEPTH) {
+        throw new TypeError(
+          `Cannot encode ${
+            JSON.stringify(path.slice(0, 40))
+          }: nested deeper than ${MAX_DEPTH} levels`,
+        );
+      }
+      return objectValue(input, path, depth + 1);
     default:
       throw new TypeError(`Cannot encode ${path}: a ${typeof input} is not a JSON value`);
   }
 }
 
-function objectValue(input: object | null, path: string): JsonValue {
+function objectValue(input: object | null, path: string, depth: number): JsonValue {
   if (input === null) return null;
   if (input instanceof Date) return input.toISOString();
   if (input instanceof Uint8Array) {
@@ -84,7 +94,9 @@ function objectValue(input: object | null, path: string): JsonValue {
       );
     }
   }
-  if (Array.isArray(input)) return input.map((item, i) => toJsonValue(item, `${path}[${i}]`));
+  if (Array.isArray(input)) {
+    return input.map((item, i) => toJsonValue(item, `${path}[${i}]`, depth));
+  }
   const proto = Object.getPrototypeOf(input);
   if (proto !== Object.prototype && proto !== null) {
     throw new TypeError(
@@ -96,7 +108,7 @@ function objectValue(input: object | null, path: string): JsonValue {
   const out: Record<string, JsonValue> = {};
   for (const [key, item] of Object.entries(input)) {
     if (item === undefined) continue;
-    out[key] = toJsonValue(item, `${path}.${key}`);
+    out[key] = toJsonValue(item, `${path}.${key}`, depth);
   }
   return out;
 }
