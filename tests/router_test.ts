@@ -61,6 +61,25 @@ async function writeInChunks(stream: Duplex, data: Uint8Array, close = true): Pr
   else writer.releaseLock();
 }
 
+/**
+ * Bytes a stalled raw path can hold: six TCP hops (client, router, exporter
+ * and the echo target, both ways), each with a send buffer and a receive
+ * buffer that the kernel may grow to its maximum (this machine's
+ * `tcp_rmem` maximum is 32 MB), plus room for the processes' own buffers.
+ */
+function stallBytes(): number {
+  const max = (file: string, fallback: number) => {
+    try {
+      return Number(Deno.readTextFileSync(file).trim().split(/\s+/).at(-1)) || fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  const perHop = max("/proc/sys/net/ipv4/tcp_rmem", 6 << 20) +
+    max("/proc/sys/net/ipv4/tcp_wmem", 4 << 20);
+  return Math.max(96 << 20, 6 * perHop + (32 << 20));
+}
+
 for (
   const [clientRaw, exporterRaw] of [[true, true], [true, false], [false, true], [false, false]]
 ) {
@@ -112,7 +131,8 @@ for (
         // A stalled reader: the writer is held back (bounded buffering), then nothing is lost.
         {
           const stream = await dut.echo.stream("connect");
-          const sent = pattern(96 * 1024 * 1024, 7);
+          // More than every socket buffer on the way can hold, or the writer never stalls.
+          const sent = pattern(clientRaw && exporterRaw ? stallBytes() : 96 * 1024 * 1024, 7);
           const writer = stream.writable.getWriter();
           let accepted = 0;
           const writing = (async () => {
