@@ -45,7 +45,14 @@ export class Identities {
     // Always against the current store state: deletion and rotation revoke at once.
     (this.store as { pollExternal?: () => boolean }).pollExternal?.() &&
       await this.reload();
-    const identity = this.byKey.get(`${claims.kind}/${claims.namespace}/${claims.name}`);
+    const key = `${claims.kind}/${claims.namespace}/${claims.name}`;
+    let identity = this.byKey.get(key);
+    if (!identity || identity.uid !== claims.uid || identity.generation !== claims.generation) {
+      // A validly signed token this cache does not know yet may be newer than the cache
+      // (another call is reloading it): read the store once more before refusing.
+      await this.reload();
+      identity = this.byKey.get(key);
+    }
     if (!identity || identity.uid !== claims.uid) {
       throw new AuthError("Token revoked: the identity was deleted");
     }
