@@ -16,8 +16,18 @@ export class Identities {
 
   constructor(readonly store: KvStore, readonly authority: TokenAuthority) {}
 
-  /** Reads identities and policies from the store again. */
-  async reload(): Promise<void> {
+  #reloading?: Promise<void>;
+
+  /**
+   * Reads identities and policies from the store again. Calls that arrive
+   * while a read runs share it: a burst of calls (or of refused tokens)
+   * costs one read of the store, not one each.
+   */
+  reload(): Promise<void> {
+    return this.#reloading ??= this.#read().finally(() => this.#reloading = undefined);
+  }
+
+  async #read(): Promise<void> {
     const identities = await this.store.list<Identity>(keys.identities);
     this.byKey.clear();
     for (const { value } of identities) {
