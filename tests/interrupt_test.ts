@@ -36,6 +36,14 @@ async function startWaiting(tmp: string, args: string[], ready: RegExp) {
   return spawned;
 }
 
+/** Sends `signal` to a spawned CLI and waits for it to end and its output to be read. */
+async function interrupt(spawned: ReturnType<typeof spawnDeno>, signal: Deno.Signal) {
+  spawned.child.kill(signal);
+  const status = await spawned.child.status;
+  await spawned.drained;
+  return status;
+}
+
 async function aliceLeases(lab: Lab, alice: string) {
   await using a = await lab.connect(alice);
   return await a.listLeases();
@@ -61,9 +69,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
           "true",
         ], /position 1 in the queue/);
         assert.equal((await aliceLeases(lab, alice)).length, 1, "alice's lease waits");
-        shell.child.kill(signal);
-        const status = await shell.child.status;
-        await shell.drained;
+        const status = await interrupt(shell, signal);
         assert.equal(status.code, 128 + (signal === "SIGINT" ? 2 : 15), shell.output());
         assert.match(shell.output(), new RegExp(`Stopped waiting for a board \\(${signal}\\)`));
         assert.deepEqual(await aliceLeases(lab, alice), [], "no lease is left");
@@ -94,9 +100,7 @@ Deno.test({
           ["--client-config", alice, ...args],
           /position 1 in the queue/,
         );
-        waiting.child.kill("SIGINT");
-        const status = await waiting.child.status;
-        await waiting.drained;
+        const status = await interrupt(waiting, "SIGINT");
         assert.equal(status.code, 130, waiting.output());
         assert.deepEqual(await aliceLeases(lab, alice), [], `no lease is left by ${args[0]}`);
       }
@@ -125,9 +129,7 @@ Deno.test({
       interval: 50,
       message: "the fixture's queue line",
     });
-    spawned.child.kill("SIGINT");
-    await spawned.child.status;
-    await spawned.drained;
+    await interrupt(spawned, "SIGINT");
     await eventually(async () => (await aliceLeases(lab, alice)).length === 0, {
       timeout: 10_000,
       interval: 100,
@@ -176,9 +178,7 @@ Deno.test({
       ], /No exporter matches "board=nothing"/);
       const [waiting] = await aliceLeases(lab, alice);
       assert.equal(leaseCondition(waiting, "Unsatisfiable")?.status, "True");
-      patient.child.kill("SIGTERM");
-      await patient.child.status;
-      await patient.drained;
+      await interrupt(patient, "SIGTERM");
       assert.deepEqual(await aliceLeases(lab, alice), []);
     } finally {
       await Deno.remove(tmp, { recursive: true });
