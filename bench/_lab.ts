@@ -73,6 +73,8 @@ export async function startControllerProcess(
     args: [
       "run",
       "-A",
+      // e.g. BENCH_CONTROLLER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the controller
+      ...(Deno.env.get("BENCH_CONTROLLER_FLAGS")?.split(" ").filter(Boolean) ?? []),
       `${root}controller.ts`,
       "serve",
       "--data-dir",

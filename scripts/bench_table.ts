@@ -5,9 +5,10 @@
  * writes the rows to FILE as a JSON array of
  * `{figure, value, unit, baseline, ratio, target, pass}`.
  *
- *   deno run -A scripts/bench_table.ts [--only local|distributed] [--runs N] [--strict]
+ *   deno run -A scripts/bench_table.ts [--only local|distributed] [--runs N] [--strict] [--plot]
  *
- * `--strict` exits with status 1 when a target is missed.
+ * `--strict` exits with status 1 when a target is missed. `--plot` also draws the
+ * second-round curves (scale, concurrency) as SVG into docs/performance/ (`bench_plot.ts`).
  *
  * Figures come from `deno bench --json` of the bench files (`SUITES`), from
  * percentiles a bench writes itself (`call_bench.ts`, `BENCH_SAMPLES`), from
@@ -21,6 +22,9 @@
  *
  * @module
  */
+
+import type { ScalePoint } from "../bench/scale_bench.ts";
+import { writeCharts } from "./bench_plot.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DENO = Deno.execPath();
@@ -48,7 +52,8 @@ interface Timing {
 interface Results {
   benches: Map<string, Stats>;
   samples: Map<string, { n: number; p50: number; p99: number }>;
-  scripts: Map<string, Record<string, number>>;
+  // deno-lint-ignore no-explicit-any
+  scripts: Map<string, Record<string, any>>;
   commands: Map<string, Timing>;
 }
 
@@ -79,9 +84,14 @@ const SUITES: { file: string; scope: Scope; samples?: boolean }[] = [
 /** Scripts that print one JSON line of figures (keyed by the script name). */
 const SCRIPTS: { name: string; args: string[]; scope: Scope }[] = [
   {
-    name: "registrations",
-    // 10,000 exporters at their default heartbeat interval (60 s, `distributed.ts`).
-    args: ["run", "-A", `${ROOT}/bench/registrations_bench.ts`, "10000", "60"],
+    name: "scale",
+    // The controller's scale curve: exporters heartbeating at their default interval (60 s).
+    args: ["run", "-A", `${ROOT}/bench/scale_bench.ts`, "1", "1000", "10000", "30000"],
+    scope: "distributed",
+  },
+  {
+    name: "router concurrency",
+    args: ["run", "-A", `${ROOT}/bench/router_concurrency_bench.ts`, "16", "3"],
     scope: "distributed",
   },
 ];
@@ -182,6 +192,68 @@ function rateRow(
     target: `≥ ${min.toLocaleString("en-US")} ${unit}`,
     pass: value !== undefined && value >= min,
   };
+}
+
+/** Rows of the controller's scale curve (`bench/scale_bench.ts`): 10,000 and 30,000 exporters. */
+function scaleRows(curve: ScalePoint[]): Row[] {
+  const at = (n: number) => curve.find((p) => p.exporters === n);
+  const one = at(1);
+  const [k10, k30] = [at(10_000), at(30_000)];
+  return [
+    timeRow(
+      "lease create → Ready, 10,000 exporters, p50",
+      k10?.leaseP50Ms,
+      one?.leaseP50Ms,
+      "1 exporter",
+      5,
+    ),
+    timeRow(
+      "lease create → Ready, 30,000 exporters, p50",
+      k30?.leaseP50Ms,
+      one?.leaseP50Ms,
+      "1 exporter",
+      10,
+    ),
+    timeRow(
+      "lease create → Ready, 30,000 exporters, p99",
+      k30?.leaseP99Ms,
+      one?.leaseP99Ms,
+      "1 exporter",
+      100,
+    ),
+    timeRow(
+      "controller with 10,000 exporters: RSS",
+      k10?.rssMB,
+      one?.rssMB,
+      "1 exporter",
+      500,
+      "MB",
+    ),
+    timeRow(
+      "controller with 30,000 exporters: RSS",
+      k30?.rssMB,
+      one?.rssMB,
+      "1 exporter",
+      1000,
+      "MB",
+    ),
+    timeRow(
+      "controller with 10,000 exporters: heartbeat CPU",
+      k10?.heartbeatCpuPct,
+      k10?.idleCpuPct,
+      "idle controller",
+      10,
+      "% of a core",
+    ),
+    timeRow(
+      "controller with 30,000 exporters: heartbeat CPU",
+      k30?.heartbeatCpuPct,
+      k30?.idleCpuPct,
+      "idle controller",
+      10,
+      "% of a core",
+    ),
+  ];
 }
 
 const FAST_CALL = "driver call add(1, 2), fast channel";
@@ -310,19 +382,28 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
       ];
     },
   },
+  { scope: "distributed", row: (r) => scaleRows(r.scripts.get("scale")?.curve ?? []) },
   {
     scope: "distributed",
     row: (r) => {
-      const reg = r.scripts.get("registrations");
+      const c = r.scripts.get("router concurrency");
       return [
-        timeRow("controller with 10,000 exporters: RSS", reg?.rssMB, undefined, "", 500, "MB"),
+        {
+          figure: "byte streams through the router, 16 leases at once: aggregate",
+          value: c?.aggregateMBps ?? null,
+          unit: "MB/s",
+          baseline: c?.rawAggregateMBps ?? null,
+          baselineName: "16 raw TCP loopback pushes at once",
+          ratio: c ? c.aggregateMBps / c.rawAggregateMBps : null,
+          target: "≥ 60% of 16 raw TCP loopback pushes",
+          pass: c !== undefined && c.aggregateMBps / c.rawAggregateMBps >= 0.6,
+        },
         timeRow(
-          "controller with 10,000 exporters: heartbeat CPU",
-          reg?.heartbeatCpuPct,
-          reg?.idleCpuPct,
-          "idle controller",
-          10,
-          "% of a core",
+          "driver call p99 of an idle session while 16 leases stream",
+          c?.idleCallP99Ms,
+          c?.quietCallP50Ms,
+          "p50 with the router quiet",
+          5,
         ),
       ];
     },
@@ -487,6 +568,36 @@ function table(rows: Row[]): string {
     .join("\n");
 }
 
+/**
+ * `--plot`: the concurrency curve at 1, 4 and 16 streams (16 from the table's own run) and the
+ * scale curve, drawn into docs/performance/ with the run's JSON.
+ */
+async function plot(results: Results): Promise<void> {
+  const concurrency = [];
+  for (const streams of [1, 4]) {
+    console.error(`plot: router concurrency with ${streams} streams...`);
+    const { stdout } = await run([
+      DENO,
+      "run",
+      "-A",
+      `${ROOT}/bench/router_concurrency_bench.ts`,
+      String(streams),
+      "3",
+    ]);
+    const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+    if (line) concurrency.push(JSON.parse(line));
+  }
+  const sixteen = results.scripts.get("router concurrency");
+  if (sixteen) concurrency.push(sixteen);
+  const files = await writeCharts({
+    machine: await machine(),
+    date: new Date().toISOString().slice(0, 10),
+    scale: results.scripts.get("scale")?.curve ?? [],
+    concurrency,
+  }, `${ROOT}/docs/performance`);
+  for (const file of files) console.error(`wrote ${file.slice(ROOT.length + 1)}`);
+}
+
 async function main(): Promise<number> {
   const args = [...Deno.args];
   const only = args.includes("--only") ? args[args.indexOf("--only") + 1] as Scope : undefined;
@@ -540,6 +651,7 @@ async function main(): Promise<number> {
   }
 
   const rows = ROWS.filter((r) => wanted(r.scope)).flatMap((r) => r.row(results));
+  if (args.includes("--plot") && wanted("distributed")) await plot(results);
   console.log(`\nMeasured on ${await machine()}, ${new Date().toISOString().slice(0, 10)}\n`);
   console.log(table(rows));
   for (const also of ALSO.filter((a) => wanted(a.scope))) {

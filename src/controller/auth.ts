@@ -32,6 +32,9 @@ export interface IdentityClaims {
   generation: number;
 }
 
+/** Verified identity tokens kept (a big lab's exporters and clients, with rotations). */
+const VERIFIED_CACHE_MAX = 200_000;
+
 /** Signs and verifies the controller's tokens. */
 export class TokenAuthority {
   readonly #verified = new Map<string, IdentityClaims>();
@@ -83,7 +86,11 @@ export class TokenAuthority {
       throw new AuthError("Invalid token: bad subject");
     }
     const claims: IdentityClaims = { kind, namespace, name, uid, generation: Number(payload.gen) };
-    if (this.#verified.size > 10_000) this.#verified.clear();
+    // Only tokens this controller signed get here, so the cache holds about one per identity:
+    // large enough for every exporter of a big lab, oldest out first past the bound.
+    if (this.#verified.size >= VERIFIED_CACHE_MAX) {
+      this.#verified.delete(this.#verified.keys().next().value!);
+    }
     this.#verified.set(token, claims);
     return claims;
   }

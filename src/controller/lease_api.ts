@@ -146,19 +146,26 @@ export class LeaseApi {
     if (lease.ended || lease.exporter) return undefined;
     const pending = [...records.open.values()].filter((l) => !l.ended && !l.exporter);
     const active = [...records.open.values()].filter((l) => !l.ended && l.exporter);
-    const names = (l: LeaseRecord) =>
-      new Set(
-        candidates(
-          l,
-          records.exporters.values(),
-          identities.policies,
-          identities.clientOf(l),
-        ).map((e) => e.name),
+    const found = (l: LeaseRecord) =>
+      candidates(
+        l,
+        records.exporters.narrow(l.namespace, l.selector, l.exporterName),
+        identities.policies,
+        identities.clientOf(l),
       );
-    const online = new Set(
-      [...records.exporters.values()].filter((e) => e.online).map((e) => e.name),
+    const names = (l: LeaseRecord) => new Set(found(l).map((e) => e.name));
+    // Only this lease's candidates are looked up as online: no scan of every exporter.
+    const own = found(lease);
+    const online = new Set(own.filter((e) => e.online).map((e) => e.name));
+    return estimate(
+      lease,
+      pending,
+      active,
+      new Set(own.map((e) => e.name)),
+      online,
+      Date.now(),
+      names,
     );
-    return estimate(lease, pending, active, names(lease), online, Date.now(), names);
   }
 
   /** True when streams may run for this lease now. */

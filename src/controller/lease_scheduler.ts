@@ -77,7 +77,7 @@ export class LeaseScheduler {
       }
       const all = candidates(
         lease,
-        records.exporters.values(),
+        records.exporters.narrow(lease.namespace, lease.selector, lease.exporterName),
         identities.policies,
         identities.clientOf(lease),
       );

@@ -5,13 +5,15 @@
  * @module
  */
 import type { ExporterRecord, LeaseRecord } from "./model.ts";
+import { ExporterIndex } from "./exporter_index.ts";
 
 /** The key of a record in the caches: `namespace/name`. */
 export const qualified = (namespace: string, name: string): string => `${namespace}/${name}`;
 
 /** Exporters and leases by `namespace/name`. */
 export class Records {
-  readonly exporters = new Map<string, ExporterRecord>();
+  /** Indexed by label: `exporters.narrow()` finds a selector's candidates without a scan. */
+  readonly exporters: ExporterIndex = new ExporterIndex();
   readonly leases = new Map<string, LeaseRecord>();
   /** The leases that have not ended (what scheduling looks at; history stays out of the way). */
   readonly open = new Map<string, LeaseRecord>();

@@ -1,0 +1,153 @@
+/**
+ * Concurrency through the router: STREAMS leases (one exporter each), each
+ * pushing 64 MiB in 64 KiB writes through one controller's router at the same
+ * time, against STREAMS raw TCP loopback pushes at once to a sink in the
+ * exporter process (same run). While the leased streams run, one more lease
+ * that streams nothing makes sequential driver calls: their p50 and p99 are
+ * the latency an idle session sees while the router is busy. The controller
+ * and the exporters (one process serving every exporter identity) run as
+ * their own processes; the client is this one.
+ *
+ *   deno run -A bench/router_concurrency_bench.ts [STREAMS] [ROUNDS]   (default 16 3)
+ *
+ * Prints one JSON line: `{streams, rounds, aggregateMBps, rawAggregateMBps, ratio,
+ * idleCallP50Ms, idleCallP99Ms, idleCalls, quietCallP50Ms}`.
+ */
+import { parse } from "yaml";
+import { lease } from "../mod.ts";
+import { clientConfigFrom } from "../src/config/client_config.ts";
+import { openDataDir } from "../src/controller/store/data_dir.ts";
+import { TokenAuthority } from "../src/controller/auth.ts";
+import { clientConfigYaml, exporterConfigYaml } from "../src/controller/config_files.ts";
+import { createIdentity } from "../src/controller/admin.ts";
+import { freePort } from "../tests/_fixtures/lab.ts";
+import { testRegistry } from "../tests/_fixtures/test_drivers.ts";
+import { startControllerProcess } from "./_lab.ts";
+import { drain, push, pushRaw, TOTAL } from "./_servers.ts";
+
+const STREAMS = Number(Deno.args[0] ?? 16);
+const ROUNDS = Number(Deno.args[1] ?? 3);
+const root = new URL("..", import.meta.url).pathname;
+const dir = await Deno.makeTempDir({ prefix: "jumpstarter-router-concurrency-bench-" });
+const port = freePort();
+const endpoint = `http://127.0.0.1:${port}`;
+
+const store = await openDataDir(`${dir}/data`);
+const authority = await TokenAuthority.open(store);
+const configs: string[] = [];
+for (let i = 0; i <= STREAMS; i++) {
+  const { identity, token } = await createIdentity(
+    store,
+    authority,
+    "Exporter",
+    "default",
+    `echo-${i}`,
+    { kind: "echo", index: String(i) },
+  );
+  const path = `${dir}/exporter-${i}.yaml`;
+  await Deno.writeTextFile(
+    path,
+    exporterConfigYaml(identity, token, { endpoint }, { echo: { type: "test.Echo" } }),
+  );
+  configs.push(path);
+}
+const clientId = await createIdentity(store, authority, "Client", "default", "bencher", {});
+await store.close();
+
+const { child: controller } = await startControllerProcess(`${dir}/data`, port);
+const exporters = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", `${root}bench/_echo_exporters.ts`, ...configs],
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+const reader = exporters.stdout.pipeThrough(new TextDecoderStream()).getReader();
+let seen = "";
+while (!/ready \d+\n/.test(seen)) {
+  const { value, done } = await reader.read();
+  if (done) throw new Error("the exporters process ended before it was ready");
+  seen += value;
+}
+const sinkPort = Number(seen.match(/ready (\d+)/)![1]);
+
+const clientConfig = clientConfigFrom(
+  parse(clientConfigYaml(clientId.identity, clientId.token, { endpoint })),
+);
+const leases = await Promise.all(
+  Array.from({ length: STREAMS + 1 }, (_, i) =>
+    lease({
+      clientConfig,
+      selector: `kind=echo,index=${i}`,
+      duration: "1h",
+      timeoutMs: 60_000,
+      registry: testRegistry as unknown as Parameters<typeof lease>[0]["registry"],
+    })),
+);
+// deno-lint-ignore no-explicit-any
+const echo = (i: number) => (leases[i] as any).echo;
+const idle = echo(STREAMS);
+
+async function callTimes(until: () => boolean, min = 0): Promise<number[]> {
+  const times: number[] = [];
+  while (!until() || times.length < min) {
+    const t0 = performance.now();
+    await idle.call("add", 1, 2);
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b);
+}
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+const quiet = await callTimes(() => true, 500);
+
+let rawMs = 0;
+let oursMs = 0;
+let busy: number[] = [];
+for (let round = 0; round < ROUNDS + 1; round++) {
+  // Baseline: STREAMS raw TCP pushes at once to the sink in the exporter process.
+  let t0 = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: STREAMS },
+      async () => pushRaw(await Deno.connect({ hostname: "127.0.0.1", port: sinkPort })),
+    ),
+  );
+  const raw = performance.now() - t0;
+  // Ours: STREAMS leased byte streams at once through the router, an idle session calling.
+  let done = false;
+  t0 = performance.now();
+  const calls = callTimes(() => done);
+  await Promise.all(Array.from({ length: STREAMS }, async (_, i) => {
+    const stream = await echo(i).stream("sink");
+    const answer = drain(stream.readable);
+    await push(stream.writable);
+    await answer;
+  }));
+  const ours = performance.now() - t0;
+  done = true;
+  const times = await calls;
+  if (round === 0) continue; // warm-up
+  rawMs += raw;
+  oursMs += ours;
+  busy = busy.concat(times);
+}
+busy.sort((a, b) => a - b);
+const mb = STREAMS * TOTAL * ROUNDS / 1e6;
+const result = {
+  streams: STREAMS,
+  rounds: ROUNDS,
+  aggregateMBps: Math.round(mb / (oursMs / 1000)),
+  rawAggregateMBps: Math.round(mb / (rawMs / 1000)),
+  ratio: Number((rawMs / oursMs).toFixed(3)),
+  idleCallP50Ms: Number(pct(busy, 0.5).toFixed(2)),
+  idleCallP99Ms: Number(pct(busy, 0.99).toFixed(2)),
+  idleCalls: busy.length,
+  quietCallP50Ms: Number(pct(quiet, 0.5).toFixed(2)),
+};
+console.log(JSON.stringify(result));
+
+await Promise.all(leases.map((l) => l.close()));
+await reader.cancel().catch(() => {});
+for (const child of [exporters, controller]) child.kill("SIGTERM");
+await Promise.all([exporters.status, controller.status]);
+await Deno.remove(dir, { recursive: true });
