@@ -53,6 +53,7 @@ export class SqliteKv implements KvStore {
   readonly #delete: StatementSync;
   readonly #version: StatementSync;
   readonly #revision: StatementSync;
+  readonly #pragmaDataVersion: StatementSync;
   #dataVersion: number;
   #poll?: ReturnType<typeof setInterval>;
 
@@ -76,11 +77,13 @@ export class SqliteKv implements KvStore {
     );
     this.#delete = this.#db.prepare("DELETE FROM kv WHERE key = ?");
     this.#version = this.#db.prepare("SELECT version FROM kv WHERE key = ?");
+    // Read on every authenticated call (pollExternal): prepared once.
+    this.#pragmaDataVersion = this.#db.prepare("PRAGMA data_version");
     this.#dataVersion = this.#readDataVersion();
   }
 
   #readDataVersion(): number {
-    return (this.#db.prepare("PRAGMA data_version").get() as { data_version: number }).data_version;
+    return (this.#pragmaDataVersion.get() as { data_version: number }).data_version;
   }
 
   get<T>(key: string): Promise<Entry<T> | undefined> {
