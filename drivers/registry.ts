@@ -12,6 +12,7 @@ import { CompositeClient, type DriverClientClass } from "../src/client/driver_cl
 import { MockPower } from "./power/mock.ts";
 import { CommandPower } from "./power/command.ts";
 import { HttpPower } from "./power/http.ts";
+import { SnmpPower } from "./power/snmp.ts";
 import { PowerClient } from "./power/client.ts";
 import { SerialClient } from "./serial/client.ts";
 import { PySerial } from "./serial/pyserial.ts";
@@ -58,6 +59,11 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     { type: "power.CommandPower", driver: CommandPower },
     { type: "power.HttpPower", driver: HttpPower },
     {
+      type: "power.SnmpPower",
+      driver: SnmpPower,
+      aliases: ["jumpstarter_driver_snmp.driver.SNMPServer"],
+    },
+    {
       type: "serial.PySerial",
       driver: PySerial,
       aliases: ["jumpstarter_driver_pyserial.driver.PySerial"],
@@ -88,7 +94,13 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
-    { labels: ["jumpstarter_driver_power.client.PowerClient"], client: PowerClient },
+    {
+      labels: [
+        "jumpstarter_driver_power.client.PowerClient",
+        "jumpstarter_driver_snmp.client.SNMPServerClient",
+      ],
+      client: PowerClient,
+    },
     { labels: ["jumpstarter_driver_pyserial.client.PySerialClient"], client: SerialClient },
     { labels: ["jumpstarter_driver_shell.client.ShellClient"], client: ShellClient },
     { labels: ["jumpstarter_driver_network.client.NetworkClient"], client: NetworkClient },
