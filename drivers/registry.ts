@@ -13,6 +13,7 @@ import { MockPower } from "./power/mock.ts";
 import { CommandPower } from "./power/command.ts";
 import { HttpPower } from "./power/http.ts";
 import { SnmpPower } from "./power/snmp.ts";
+import { MqttPower } from "./power/mqtt.ts";
 import { PowerClient } from "./power/client.ts";
 import { SerialClient } from "./serial/client.ts";
 import { PySerial } from "./serial/pyserial.ts";
@@ -62,6 +63,11 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       type: "power.SnmpPower",
       driver: SnmpPower,
       aliases: ["jumpstarter_driver_snmp.driver.SNMPServer"],
+    },
+    {
+      type: "power.MqttPower",
+      driver: MqttPower,
+      aliases: ["jumpstarter_driver_tasmota.driver.TasmotaPower"],
     },
     {
       type: "serial.PySerial",
