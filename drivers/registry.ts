@@ -58,7 +58,11 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_power.driver.MockPower"],
     },
     { type: "power.CommandPower", driver: CommandPower },
-    { type: "power.HttpPower", driver: HttpPower },
+    {
+      type: "power.HttpPower",
+      driver: HttpPower,
+      aliases: ["jumpstarter_driver_http_power.driver.HttpPower"],
+    },
     {
       type: "power.SnmpPower",
       driver: SnmpPower,
