@@ -31,6 +31,7 @@ import { UdpNetwork } from "./network/udp_network.ts";
 import { UnixNetwork } from "./network/unix_network.ts";
 import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
+import { SerialRelay } from "./relay/serial_relay.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -101,6 +102,11 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_network.driver.UnixNetwork"],
     },
     { type: "qemu.Qemu", driver: Qemu },
+    {
+      type: "power.SerialRelay",
+      driver: SerialRelay,
+      aliases: ["jumpstarter_driver_noyito_relay.driver.NoyitoPowerSerial"],
+    },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
@@ -108,6 +114,7 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       labels: [
         "jumpstarter_driver_power.client.PowerClient",
         "jumpstarter_driver_snmp.client.SNMPServerClient",
+        "jumpstarter_driver_noyito_relay.client.NoyitoPowerClient",
       ],
       client: PowerClient,
     },
