@@ -32,6 +32,7 @@ import { UnixNetwork } from "./network/unix_network.ts";
 import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
 import { SerialRelay } from "./relay/serial_relay.ts";
+import { DutLink } from "./dutlink/dutlink.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -106,6 +107,11 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       type: "power.SerialRelay",
       driver: SerialRelay,
       aliases: ["jumpstarter_driver_noyito_relay.driver.NoyitoPowerSerial"],
+    },
+    {
+      type: "dutlink.DutLink",
+      driver: DutLink,
+      aliases: ["jumpstarter_driver_dutlink.driver.Dutlink"],
     },
   ],
   [
