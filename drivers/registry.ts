@@ -12,6 +12,8 @@ import { CompositeClient, type DriverClientClass } from "../src/client/driver_cl
 import { MockPower } from "./power/mock.ts";
 import { CommandPower } from "./power/command.ts";
 import { HttpPower } from "./power/http.ts";
+import { SnmpPower } from "./power/snmp.ts";
+import { MqttPower } from "./power/mqtt.ts";
 import { PowerClient } from "./power/client.ts";
 import { SerialClient } from "./serial/client.ts";
 import { PySerial } from "./serial/pyserial.ts";
@@ -29,6 +31,8 @@ import { UdpNetwork } from "./network/udp_network.ts";
 import { UnixNetwork } from "./network/unix_network.ts";
 import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
+import { SerialRelay } from "./relay/serial_relay.ts";
+import { DutLink } from "./dutlink/dutlink.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -56,7 +60,21 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_power.driver.MockPower"],
     },
     { type: "power.CommandPower", driver: CommandPower },
-    { type: "power.HttpPower", driver: HttpPower },
+    {
+      type: "power.HttpPower",
+      driver: HttpPower,
+      aliases: ["jumpstarter_driver_http_power.driver.HttpPower"],
+    },
+    {
+      type: "power.SnmpPower",
+      driver: SnmpPower,
+      aliases: ["jumpstarter_driver_snmp.driver.SNMPServer"],
+    },
+    {
+      type: "power.MqttPower",
+      driver: MqttPower,
+      aliases: ["jumpstarter_driver_tasmota.driver.TasmotaPower"],
+    },
     {
       type: "serial.PySerial",
       driver: PySerial,
@@ -85,10 +103,27 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_network.driver.UnixNetwork"],
     },
     { type: "qemu.Qemu", driver: Qemu },
+    {
+      type: "power.SerialRelay",
+      driver: SerialRelay,
+      aliases: ["jumpstarter_driver_noyito_relay.driver.NoyitoPowerSerial"],
+    },
+    {
+      type: "dutlink.DutLink",
+      driver: DutLink,
+      aliases: ["jumpstarter_driver_dutlink.driver.Dutlink"],
+    },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
-    { labels: ["jumpstarter_driver_power.client.PowerClient"], client: PowerClient },
+    {
+      labels: [
+        "jumpstarter_driver_power.client.PowerClient",
+        "jumpstarter_driver_snmp.client.SNMPServerClient",
+        "jumpstarter_driver_noyito_relay.client.NoyitoPowerClient",
+      ],
+      client: PowerClient,
+    },
     { labels: ["jumpstarter_driver_pyserial.client.PySerialClient"], client: SerialClient },
     { labels: ["jumpstarter_driver_shell.client.ShellClient"], client: ShellClient },
     { labels: ["jumpstarter_driver_network.client.NetworkClient"], client: NetworkClient },

@@ -18,6 +18,7 @@ import {
 import { readingFrom, type ReadingPaths } from "./http_reading.ts";
 import { type HttpRequestSpec, shownRequest } from "./http_request.ts";
 import { restRequests } from "./http_rest.ts";
+import { isUpstreamSchema, upstreamReading, upstreamRequests } from "./http_upstream.ts";
 import { PowerDriver } from "./interface.ts";
 import type { PowerReading } from "./reading.ts";
 
@@ -37,6 +38,10 @@ import type { PowerReading } from "./reading.ts";
  *   `{method, url, body, headers}`; `read` also names where the numbers are in
  *   its JSON answer: `{url, voltage: "path.to.voltage", current: "path.to.current"}`.
  *
+ * - Upstream's schema (`jumpstarter_driver_http_power.driver.HttpPower`):
+ *   `power_on`, `power_off`, `power_read` as `{url, method, data}` (the read
+ *   with `voltage_path`, `current_path`) and `auth: {basic: {user, password}}`.
+ *
  * `read()` streams `{voltage, current}` when the plug reports both (Tasmota
  * energy monitoring, Shelly Gen2 switches, a Shelly Gen1 meter that has them);
  * otherwise it fails with NotImplementedError.
@@ -49,12 +54,16 @@ export class HttpPower extends PowerDriver {
   readonly offRequest: HttpRequestSpec;
   readonly readRequest?: HttpRequestSpec;
   readonly readPaths?: ReadingPaths;
+  /** Whether the config uses upstream's schema (upstream's reading rules then apply). */
+  readonly upstream: boolean;
   readonly #plug: HttpPlug;
 
   constructor(config: DriverConfig, context: DriverContext) {
     super(config, context);
     const reader = new ConfigReader(config, context.path);
-    const preset = reader.string("preset", config.on !== undefined ? "rest" : "");
+    this.upstream = isUpstreamSchema(config);
+    const rest = config.on !== undefined || this.upstream;
+    const preset = reader.string("preset", rest ? "rest" : "");
     if (!PRESETS.includes(preset as HttpPowerPreset)) {
       throw new ConfigError(
         `Invalid config ${context.path}.config.preset: expected one of ${
@@ -67,12 +76,17 @@ export class HttpPower extends PowerDriver {
     this.interval = reader.number("interval", 1, 0);
     const username = reader.string("username");
     const password = reader.string("password", "");
-    const auth = username === undefined ? undefined : { username, password };
+    const upstream = this.upstream ? upstreamRequests(config, `${context.path}.config`) : undefined;
+    const auth = username === undefined ? upstream?.auth : { username, password };
     // Tasmota takes the credentials in its query instead of a header.
     this.#plug = new HttpPlug(this.timeout, this.preset === "tasmota" ? undefined : auth);
-    const requests = this.preset === "rest"
-      ? restRequests(config, `${context.path}.config`)
-      : presetRequests(this.preset, reader.required("host"), reader.number("channel", 0, 0), auth);
+    const requests = upstream ??
+      (this.preset === "rest" ? restRequests(config, `${context.path}.config`) : presetRequests(
+        this.preset,
+        reader.required("host"),
+        reader.number("channel", 0, 0),
+        auth,
+      ));
     this.onRequest = requests.on;
     this.offRequest = requests.off;
     this.readRequest = requests.read;
@@ -112,7 +126,10 @@ export class HttpPower extends PowerDriver {
   async *#poll(request: HttpRequestSpec, paths: ReadingPaths): AsyncGenerator<PowerReading> {
     for (let first = true;; first = false) {
       if (!first) await this.sleep(this.interval);
-      yield readingFrom(await this.#request("read", request), request, paths);
+      const answer = await this.#request("read", request);
+      yield this.upstream
+        ? upstreamReading(answer, request, paths)
+        : readingFrom(answer, request, paths);
     }
   }
 

@@ -1,0 +1,131 @@
+/**
+ * The MQTT side of `power.MqttPower`: one broker connection, made on first
+ * use and again after it drops, subscribed to the plug's state topic; a
+ * command is published and then the plug's fresh report awaited. Errors
+ * are one line and never hold the password.
+ *
+ * @module
+ */
+// @ts-types="./mqtt_types.d.ts"
+import mqtt from "mqtt";
+import type { MqttClient } from "./mqtt_types.d.ts";
+import { DriverError } from "../../src/driver/driver_error.ts";
+import { DriverTimeoutError } from "../../src/driver/errors.ts";
+import { messageOf } from "../../src/driver/error_message.ts";
+import { redactSecrets } from "../../src/driver/redact.ts";
+
+/** Where the broker is and who we are. */
+export interface MqttSettings {
+  url: string;
+  clientId?: string;
+  username?: string;
+  password?: string;
+  /** Seconds to connect, and to wait for the plug's report. */
+  timeout: number;
+  cmndTopic: string;
+  statTopic: string;
+}
+
+/** A connection to the broker that publishes commands and awaits the plug's state. */
+export class MqttLink {
+  #client?: MqttClient;
+  #connecting?: Promise<MqttClient>;
+  #last?: string;
+  readonly #waiters = new Set<(state: string) => void>();
+
+  constructor(readonly settings: MqttSettings) {}
+
+  #fail(what: string, error: unknown): DriverError {
+    const text = redactSecrets(messageOf(error), [this.settings.password]);
+    const denied = /not authori[sz]ed|bad user ?name or password/i.test(text);
+    return new DriverError(
+      denied ? "permission_denied" : "unavailable",
+      `MQTT broker ${this.settings.url}: ${what} failed: ${text}${
+        denied ? " (check username and password)" : ""
+      }`,
+    );
+  }
+
+  async #connect(): Promise<MqttClient> {
+    if (this.#client?.connected) return this.#client;
+    this.#client?.end(true);
+    this.#client = undefined;
+    const { url, clientId, username, password, timeout } = this.settings;
+    const client = mqtt.connect(url, {
+      clientId,
+      username,
+      password,
+      connectTimeout: timeout * 1000,
+      reconnectPeriod: 0,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no connection within ${timeout} s`)),
+          timeout * 1000,
+        );
+        client.once("connect", () => (clearTimeout(timer), resolve()));
+        client.once("error", (error) => (clearTimeout(timer), reject(error)));
+        client.once("close", () => (clearTimeout(timer), reject(new Error("connection closed"))));
+      });
+      client.on("error", () => {}); // later errors close the connection; the next call reconnects
+      client.on("message", (topic, payload) => {
+        if (topic !== this.settings.statTopic) return;
+        this.#last = new TextDecoder().decode(payload).trim();
+        for (const waiter of this.#waiters) waiter(this.#last);
+      });
+      await client.subscribeAsync(this.settings.statTopic, { qos: 1 });
+    } catch (error) {
+      client.end(true);
+      throw this.#fail("connecting", error);
+    }
+    this.#client = client;
+    return client;
+  }
+
+  /** Connects once (sharing a connection attempt in progress). */
+  #connected(): Promise<MqttClient> {
+    if (this.#client?.connected) return Promise.resolve(this.#client);
+    this.#connecting ??= this.#connect().finally(() => this.#connecting = undefined);
+    return this.#connecting;
+  }
+
+  /** Publishes `payload` on the command topic and waits for the plug to report `expect`. */
+  async command(payload: string, expect: string): Promise<void> {
+    const client = await this.#connected();
+    const { timeout, cmndTopic, statTopic } = this.settings;
+    let stop = () => {};
+    const reported = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new DriverTimeoutError(
+            `The plug did not report ${expect} on ${statTopic} within ${timeout} s after ${payload} on ${cmndTopic}${
+              this.#last === undefined ? " (no report at all: check the topics)" : ""
+            }`,
+          ),
+        );
+      }, timeout * 1000);
+      const waiter = (state: string) => {
+        if (state.toUpperCase() === expect) resolve();
+      };
+      this.#waiters.add(waiter);
+      stop = () => (clearTimeout(timer), this.#waiters.delete(waiter));
+    });
+    try {
+      this.#last = undefined;
+      await client.publishAsync(cmndTopic, payload, { qos: 1 }).catch((error) => {
+        throw this.#fail(`publishing ${payload} on ${cmndTopic}`, error);
+      });
+      await reported;
+    } finally {
+      stop();
+    }
+  }
+
+  /** Closes the connection; a later command connects again. */
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    if (client) await client.endAsync(true).catch(() => {});
+  }
+}
