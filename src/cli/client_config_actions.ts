@@ -13,6 +13,7 @@ import {
   loadClientConfig,
   useClientAlias,
 } from "../config/client_config.ts";
+import { writeCurrentClient } from "../config/user_config.ts";
 import { printList } from "./output.ts";
 import { terminal, UsageError } from "./run.ts";
 
@@ -65,7 +66,7 @@ export async function clientDelete(alias: string): Promise<void> {
     throw new UsageError(`No stored client "${alias}"`);
   });
   if ((await currentClientAlias()) === alias) {
-    await Deno.remove(`${configDir()}/config.yaml`).catch(() => {});
+    await writeCurrentClient(undefined);
   }
   terminal.out(`Deleted client "${alias}"`);
 }

@@ -6,10 +6,13 @@
  *
  * @module
  */
-import { parse as parseYaml, stringify } from "yaml";
+import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
 import { checkApiVersion } from "./api_version.ts";
 import { describeValue } from "./describe_value.ts";
+import { configDir, readCurrentClient, writeCurrentClient } from "./user_config.ts";
+
+export { configDir };
 
 /** A parsed ClientConfig. */
 export interface ClientConfig {
@@ -101,12 +104,6 @@ export async function loadClientConfig(path: string): Promise<ClientConfig> {
   return clientConfigFrom(doc, path);
 }
 
-/** `~/.config/jumpstarter` (or `$XDG_CONFIG_HOME/jumpstarter`). */
-export function configDir(): string {
-  const base = Deno.env.get("XDG_CONFIG_HOME") ?? `${Deno.env.get("HOME") ?? "."}/.config`;
-  return `${base}/jumpstarter`;
-}
-
 /** The file of a stored client alias. */
 export function clientConfigPath(alias: string): string {
   if (!/^[\w.-]+$/.test(alias)) {
@@ -115,26 +112,19 @@ export function clientConfigPath(alias: string): string {
   return `${configDir()}/clients/${alias}.yaml`;
 }
 
-/** The alias named current in `config.yaml`, if any. */
-export async function currentClientAlias(): Promise<string | undefined> {
-  try {
-    const doc = parseYaml(await Deno.readTextFile(`${configDir()}/config.yaml`));
-    const alias = isMapping(doc) ? doc["current-client"] : undefined;
-    return typeof alias === "string" && alias ? alias : undefined;
-  } catch {
-    return undefined;
-  }
+/** The alias named current in `config.yaml`, if any (either file shape). */
+export function currentClientAlias(): Promise<string | undefined> {
+  return readCurrentClient();
 }
 
-/** Makes `alias` the current client. */
+/** Makes `alias` the current client (writes `config.yaml` in upstream's shape). */
 export async function useClientAlias(alias: string): Promise<void> {
   await Deno.stat(clientConfigPath(alias)).catch(() => {
     throw new ConfigError(
       `No stored client "${alias}": import it first (jumpstarter config client import)`,
     );
   });
-  await Deno.mkdir(configDir(), { recursive: true, mode: 0o700 });
-  await Deno.writeTextFile(`${configDir()}/config.yaml`, stringify({ "current-client": alias }));
+  await writeCurrentClient(alias);
 }
 
 /** Stored client aliases. */

@@ -227,7 +227,7 @@ Deno.test("useClientAlias() makes a stored client current and refuses one not st
     assert.equal(used.resolved.endpoint, "controller.lab:8082");
     assert.equal(
       await Deno.readTextFile(`${dir}/config/jumpstarter/config.yaml`),
-      "current-client: alice\n",
+      "apiVersion: jumpstarter.dev/v1alpha1\nkind: UserConfig\nconfig:\n  current-client: alice\n",
     );
     const refused = await resolveIn(home, ["use", "carol"]);
     assert.deepEqual(refused.used, {
