@@ -10,6 +10,15 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
 import { checkApiVersion } from "./api_version.ts";
 import { describeValue } from "./describe_value.ts";
+import {
+  checkGrpcOptions,
+  type DriversPolicy,
+  driversPolicyFrom,
+  type LeaseTimeouts,
+  leaseTimeoutsFrom,
+  type ShellSettings,
+  shellSettingsFrom,
+} from "./client_config_fields.ts";
 import { configDir, readCurrentClient, writeCurrentClient } from "./user_config.ts";
 
 export { configDir };
@@ -20,28 +29,15 @@ export interface ClientConfig {
   endpoint: string;
   tls: { ca?: string; insecure: boolean };
   token: string;
-  drivers: { allow: string[]; unsafe: boolean };
+  drivers: DriversPolicy;
+  leases: LeaseTimeouts;
+  shell: ShellSettings;
   /** Where it was read from. */
   source?: string;
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** `drivers.allow`: a list of driver class names (absent or not a list: none listed). */
-function driverAllowList(value: unknown, where: string): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.map((item) => {
-    if (typeof item === "object" && item !== null) {
-      throw new ConfigError(
-        `Invalid client config${where}: drivers.allow must list driver class names, not ${
-          describeValue(item)
-        }`,
-      );
-    }
-    return String(item);
-  });
 }
 
 /** Checks a parsed YAML document as a ClientConfig. */
@@ -64,7 +60,7 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
   }
   const metadata = isMapping(doc.metadata) ? doc.metadata : {};
   const tls = isMapping(doc.tls) ? doc.tls : {};
-  const drivers = isMapping(doc.drivers) ? doc.drivers : {};
+  checkGrpcOptions(doc, `client config${where}`);
   return {
     metadata: {
       namespace: typeof metadata.namespace === "string" ? metadata.namespace : "default",
@@ -76,10 +72,9 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
       insecure: tls.insecure === true,
     },
     token: doc.token,
-    drivers: {
-      allow: driverAllowList(drivers.allow, where),
-      unsafe: drivers.unsafe !== false,
-    },
+    drivers: driversPolicyFrom(doc, where),
+    leases: leaseTimeoutsFrom(doc, where),
+    shell: shellSettingsFrom(doc, where),
     source,
   };
 }
