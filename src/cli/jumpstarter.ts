@@ -113,9 +113,11 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     const { addShellCommand } = await import("./session_commands.ts");
     const { addDemoCommand } = await import("./demo.ts");
     const { addLeaseCommands } = await import("./lease_commands.ts");
+    const { addConfigCommands } = await import("./config_commands.ts");
     addShellCommand(program, (code) => status = code);
     addDemoCommand(program);
     addLeaseCommands(program);
+    addConfigCommands(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));
     if (command === undefined && argv.length === 0) {
       program.outputHelp();

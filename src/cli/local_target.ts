@@ -46,7 +46,10 @@ export interface Target {
 export async function defaultExporterConfig(path?: string): Promise<ExporterConfig> {
   const [{ loadExporterConfig }, { builtinVirtualBoard, defaultExporterConfigPath }] =
     await exporterModules();
-  if (path) return await loadExporterConfig(path);
+  if (path) {
+    const { exporterConfigPathFor } = await import("../config/exporter_aliases.ts");
+    return await loadExporterConfig(exporterConfigPathFor(path));
+  }
   const userDefault = defaultExporterConfigPath();
   if (exists(userDefault)) return await loadExporterConfig(userDefault);
   return builtinVirtualBoard();

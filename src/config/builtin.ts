@@ -5,7 +5,7 @@
  * @module
  */
 import { type ExporterConfig, parseExporterConfig } from "./exporter_config.ts";
-import { userConfigHome } from "./user_config.ts";
+import { configDir } from "./user_config.ts";
 
 /** YAML of the built-in virtual board (the same as examples/virtual-board.yaml). */
 export const VIRTUAL_BOARD_YAML = `apiVersion: jumpstarter.dev/v1alpha1
@@ -30,5 +30,5 @@ export function builtinVirtualBoard(): ExporterConfig {
 
 /** `~/.config/jumpstarter/exporters/default.yaml` (the user's default local exporter). */
 export function defaultExporterConfigPath(): string {
-  return `${userConfigHome()}/exporters/default.yaml`;
+  return `${configDir()}/exporters/default.yaml`;
 }

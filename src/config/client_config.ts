@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
 import { checkApiVersion } from "./api_version.ts";
 import { describeValue } from "./describe_value.ts";
@@ -176,4 +176,23 @@ export function clientConfigFromEnv(
     tls: { ca: env("JMP_CA") || undefined },
     metadata: { namespace: env("JMP_NAMESPACE") || "default", name },
   }, "environment");
+}
+
+/** A new ClientConfig file's text, in upstream's shape (what `config client create` writes). */
+export function newClientConfigText(fields: {
+  namespace: string;
+  name: string;
+  endpoint: string;
+  token: string;
+  drivers: DriversPolicy;
+}): string {
+  return stringify({
+    apiVersion: "jumpstarter.dev/v1alpha1",
+    kind: "ClientConfig",
+    metadata: { namespace: fields.namespace, name: fields.name },
+    endpoint: fields.endpoint,
+    token: fields.token,
+    grpcOptions: {},
+    drivers: { allow: fields.drivers.allow, unsafe: fields.drivers.unsafe },
+  });
 }
