@@ -91,15 +91,23 @@ export class ControllerClient implements AsyncDisposable {
     );
   }
 
-  async listLeases(options: { all?: boolean; filter?: string } = {}): Promise<Lease[]> {
-    const response = await this.#call(() =>
-      this.client.listLeases({
-        parent: `namespaces/${this.namespace}`,
-        onlyActive: !options.all,
-        filter: options.filter ?? "",
-      })
-    );
-    return response.leases;
+  /** Every lease visible to this client, fetched `pageSize` at a time (default 100). */
+  async listLeases(
+    options: { all?: boolean; filter?: string; tagFilter?: string; pageSize?: number } = {},
+  ): Promise<Lease[]> {
+    return await allPages(async (pageToken) => {
+      const response = await this.#call(() =>
+        this.client.listLeases({
+          parent: `namespaces/${this.namespace}`,
+          onlyActive: !options.all,
+          filter: options.filter ?? "",
+          tagFilter: options.tagFilter ?? "",
+          pageSize: options.pageSize ?? 100,
+          pageToken,
+        })
+      );
+      return { items: response.leases, next: response.nextPageToken };
+    });
   }
 
   async releaseLease(name: string): Promise<void> {
@@ -120,11 +128,19 @@ export class ControllerClient implements AsyncDisposable {
     );
   }
 
-  async listExporters(filter = ""): Promise<Exporter[]> {
-    const response = await this.#call(() =>
-      this.client.listExporters({ parent: `namespaces/${this.namespace}`, filter })
-    );
-    return response.exporters;
+  /** Every exporter matching `filter`, fetched `pageSize` at a time (default 100). */
+  async listExporters(filter = "", pageSize = 100): Promise<Exporter[]> {
+    return await allPages(async (pageToken) => {
+      const response = await this.#call(() =>
+        this.client.listExporters({
+          parent: `namespaces/${this.namespace}`,
+          filter,
+          pageSize,
+          pageToken,
+        })
+      );
+      return { items: response.exporters, next: response.nextPageToken };
+    });
   }
 
   /** Asks for a router stream to the lease's exporter. */
@@ -146,4 +162,18 @@ export class ControllerClient implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** Follows next_page_token until the last page. */
+async function allPages<T>(
+  fetch: (pageToken: string) => Promise<{ items: T[]; next: string }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  let token = "";
+  do {
+    const { items, next } = await fetch(token);
+    all.push(...items);
+    token = next;
+  } while (token);
+  return all;
 }

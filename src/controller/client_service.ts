@@ -19,6 +19,7 @@ import { matches } from "./selector_match.ts";
 import { parseSelector } from "./selector.ts";
 import { NotFoundError } from "./errors.ts";
 import { rotateIdentity } from "./admin.ts";
+import { pageOf } from "./paging.ts";
 
 function namespaceOf(parent: string, fallback: string): string {
   const m = parent.match(/^namespaces\/([^/]+)$/);
@@ -44,11 +45,16 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
         const namespace = namespaceOf(request.parent, me.namespace);
         if (namespace !== me.namespace) return { exporters: [] };
         const filter = parseSelector(request.filter);
-        const exporters = [...controller.exporters.values()]
-          .filter((e) => e.namespace === namespace && matches(filter, e.labels))
-          .sort((a, b) => a.name.localeCompare(b.name));
+        const { page, nextPageToken } = pageOf(
+          [...controller.exporters.values()]
+            .filter((e) => e.namespace === namespace && matches(filter, e.labels)),
+          (e) => e.name,
+          request.pageSize,
+          request.pageToken,
+        );
         return {
-          exporters: exporters.map((e) => {
+          nextPageToken,
+          exporters: page.map((e) => {
             const message = exporterMessage(e);
             const lease = controller.activeLeaseOf(e);
             if (lease) {
@@ -75,7 +81,16 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
         const leases = controller
           .listLeases(namespace, { activeOnly: request.onlyActive ?? true, client: me.name })
           .filter((l) => matches(filter, l.labels) && matches(tagFilter, l.tags));
-        return { leases: leases.map((l) => leaseMessage(l, controller.estimateStart(l))) };
+        const { page, nextPageToken } = pageOf(
+          leases,
+          (l) => l.name,
+          request.pageSize,
+          request.pageToken,
+        );
+        return {
+          leases: page.map((l) => leaseMessage(l, controller.estimateStart(l))),
+          nextPageToken,
+        };
       },
       async createLease(request, ctx) {
         const me = caller(ctx);
