@@ -19,6 +19,10 @@ const STATIC = new Set([
   "exporters",
   "config",
   "admin",
+  "get",
+  "create",
+  "delete",
+  "update",
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
@@ -118,6 +122,8 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     addDemoCommand(program);
     addLeaseCommands(program);
     addConfigCommands(program);
+    const { addUpstreamVerbs } = await import("./upstream_commands.ts");
+    addUpstreamVerbs(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));
     if (command === undefined && argv.length === 0) {
       program.outputHelp();

@@ -10,14 +10,9 @@ import { outputOption } from "./output_option.ts";
 
 const actions = () => import("./lease_actions.ts");
 
-/** Adds `lease`, `exporters` and `admin` to the program. */
-export function addLeaseCommands(program: Command): void {
-  const lease = program.command("lease").description(
-    "Create, list, extend and release leases on a controller",
-  );
-  lease
-    .command("create")
-    .description("Lease a board matching a selector (or a named exporter) for a duration")
+/** The options of `lease create` (and of upstream's `create lease`). */
+export function leaseCreateOptions(command: Command): Command {
+  return command
     .option("-l, --selector <selector>", "label selector, e.g. board=virtual,arch in (arm64,x86)")
     .option("--exporter <name>", "lease this exporter")
     .requiredOption("-d, --duration <duration>", "e.g. 30m, 2h")
@@ -29,6 +24,30 @@ export function addLeaseCommands(program: Command): void {
       "--wait-for-exporter",
       "with --wait: keep waiting while no exporter matches at all (else that fails at once)",
     )
+    .option("--lease-id <name>", "ask for this lease name instead of a generated one")
+    .option("--tag <key=value>", "tag the lease (repeatable)", collect, [])
+    .option(
+      "--context <key=value>",
+      "keep this context with the lease, e.g. build=1234 (repeatable)",
+      collect,
+      [],
+    );
+}
+
+function collect(value: string, all: string[]): string[] {
+  return [...all, value];
+}
+
+/** Adds `lease`, `exporters` and `admin` to the program. */
+export function addLeaseCommands(program: Command): void {
+  const lease = program.command("lease").description(
+    "Create, list, extend and release leases on a controller",
+  );
+  leaseCreateOptions(
+    lease
+      .command("create")
+      .description("Lease a board matching a selector (or a named exporter) for a duration"),
+  )
     .addOption(outputOption().default("name"))
     .addHelpText(
       "after",

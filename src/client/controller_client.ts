@@ -32,6 +32,10 @@ export interface LeaseSpec {
   /** Re-queue for another matching exporter if the leased one goes offline. */
   requeueOnExporterLoss?: boolean;
   tags?: Record<string, string>;
+  /** The client's own context kept with the lease (build id, image digest, VCS ref...). */
+  context?: Record<string, string>;
+  /** Ask for this lease name instead of a generated one. */
+  leaseId?: string;
 }
 
 /** Calls to the controller as one client identity. */
@@ -71,15 +75,19 @@ export class ControllerClient implements AsyncDisposable {
     return this.#call(() =>
       this.client.createLease({
         parent: `namespaces/${this.namespace}`,
+        leaseId: spec.leaseId ?? "",
         lease: {
           selector: spec.selector ?? "",
           exporterName: spec.exporterName,
           duration: durationFromMs(spec.durationMs),
           beginTime: spec.beginTime ? timestampFromDate(spec.beginTime) : undefined,
           tags: spec.tags ?? {},
-          context: spec.requeueOnExporterLoss
-            ? { "jumpstarter.dev/requeue-on-exporter-loss": "true" }
-            : {},
+          context: {
+            ...spec.context,
+            ...(spec.requeueOnExporterLoss
+              ? { "jumpstarter.dev/requeue-on-exporter-loss": "true" }
+              : {}),
+          },
         },
       })
     );
@@ -129,6 +137,26 @@ export class ControllerClient implements AsyncDisposable {
   }
 
   /** Every exporter matching `filter`, fetched `pageSize` at a time (default 100). */
+  /** Changes a lease's begin time and/or gives it to another client (by name). */
+  updateLease(name: string, change: { beginTime?: Date; client?: string }): Promise<Lease> {
+    const paths = [
+      ...(change.beginTime ? ["begin_time"] : []),
+      ...(change.client ? ["client"] : []),
+    ];
+    return this.#call(() =>
+      this.client.updateLease({
+        lease: {
+          name: `namespaces/${this.namespace}/leases/${name}`,
+          beginTime: change.beginTime ? timestampFromDate(change.beginTime) : undefined,
+          client: change.client
+            ? `namespaces/${this.namespace}/clients/${change.client}`
+            : undefined,
+        },
+        updateMask: { paths },
+      })
+    );
+  }
+
   async listExporters(filter = "", pageSize = 100): Promise<Exporter[]> {
     return await allPages(async (pageToken) => {
       const response = await this.#call(() =>

@@ -20,6 +20,15 @@ import { parseSelector } from "./selector.ts";
 import { NotFoundError } from "./errors.ts";
 import { rotateIdentity } from "./admin.ts";
 import { pageOf } from "./paging.ts";
+import type { AccessPolicy, Identity } from "./model.ts";
+import { clientNameOf } from "./lease_transfer.ts";
+
+/** True when an access policy admitting `me` lets it see every client's leases. */
+export function mayViewAllLeases(policies: AccessPolicy[], me: Identity): boolean {
+  return policies.some((p) =>
+    p.viewAllLeases && matches(parseSelector(p.clientSelector), me.labels)
+  );
+}
 
 function namespaceOf(parent: string, fallback: string): string {
   const m = parent.match(/^namespaces\/([^/]+)$/);
@@ -79,7 +88,10 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
         const filter = parseSelector(request.filter);
         const tagFilter = parseSelector(request.tagFilter);
         const leases = controller
-          .listLeases(namespace, { activeOnly: request.onlyActive ?? true, client: me.name })
+          .listLeases(namespace, {
+            activeOnly: request.onlyActive ?? true,
+            client: mayViewAllLeases(controller.policies, me) ? undefined : me.name,
+          })
           .filter((l) => matches(filter, l.labels) && matches(tagFilter, l.tags));
         const { page, nextPageToken } = pageOf(
           leases,
@@ -104,6 +116,7 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
           beginTime: spec.beginTime ? timestampDate(spec.beginTime) : undefined,
           requeueOnExporterLoss: spec.context[CONTEXT.requeue] === "true",
           tags: spec.tags,
+          context: spec.context,
         });
         return leaseMessage(lease, controller.estimateStart(lease));
       },
@@ -117,6 +130,9 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
           durationMs: paths.includes("duration") ? durationMs(spec.duration) : undefined,
           beginTime: paths.includes("begin_time") && spec.beginTime
             ? timestampDate(spec.beginTime)
+            : undefined,
+          toClient: paths.includes("client")
+            ? clientNameOf(spec.client ?? "", namespace)
             : undefined,
         });
         return leaseMessage(lease, controller.estimateStart(lease));
