@@ -102,7 +102,7 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       driver: UnixNetwork,
       aliases: ["jumpstarter_driver_network.driver.UnixNetwork"],
     },
-    { type: "qemu.Qemu", driver: Qemu },
+    { type: "qemu.Qemu", driver: Qemu, aliases: ["jumpstarter_driver_qemu.driver.Qemu"] },
     {
       type: "power.SerialRelay",
       driver: SerialRelay,

@@ -9,21 +9,25 @@
  */
 import type { Duplex } from "../../src/driver/stream.ts";
 import { releasesChunks } from "../../src/driver/releases_chunks.ts";
-import { writeAll } from "../../src/driver/write_all.ts";
 import { DriverError } from "../../src/driver/driver_error.ts";
 import { messageOf } from "../../src/driver/error_message.ts";
 import { UnavailableError } from "../../src/driver/errors.ts";
 import type { Logger } from "../../src/log.ts";
-import { openError } from "./open_error.ts";
-import { configureTty } from "./termios.ts";
+import { openSerialDevice, type SerialDevice, type SerialTarget } from "./serial_device.ts";
 
 /** How far one connection may fall behind the device before it is dropped. */
 const MAX_BEHIND = 8 * 1024 * 1024;
 
-/** The open device: one descriptor per direction, since Deno queues the operations of one file. */
-interface Device {
-  input: Deno.FsFile;
-  output: Deno.FsFile;
+type Device = SerialDevice;
+
+/** How the port opens its device and paces what it writes. */
+export interface SerialPortOptions {
+  /** Where the device is (default: `path` as a tty or pty). */
+  target?: SerialTarget;
+  /** Keep the modem lines up when the port closes (pyserial's `disable_hupcl`). */
+  disableHupcl?: boolean;
+  /** Characters per second written at most (pyserial's `cps`); undefined: as fast as it takes. */
+  cps?: number;
 }
 
 interface Connection {
@@ -40,7 +44,12 @@ export class SerialPort {
   #closing?: Promise<void>;
   #writes: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly path: string, readonly baudrate: number, readonly log: Logger) {}
+  constructor(
+    readonly path: string,
+    readonly baudrate: number,
+    readonly log: Logger,
+    readonly options: SerialPortOptions = {},
+  ) {}
 
   /** Connections currently attached. */
   get connections(): number {
@@ -88,20 +97,11 @@ export class SerialPort {
     if (this.#device) return Promise.resolve(this.#device);
     return this.#opening ??= (async () => {
       try {
-        try {
-          configureTty(this.path, { baudrate: this.baudrate, raw: true });
-        } catch (error) {
-          throw openError(this.path, error);
-        }
-        let input: Deno.FsFile | undefined;
-        try {
-          input = await Deno.open(this.path, { read: true });
-          const output = await Deno.open(this.path, { write: true });
-          this.#device = { input, output };
-        } catch (error) {
-          input?.close();
-          throw openError(this.path, error);
-        }
+        this.#device = await openSerialDevice(
+          this.options.target ?? { kind: "path", path: this.path },
+          this.path,
+          { baudrate: this.baudrate, disableHupcl: this.options.disableHupcl === true },
+        );
         this.log.info(`opened ${this.path} at ${this.baudrate} baud, raw`);
         return this.#device;
       } finally {
@@ -115,7 +115,7 @@ export class SerialPort {
     let failure: unknown;
     try {
       while (true) {
-        const n = await device.input.read(buffer);
+        const n = await device.read(buffer);
         if (n === null) break;
         if (n === 0) continue;
         if (this.#connections.size === 0) {
@@ -167,7 +167,8 @@ export class SerialPort {
       if (this.#device !== device) {
         throw new UnavailableError(`Serial port "${this.path}" is closed`);
       }
-      await writeAll(device.output, chunk);
+      if (this.options.cps) await writePaced(device, chunk, this.options.cps);
+      else await device.write(chunk);
     });
     this.#writes = run.catch(() => {});
     return run.catch((error) => {
@@ -202,13 +203,7 @@ export class SerialPort {
     if (!device) return this.#closing ?? Promise.resolve();
     this.#device = undefined;
     const closing = (async () => {
-      for (const file of [device.input, device.output]) {
-        try {
-          file.close();
-        } catch {
-          // Already closed.
-        }
-      }
+      device.close();
       await this.#reading;
       await this.#writes;
       this.log.info(`closed ${this.path}`);
@@ -218,5 +213,15 @@ export class SerialPort {
     });
     this.#closing = tracked;
     return tracked;
+  }
+}
+
+/** Writes `chunk` at no more than `cps` characters per second, in slices of about 10 ms. */
+async function writePaced(device: Device, chunk: Uint8Array, cps: number): Promise<void> {
+  const slice = Math.max(1, Math.floor(cps / 100));
+  for (let offset = 0; offset < chunk.length; offset += slice) {
+    const part = chunk.subarray(offset, offset + slice);
+    await device.write(part);
+    await new Promise((resolve) => setTimeout(resolve, (part.length / cps) * 1000));
   }
 }

@@ -155,7 +155,7 @@ Deno.test("PySerial on a path that does not exist fails in one line; the exporte
   await using pty = PtyPair.open();
   await using dut = await localDevice(
     serialConfig({
-      missing: { url: "/dev/serial/by-id/usb-nothing-here" },
+      missing: { url: "/dev/serial/by-id/usb-nothing-here", check_present: false },
       good: { url: pty.path },
     }),
   );
@@ -225,7 +225,17 @@ Deno.test("PySerial rejects a bad config in one line naming the key", () => {
     make({ url: "/dev/ttyUSB0", baudrate: 12345 }),
     /baudrate: 12345 is not a supported rate/,
   );
-  assert.throws(make({ url: "rfc2217://lab:7000" }), /is a pyserial URL; only device paths/);
+  assert.throws(
+    make({ url: "loop://" }),
+    new ConfigError(
+      'Invalid config export.serial.config.url: "loop://" is not supported; use a device path (e.g. /dev/ttyUSB0), socket://HOST:PORT or rfc2217://HOST:PORT',
+    ),
+  );
+  assert.throws(
+    make({ url: "/dev/ttyUSB0", cps: 0 }),
+    /config\.cps: expected characters per second > 0/,
+  );
+  assert.throws(make({ url: "/dev/ttyUSB0", disable_hupcl: "yes" }), /config\.disable_hupcl/);
 });
 
 Deno.test("EscapeDetector() detaches on three Ctrl-B in a row, across chunks, and passes others through", () => {

@@ -27,6 +27,8 @@ const ECHO = 0o10;
 const ISIG = 0o1;
 const OPOST = 0o1;
 const ICRNL = 0o400;
+/** c_cflag's HUPCL on Linux. */
+export const HUPCL = 0o2000;
 
 /** What `readTtySettings()` reports. */
 export interface TtySettings {
@@ -52,6 +54,8 @@ export interface TtyOptions {
   baudrate?: number;
   /** Raw mode: bytes pass unchanged both ways (default true). */
   raw?: boolean;
+  /** HUPCL: drop the modem lines (DTR) on the last close; false keeps them up (default: leave). */
+  hupcl?: boolean;
 }
 
 function cString(text: string): Uint8Array {
@@ -109,6 +113,11 @@ export function configureTty(path: string, options: TtyOptions = {}): TtySetting
       if (c.cfsetspeed(termios, speedConstant(options.baudrate)) !== 0) {
         throw new OsError(errno(), `cfsetspeed(${options.baudrate})`);
       }
+    }
+    if (options.hupcl !== undefined) {
+      const view = new DataView(termios.buffer);
+      const cflag = view.getUint32(8, true);
+      view.setUint32(8, options.hupcl ? cflag | HUPCL : cflag & ~HUPCL, true);
     }
     if (c.tcsetattr(fd, TCSANOW, termios) !== 0) {
       throw new OsError(errno(), `tcsetattr("${path}")`);

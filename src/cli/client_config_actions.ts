@@ -6,14 +6,18 @@
  * @module
  */
 import {
+  clientConfigFrom,
   clientConfigPath,
-  configDir,
   currentClientAlias,
   listClientAliases,
   loadClientConfig,
+  newClientConfigText,
   useClientAlias,
 } from "../config/client_config.ts";
+import { writeCurrentClient } from "../config/user_config.ts";
+import { parse as parseYaml } from "yaml";
 import { printList } from "./output.ts";
+import { readSecretArg, writeSecretFile } from "./secret_file.ts";
 import { terminal, UsageError } from "./run.ts";
 
 /** `config client list`. */
@@ -45,10 +49,8 @@ export async function clientImport(
 ): Promise<void> {
   const parsed = await loadClientConfig(file);
   const alias = options.alias ?? parsed.metadata.name;
-  await Deno.mkdir(`${configDir()}/clients`, { recursive: true, mode: 0o700 });
   const target = clientConfigPath(alias);
-  await Deno.writeTextFile(target, await Deno.readTextFile(file), { mode: 0o600 });
-  await Deno.chmod(target, 0o600);
+  await writeSecretFile(target, await Deno.readTextFile(file));
   if (options.use || !(await currentClientAlias())) await useClientAlias(alias);
   terminal.out(`Imported client "${alias}" (${target})`);
 }
@@ -65,7 +67,41 @@ export async function clientDelete(alias: string): Promise<void> {
     throw new UsageError(`No stored client "${alias}"`);
   });
   if ((await currentClientAlias()) === alias) {
-    await Deno.remove(`${configDir()}/config.yaml`).catch(() => {});
+    await writeCurrentClient(undefined);
   }
   terminal.out(`Deleted client "${alias}"`);
+}
+
+/** `config client create`: a new ClientConfig, stored under `alias` (or written to --out). */
+export async function clientCreate(
+  alias: string,
+  options: {
+    endpoint: string;
+    token: string;
+    namespace: string;
+    name?: string;
+    allow: string;
+    unsafe?: boolean;
+    out?: string;
+    use?: boolean;
+  },
+): Promise<void> {
+  const target = options.out ?? clientConfigPath(alias);
+  if (!options.out && await Deno.stat(target).then(() => true, () => false)) {
+    throw new UsageError(
+      `Client config "${alias}" exists (${target}): delete it first, or give --out`,
+    );
+  }
+  const allow = options.allow.split(",").map((s) => s.trim()).filter(Boolean);
+  const text = newClientConfigText({
+    namespace: options.namespace,
+    name: options.name ?? alias,
+    endpoint: options.endpoint,
+    token: await readSecretArg(options.token, "--token"),
+    drivers: { allow, unsafe: options.unsafe === true || allow.length === 0 },
+  });
+  clientConfigFrom(parseYaml(text), target); // refuse what could not be read back
+  await writeSecretFile(target, text);
+  if (!options.out && (options.use || !(await currentClientAlias()))) await useClientAlias(alias);
+  terminal.out(target);
 }

@@ -184,7 +184,13 @@ export async function identityRotate(
 export async function policySet(
   admin: Command,
   name: string,
-  options: { exporters: string; clients: string; maxDuration?: string; priority: string },
+  options: {
+    exporters: string;
+    clients: string;
+    maxDuration?: string;
+    priority: string;
+    viewAllLeases?: boolean;
+  },
 ): Promise<void> {
   const priority = Number(options.priority);
   if (!Number.isInteger(priority)) {
@@ -197,6 +203,7 @@ export async function policySet(
       clientSelector: options.clients,
       maxDurationMs: options.maxDuration ? parseDuration(options.maxDuration) : undefined,
       priority,
+      ...(options.viewAllLeases ? { viewAllLeases: true } : {}),
     }));
   terminal.out(`Policy "${name}" set`);
 }
@@ -210,6 +217,7 @@ export async function policyList(admin: Command, options: { output: string }): P
     "clientSelector",
     "maxDurationMs",
     "priority",
+    "viewAllLeases",
   ], (p) => String(p.name));
 }
 

@@ -108,6 +108,7 @@ export function addAdminCommands(program: Command): void {
     .option("--clients <selector>", "clients it admits (default: all)", "")
     .option("--max-duration <duration>", "longest lease, e.g. 2h")
     .option("--priority <n>", "priority of admitted leases (higher first)", "0")
+    .option("--view-all-leases", "admitted clients see every client's leases (get leases -A)")
     .addHelpText(
       "after",
       "\nExample:\n  $ controller admin --data-dir ./lab policy set ci --exporters board=virtual --clients team=ci --max-duration 2h --priority 10\n",

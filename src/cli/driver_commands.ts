@@ -24,7 +24,11 @@ export function addDriverCommands(
       .command(name)
       .description(child.description ?? `${child.constructor.name} "${name}"`)
       .exitOverride();
-    for (const spec of child.commands()) addCommand(sub, spec, output);
+    for (const spec of child.commands()) {
+      // The exporter's methods_description (from its config) is the help the lab wrote.
+      const reported = child.report.methodsDescription[spec.name];
+      addCommand(sub, reported ? { ...spec, description: reported } : spec, output);
+    }
     addDriverCommands(sub, child, output);
     if (sub.commands.length === 0) {
       sub.action(() => output.err(`Driver "${name}" exports no commands`));
@@ -71,7 +75,7 @@ export async function runDriverCommand(
   const target = await resolveTarget(options);
   try {
     const { registry } = await import("./builtin_drivers.ts");
-    await using root = await connect(target.host, { registry });
+    await using root = await connect(target.host, { registry, drivers: target.drivers });
     addDriverCommands(program, root);
     await program.parseAsync(argv, { from: "user" });
     return 0;

@@ -14,6 +14,7 @@ const serveHelp = `
 Examples:
   $ exporter serve --local --config examples/virtual-board.yaml
   $ exporter serve --local --config lab/bench1.yaml --socket /run/jumpstarter/bench1.sock
+  $ exporter serve --exporter bench-1     # ~/.config/jumpstarter/exporters/bench-1.yaml
   $ JUMPSTARTER_HOST=unix:///run/jumpstarter/bench1.sock jumpstarter power on
 
 With --local and no --socket it listens on ${defaultSocketPath()}, where
@@ -49,7 +50,11 @@ export async function exporterMain(argv: string[]): Promise<number> {
   program
     .command("serve")
     .description("Build the drivers of an exporter config and serve them")
-    .requiredOption("-c, --config <file>", "ExporterConfig YAML")
+    .option("-c, --config <file>", "ExporterConfig YAML, or the alias of a stored one")
+    .option(
+      "-e, --exporter <alias>",
+      "a stored exporter config (~/.config/jumpstarter/exporters/ALIAS.yaml, else /etc/jumpstarter/exporters/)",
+    )
     .option("--local", "serve on a local unix socket (no controller)")
     .option("--socket <path>", "unix socket path for --local")
     .option("--create", "make the --socket path's folder (mode 0700) if it does not exist")
@@ -70,7 +75,7 @@ export async function exporterMain(argv: string[]): Promise<number> {
           `Cannot serve on "${options.socket}": folder "${socketDir}" does not exist; create it, or give --create`,
         );
       }
-      const config = await loadExporterConfig(options.config);
+      const config = await loadExporterConfig(await exporterConfigFile(options));
       const log = new Logger("exporter");
       log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
       if (!options.local) {
@@ -91,6 +96,30 @@ export async function exporterMain(argv: string[]): Promise<number> {
     });
   await program.parseAsync(argv, { from: "user" });
   return 0;
+}
+
+/** The config file of `--config` or `--exporter` (exactly one of them). */
+async function exporterConfigFile(
+  options: { config?: string; exporter?: string },
+): Promise<string> {
+  if (options.config && options.exporter) {
+    throw new UsageError("Give --config FILE or --exporter ALIAS, not both");
+  }
+  const { exporterConfigPathFor, findExporterAlias, userExportersDir, SYSTEM_EXPORTERS_DIR } =
+    await import("../config/exporter_aliases.ts");
+  if (options.config) return exporterConfigPathFor(options.config);
+  if (!options.exporter) {
+    throw new UsageError(
+      "Give the exporter config: --config FILE or --exporter ALIAS (e.g. exporter serve --config bench-1.yaml)",
+    );
+  }
+  const found = findExporterAlias(options.exporter);
+  if (!found) {
+    throw new UsageError(
+      `No exporter config "${options.exporter}" in ${userExportersDir()} or ${SYSTEM_EXPORTERS_DIR} (create one with: jumpstarter config exporter create ${options.exporter})`,
+    );
+  }
+  return found.path;
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -19,6 +19,10 @@ const STATIC = new Set([
   "exporters",
   "config",
   "admin",
+  "get",
+  "create",
+  "delete",
+  "update",
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
@@ -113,9 +117,13 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     const { addShellCommand } = await import("./session_commands.ts");
     const { addDemoCommand } = await import("./demo.ts");
     const { addLeaseCommands } = await import("./lease_commands.ts");
+    const { addConfigCommands } = await import("./config_commands.ts");
     addShellCommand(program, (code) => status = code);
     addDemoCommand(program);
     addLeaseCommands(program);
+    addConfigCommands(program);
+    const { addUpstreamVerbs } = await import("./upstream_commands.ts");
+    addUpstreamVerbs(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));
     if (command === undefined && argv.length === 0) {
       program.outputHelp();

@@ -8,19 +8,17 @@
  */
 import type { Command } from "commander";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import type { Exporter, Lease } from "../gen/jumpstarter/client/v1/client_pb.ts";
-import { ExporterStatus } from "../gen/jumpstarter/v1/common_pb.ts";
 import { resolveClientConfig } from "../config/client_config.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
 import { ControllerClient } from "../client/controller_client.ts";
-import { formatDuration, parseDuration } from "../client/duration.ts";
+import { parseDuration } from "../client/duration.ts";
 import {
-  formatEta,
   formatQueueLine,
   leaseCondition,
   leaseShortName,
-  queueStatus,
+  type queueStatus,
 } from "../client/lease_status.ts";
+import { exporterRow, leaseColumns, leaseRow } from "./lease_rows.ts";
 import { waitForLease } from "../client/lease_wait.ts";
 import { parseSelector } from "../controller/selector.ts";
 import { controllerUrl } from "../transport/controller_transport.ts";
@@ -38,61 +36,6 @@ export async function controllerFor(program: Command): Promise<ControllerClient>
     );
   }
   return new ControllerClient(config);
-}
-
-function leaseState(lease: Lease): string {
-  if (lease.effectiveEndTime) return `Ended (${leaseCondition(lease, "Ready")?.reason ?? "?"})`;
-  if (leaseCondition(lease, "Ready")?.status === "True") {
-    return leaseCondition(lease, "ExporterOffline")?.status === "True"
-      ? "Ready (exporter offline)"
-      : "Ready";
-  }
-  const unsatisfiable = leaseCondition(lease, "Unsatisfiable");
-  if (unsatisfiable?.status === "True") return `Unsatisfiable (${unsatisfiable.reason})`;
-  return `Pending (${leaseCondition(lease, "Pending")?.reason ?? "queued"})`;
-}
-
-function leaseRow(lease: Lease) {
-  const queue = queueStatus(lease);
-  return {
-    name: leaseShortName(lease),
-    selector: lease.selector,
-    exporter: lease.exporter?.replace(/^.*\//, "") ?? "",
-    state: leaseState(lease),
-    position: queue.position ?? "",
-    eta: queue.position ? formatEta(queue.estimatedStart) : "",
-    duration: lease.duration ? formatDuration(Number(lease.duration.seconds) * 1000) : "",
-    begin: lease.effectiveBeginTime ? timestampDate(lease.effectiveBeginTime).toISOString() : "",
-    end: lease.endTime ? timestampDate(lease.endTime).toISOString() : "",
-    conditions: lease.conditions.map((c) => ({
-      type: c.type,
-      status: c.status,
-      reason: c.reason,
-      message: c.message,
-    })),
-  };
-}
-
-const leaseColumns = [
-  "name",
-  "selector",
-  "exporter",
-  "state",
-  "position",
-  "eta",
-  "duration",
-  "end",
-] as const;
-
-function exporterRow(exporter: Exporter) {
-  return {
-    name: exporter.name.replace(/^.*\//, ""),
-    labels: exporter.labels,
-    online: exporter.online,
-    status: ExporterStatus[exporter.status] ?? "UNSPECIFIED",
-    lease: exporter.deprecatedLabels["jumpstarter.dev/lease"] ?? "",
-    client: exporter.deprecatedLabels["jumpstarter.dev/client"] ?? "",
-  };
 }
 
 /** Prints "waiting" lines for a pending lease: redrawn on a terminal, one per change elsewhere. */
@@ -120,10 +63,15 @@ export async function leaseCreate(
     wait?: boolean;
     timeout?: string;
     waitForExporter?: boolean;
+    leaseId?: string;
+    tag?: string[];
+    context?: string[];
     output: string;
   },
 ): Promise<void> {
   // Every option is checked before the lease exists: a bad one leaves nothing behind.
+  const tags = keyValues(options.tag, "--tag");
+  const context = keyValues(options.context, "--context");
   if (!options.selector && !options.exporter) {
     throw new UsageError("Give --selector or --exporter");
   }
@@ -147,6 +95,9 @@ export async function leaseCreate(
     durationMs,
     beginTime,
     requeueOnExporterLoss: options.requeue === true,
+    leaseId: options.leaseId,
+    tags,
+    context,
   });
   const name = leaseShortName(created);
   const unsatisfiable = leaseCondition(created, "Unsatisfiable");
@@ -174,6 +125,17 @@ export async function leaseCreate(
     }
   }
   printList([leaseRow(created)], options.output, [...leaseColumns], (r) => r.name);
+}
+
+/** `KEY=VALUE` options as a record; a malformed one is a usage error naming it. */
+export function keyValues(values: string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of values ?? []) {
+    const at = item.indexOf("=");
+    if (at <= 0) throw new UsageError(`Invalid ${flag} "${item}": use KEY=VALUE`);
+    out[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return out;
 }
 
 /** `lease list`. */

@@ -1,9 +1,7 @@
 /**
- * `jumpstarter lease ...`, `jumpstarter exporters list`, `jumpstarter admin
- * status` and `jumpstarter config client ...`: the distributed-mode command
- * tree. What each command does is in `lease_actions.ts` (and, for
- * `config client ...`, `client_config_actions.ts`), loaded when one runs, so
- * `--help` stays quick.
+ * `jumpstarter lease ...`, `jumpstarter exporters list` and `jumpstarter
+ * admin status`: the distributed-mode command tree. What each command does
+ * is in `lease_actions.ts`, loaded when one runs, so `--help` stays quick.
  *
  * @module
  */
@@ -11,16 +9,10 @@ import type { Command } from "commander";
 import { outputOption } from "./output_option.ts";
 
 const actions = () => import("./lease_actions.ts");
-const configActions = () => import("./client_config_actions.ts");
 
-/** Adds `lease`, `exporters`, `admin` and `config` to the program. */
-export function addLeaseCommands(program: Command): void {
-  const lease = program.command("lease").description(
-    "Create, list, extend and release leases on a controller",
-  );
-  lease
-    .command("create")
-    .description("Lease a board matching a selector (or a named exporter) for a duration")
+/** The options of `lease create` (and of upstream's `create lease`). */
+export function leaseCreateOptions(command: Command): Command {
+  return command
     .option("-l, --selector <selector>", "label selector, e.g. board=virtual,arch in (arm64,x86)")
     .option("--exporter <name>", "lease this exporter")
     .requiredOption("-d, --duration <duration>", "e.g. 30m, 2h")
@@ -32,6 +24,30 @@ export function addLeaseCommands(program: Command): void {
       "--wait-for-exporter",
       "with --wait: keep waiting while no exporter matches at all (else that fails at once)",
     )
+    .option("--lease-id <name>", "ask for this lease name instead of a generated one")
+    .option("--tag <key=value>", "tag the lease (repeatable)", collect, [])
+    .option(
+      "--context <key=value>",
+      "keep this context with the lease, e.g. build=1234 (repeatable)",
+      collect,
+      [],
+    );
+}
+
+function collect(value: string, all: string[]): string[] {
+  return [...all, value];
+}
+
+/** Adds `lease`, `exporters` and `admin` to the program. */
+export function addLeaseCommands(program: Command): void {
+  const lease = program.command("lease").description(
+    "Create, list, extend and release leases on a controller",
+  );
+  leaseCreateOptions(
+    lease
+      .command("create")
+      .description("Lease a board matching a selector (or a named exporter) for a duration"),
+  )
     .addOption(outputOption().default("name"))
     .addHelpText(
       "after",
@@ -91,32 +107,4 @@ export function addLeaseCommands(program: Command): void {
     .addOption(outputOption())
     .addHelpText("after", "\nExample:\n  $ jumpstarter admin status -o yaml\n")
     .action(async (options) => (await actions()).adminStatus(program, options));
-
-  const config = program.command("config").description(
-    "Client configs stored in ~/.config/jumpstarter",
-  );
-  const client = config.command("client").description("Stored client configs (one is current)");
-  client
-    .command("list")
-    .description("List stored client configs")
-    .addOption(outputOption())
-    .action(async (options) => (await configActions()).clientList(options));
-  client
-    .command("import")
-    .description("Store a ClientConfig file (from `controller admin create client`) under an alias")
-    .argument("<file>", "ClientConfig YAML")
-    .option("--alias <name>", "alias (default: the client's name)")
-    .option("--use", "make it the current client")
-    .addHelpText("after", "\nExample:\n  $ jumpstarter config client import alice.yaml --use\n")
-    .action(async (file: string, options) => (await configActions()).clientImport(file, options));
-  client
-    .command("use")
-    .description("Make a stored client the current one")
-    .argument("<alias>", "stored client alias")
-    .action(async (alias: string) => (await configActions()).clientUse(alias));
-  client
-    .command("delete")
-    .description("Delete a stored client config")
-    .argument("<alias>", "stored client alias")
-    .action(async (alias: string) => (await configActions()).clientDelete(alias));
 }

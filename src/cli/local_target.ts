@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { DriversPolicy } from "../config/client_config_fields.ts";
 import type { ExporterConfig } from "../config/exporter_config.ts";
 import { UsageError } from "./run.ts";
 import { Logger, type LogLevel, stderrSink } from "../log.ts";
@@ -37,13 +38,18 @@ export interface Target {
   /** How the target was chosen, for `--verbose` style messages. */
   origin: string;
   close(): Promise<void>;
+  /** The client config's `drivers` policy when the target is a lease. */
+  drivers?: DriversPolicy;
 }
 
 /** The exporter config local mode uses when none is given. */
 export async function defaultExporterConfig(path?: string): Promise<ExporterConfig> {
   const [{ loadExporterConfig }, { builtinVirtualBoard, defaultExporterConfigPath }] =
     await exporterModules();
-  if (path) return await loadExporterConfig(path);
+  if (path) {
+    const { exporterConfigPathFor } = await import("../config/exporter_aliases.ts");
+    return await loadExporterConfig(exporterConfigPathFor(path));
+  }
   const userDefault = defaultExporterConfigPath();
   if (exists(userDefault)) return await loadExporterConfig(userDefault);
   return builtinVirtualBoard();
@@ -93,7 +99,12 @@ export async function resolveTarget(options: {
     }
     const { acquire } = await import("../client/lease_acquire.ts");
     const held = await acquire({ clientConfig: client, leaseName, timeoutMs: 0 });
-    return { host: held.tunnel.host, origin: `lease ${leaseName}`, close: held.close };
+    return {
+      host: held.tunnel.host,
+      origin: `lease ${leaseName}`,
+      close: held.close,
+      drivers: held.drivers,
+    };
   }
   const daemon = defaultSocketPath();
   if (exists(daemon)) {

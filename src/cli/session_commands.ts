@@ -97,7 +97,7 @@ type Globals = { logLevel: string; exporterConfig?: string; clientConfig?: strin
  * gives the board back whatever happens.
  */
 async function runInSession(
-  argv: string[],
+  argv: string[] | undefined,
   options: ShellOptions,
   globals: Globals,
 ): Promise<number> {
@@ -107,18 +107,28 @@ async function runInSession(
       throw new UsageError("--exporter-config is for local mode; drop it to lease a board");
     }
     // Loaded here: local sessions and --help do not need the controller client.
-    const [{ acquire }, { parseDuration }, { parseSelector }, { waitPrinter }] = await Promise.all([
+    const [
+      { acquire },
+      { parseDuration },
+      { parseSelector },
+      { waitPrinter },
+      { resolveClientConfig },
+      { driversEnv, shellArgv },
+    ] = await Promise.all([
       import("../client/lease_acquire.ts"),
       import("../client/duration.ts"),
       import("../controller/selector.ts"),
       import("./lease_actions.ts"),
+      import("../config/client_config.ts"),
+      import("./session_env.ts"),
     ]);
     if (options.selector) parseSelector(options.selector);
     parseDuration(options.duration);
     const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
+    const client = await resolveClientConfig(globals.clientConfig);
     const held = await whileSignalled((signal) =>
       acquire({
-        clientConfig: globals.clientConfig,
+        clientConfig: client ?? globals.clientConfig,
         selector: options.selector,
         exporterName: options.exporter,
         leaseName,
@@ -133,7 +143,11 @@ async function runInSession(
       if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
     });
     try {
-      return await runWithEnv(argv, { JUMPSTARTER_HOST: held.tunnel.host, JMP_LEASE: held.name });
+      return await runWithEnv(argv ?? shellArgv(client?.shell.useProfiles ?? true), {
+        JUMPSTARTER_HOST: held.tunnel.host,
+        JMP_LEASE: held.name,
+        ...driversEnv(held.drivers),
+      });
     } finally {
       await held.close();
     }
@@ -142,7 +156,9 @@ async function runInSession(
   const config = await defaultExporterConfig(options.exporterConfig ?? globals.exporterConfig);
   const target = await startInProcess(config, parseLogLevel(globals.logLevel));
   try {
-    return await runWithEnv(argv, { JUMPSTARTER_HOST: target.host });
+    return await runWithEnv(argv ?? [Deno.env.get("SHELL") || "/bin/sh"], {
+      JUMPSTARTER_HOST: target.host,
+    });
   } finally {
     await target.close();
   }
@@ -188,7 +204,7 @@ export function addShellCommand(program: Command, setStatus: (code: number) => v
   )
     .addHelpText("after", example)
     .action(async (command: string[], options: ShellOptions) => {
-      const argv = command.length > 0 ? command : [Deno.env.get("SHELL") ?? "/bin/sh"];
+      const argv = command.length > 0 ? command : undefined;
       setStatus(await runInSession(argv, options, program.opts<Globals>()));
     });
   sessionOptions(

@@ -11,6 +11,8 @@ import { clientTree, type Connected } from "./connected.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
 import type { SessionOptions } from "./fast_path_choice.ts";
 import { GrpcSession } from "./session.ts";
+import { checkDriversPolicy } from "./drivers_policy.ts";
+import { type DriversPolicy, driversPolicyFrom } from "../config/client_config_fields.ts";
 import type { ClientRegistry } from "./tree.ts";
 
 /**
@@ -34,6 +36,12 @@ import type { ClientRegistry } from "./tree.ts";
  */
 export interface ConnectOptions extends SessionOptions {
   registry: ClientRegistry;
+  /**
+   * The client config's `drivers` section: an exporter offering a driver
+   * whose client class it does not allow is refused. Default: the list in
+   * `JMP_DRIVERS_ALLOW` when set, else every driver.
+   */
+  drivers?: DriversPolicy;
 }
 
 /**
@@ -54,9 +62,20 @@ export interface ConnectOptions extends SessionOptions {
  */
 export async function connect<T extends DriverClient = CompositeClient>(
   host: string,
-  { registry, ...options }: ConnectOptions,
+  { registry, drivers: given, ...options }: ConnectOptions,
 ): Promise<Connected<T>> {
-  return clientTree<T>(await GrpcSession.open(host, options), registry);
+  const drivers = given ??
+    (Deno.env.get("JMP_DRIVERS_ALLOW") ? driversPolicyFrom({}, "") : undefined);
+  const opened = await GrpcSession.open(host, options);
+  if (drivers) {
+    try {
+      checkDriversPolicy(drivers, opened.report.reports);
+    } catch (error) {
+      await opened.session.close();
+      throw error;
+    }
+  }
+  return clientTree<T>(opened, registry);
 }
 
 /**

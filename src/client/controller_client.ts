@@ -32,6 +32,10 @@ export interface LeaseSpec {
   /** Re-queue for another matching exporter if the leased one goes offline. */
   requeueOnExporterLoss?: boolean;
   tags?: Record<string, string>;
+  /** The client's own context kept with the lease (build id, image digest, VCS ref...). */
+  context?: Record<string, string>;
+  /** Ask for this lease name instead of a generated one. */
+  leaseId?: string;
 }
 
 /** Calls to the controller as one client identity. */
@@ -71,15 +75,19 @@ export class ControllerClient implements AsyncDisposable {
     return this.#call(() =>
       this.client.createLease({
         parent: `namespaces/${this.namespace}`,
+        leaseId: spec.leaseId ?? "",
         lease: {
           selector: spec.selector ?? "",
           exporterName: spec.exporterName,
           duration: durationFromMs(spec.durationMs),
           beginTime: spec.beginTime ? timestampFromDate(spec.beginTime) : undefined,
           tags: spec.tags ?? {},
-          context: spec.requeueOnExporterLoss
-            ? { "jumpstarter.dev/requeue-on-exporter-loss": "true" }
-            : {},
+          context: {
+            ...spec.context,
+            ...(spec.requeueOnExporterLoss
+              ? { "jumpstarter.dev/requeue-on-exporter-loss": "true" }
+              : {}),
+          },
         },
       })
     );
@@ -91,15 +99,23 @@ export class ControllerClient implements AsyncDisposable {
     );
   }
 
-  async listLeases(options: { all?: boolean; filter?: string } = {}): Promise<Lease[]> {
-    const response = await this.#call(() =>
-      this.client.listLeases({
-        parent: `namespaces/${this.namespace}`,
-        onlyActive: !options.all,
-        filter: options.filter ?? "",
-      })
-    );
-    return response.leases;
+  /** Every lease visible to this client, fetched `pageSize` at a time (default 100). */
+  async listLeases(
+    options: { all?: boolean; filter?: string; tagFilter?: string; pageSize?: number } = {},
+  ): Promise<Lease[]> {
+    return await allPages(async (pageToken) => {
+      const response = await this.#call(() =>
+        this.client.listLeases({
+          parent: `namespaces/${this.namespace}`,
+          onlyActive: !options.all,
+          filter: options.filter ?? "",
+          tagFilter: options.tagFilter ?? "",
+          pageSize: options.pageSize ?? 100,
+          pageToken,
+        })
+      );
+      return { items: response.leases, next: response.nextPageToken };
+    });
   }
 
   async releaseLease(name: string): Promise<void> {
@@ -120,11 +136,39 @@ export class ControllerClient implements AsyncDisposable {
     );
   }
 
-  async listExporters(filter = ""): Promise<Exporter[]> {
-    const response = await this.#call(() =>
-      this.client.listExporters({ parent: `namespaces/${this.namespace}`, filter })
+  /** Every exporter matching `filter`, fetched `pageSize` at a time (default 100). */
+  /** Changes a lease's begin time and/or gives it to another client (by name). */
+  updateLease(name: string, change: { beginTime?: Date; client?: string }): Promise<Lease> {
+    const paths = [
+      ...(change.beginTime ? ["begin_time"] : []),
+      ...(change.client ? ["client"] : []),
+    ];
+    return this.#call(() =>
+      this.client.updateLease({
+        lease: {
+          name: `namespaces/${this.namespace}/leases/${name}`,
+          beginTime: change.beginTime ? timestampFromDate(change.beginTime) : undefined,
+          client: change.client
+            ? `namespaces/${this.namespace}/clients/${change.client}`
+            : undefined,
+        },
+        updateMask: { paths },
+      })
     );
-    return response.exporters;
+  }
+
+  async listExporters(filter = "", pageSize = 100): Promise<Exporter[]> {
+    return await allPages(async (pageToken) => {
+      const response = await this.#call(() =>
+        this.client.listExporters({
+          parent: `namespaces/${this.namespace}`,
+          filter,
+          pageSize,
+          pageToken,
+        })
+      );
+      return { items: response.exporters, next: response.nextPageToken };
+    });
   }
 
   /** Asks for a router stream to the lease's exporter. */
@@ -146,4 +190,18 @@ export class ControllerClient implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** Follows next_page_token until the last page. */
+async function allPages<T>(
+  fetch: (pageToken: string) => Promise<{ items: T[]; next: string }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  let token = "";
+  do {
+    const { items, next } = await fetch(token);
+    all.push(...items);
+    token = next;
+  } while (token);
+  return all;
 }

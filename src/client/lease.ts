@@ -37,6 +37,7 @@ export async function lease<T extends DriverClient = CompositeClient>(
     root = await connect<T>(held.tunnel.host, {
       fastTarget: held.tunnel.fastTarget,
       registry: options.registry,
+      drivers: held.drivers,
     });
   } catch (error) {
     await held.close();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { DriversPolicy } from "../config/client_config_fields.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/client_config.ts";
 import { DriverError } from "../driver/driver_error.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
@@ -65,6 +66,8 @@ export interface HeldLease extends AsyncDisposable {
   controller: ControllerClient;
   name: string;
   tunnel: LeaseTunnel;
+  /** The client config's `drivers` policy, for connecting through the tunnel. */
+  drivers: DriversPolicy;
   /** Closes the tunnel, releases the lease if this process created it, closes the connection. */
   close(): Promise<void>;
 }
@@ -97,12 +100,15 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
       options.onCreated?.(name);
     }
     await waitForLease(controller, name, {
-      timeoutMs: options.timeoutMs,
+      timeoutMs: options.timeoutMs ?? config.leases.acquisitionTimeoutMs,
       onWait: options.onWait,
       signal: options.signal,
       waitForExporter: options.waitForExporter,
     });
-    const tunnel = await openTunnel(controller, name, { routerSplice: options.routerSplice });
+    const tunnel = await openTunnel(controller, name, {
+      routerSplice: options.routerSplice,
+      retry: config.leases,
+    });
     const leaseName = name;
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -111,7 +117,8 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
         if (created) await controller.releaseLease(leaseName).catch(() => {});
         await controller.close();
       })();
-    return { controller, name, tunnel, close, [Symbol.asyncDispose]: close };
+    const drivers = config.drivers;
+    return { controller, name, tunnel, drivers, close, [Symbol.asyncDispose]: close };
   } catch (error) {
     if (created && name) await controller.releaseLease(name).catch(() => {});
     await controller.close();

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { DEFAULT_DIAL_RETRY, type DialRetry, dialWithRetry } from "./dial_retry.ts";
 import { UnavailableError } from "../driver/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
 import { openRawSplice } from "../transport/raw_splice.ts";
@@ -33,7 +34,7 @@ export interface LeaseTunnel extends AsyncDisposable {
 export async function openTunnel(
   controller: ControllerClient,
   leaseName: string,
-  options: { routerSplice?: boolean } = {},
+  options: { routerSplice?: boolean; retry?: DialRetry } = {},
 ): Promise<LeaseTunnel> {
   const dir = await Deno.makeTempDir({ prefix: "jumpstarter-lease-" });
   await Deno.chmod(dir, 0o700);
@@ -51,7 +52,11 @@ export async function openTunnel(
   /** Dials a new stream of the lease: a raw splice when the router takes one (closed with the tunnel). */
   const dial = async () => {
     if (stop.signal.aborted) throw new UnavailableError("The lease tunnel is closed");
-    const { routerEndpoint, routerToken } = await controller.dial(leaseName);
+    const { routerEndpoint, routerToken } = await dialWithRetry(
+      () => controller.dial(leaseName),
+      options.retry ?? DEFAULT_DIAL_RETRY,
+      stop.signal,
+    );
     const spliced = options.routerSplice === false
       ? undefined
       : await openRawSplice(routerEndpoint, routerToken);

@@ -5,6 +5,7 @@
  * @module
  */
 import { type ExporterConfig, parseExporterConfig } from "./exporter_config.ts";
+import { configDir } from "./user_config.ts";
 
 /** YAML of the built-in virtual board (the same as examples/virtual-board.yaml). */
 export const VIRTUAL_BOARD_YAML = `apiVersion: jumpstarter.dev/v1alpha1
@@ -29,6 +30,5 @@ export function builtinVirtualBoard(): ExporterConfig {
 
 /** `~/.config/jumpstarter/exporters/default.yaml` (the user's default local exporter). */
 export function defaultExporterConfigPath(): string {
-  const config = Deno.env.get("XDG_CONFIG_HOME") ?? `${Deno.env.get("HOME") ?? "."}/.config`;
-  return `${config}/jumpstarter/exporters/default.yaml`;
+  return `${configDir()}/exporters/default.yaml`;
 }

@@ -10,6 +10,18 @@ import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
 import { checkApiVersion } from "./api_version.ts";
 import { describeValue } from "./describe_value.ts";
+import {
+  checkGrpcOptions,
+  type DriversPolicy,
+  driversPolicyFrom,
+  type LeaseTimeouts,
+  leaseTimeoutsFrom,
+  type ShellSettings,
+  shellSettingsFrom,
+} from "./client_config_fields.ts";
+import { configDir, readCurrentClient, writeCurrentClient } from "./user_config.ts";
+
+export { configDir };
 
 /** A parsed ClientConfig. */
 export interface ClientConfig {
@@ -17,28 +29,15 @@ export interface ClientConfig {
   endpoint: string;
   tls: { ca?: string; insecure: boolean };
   token: string;
-  drivers: { allow: string[]; unsafe: boolean };
+  drivers: DriversPolicy;
+  leases: LeaseTimeouts;
+  shell: ShellSettings;
   /** Where it was read from. */
   source?: string;
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** `drivers.allow`: a list of driver class names (absent or not a list: none listed). */
-function driverAllowList(value: unknown, where: string): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.map((item) => {
-    if (typeof item === "object" && item !== null) {
-      throw new ConfigError(
-        `Invalid client config${where}: drivers.allow must list driver class names, not ${
-          describeValue(item)
-        }`,
-      );
-    }
-    return String(item);
-  });
 }
 
 /** Checks a parsed YAML document as a ClientConfig. */
@@ -61,7 +60,7 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
   }
   const metadata = isMapping(doc.metadata) ? doc.metadata : {};
   const tls = isMapping(doc.tls) ? doc.tls : {};
-  const drivers = isMapping(doc.drivers) ? doc.drivers : {};
+  checkGrpcOptions(doc, `client config${where}`);
   return {
     metadata: {
       namespace: typeof metadata.namespace === "string" ? metadata.namespace : "default",
@@ -73,10 +72,9 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
       insecure: tls.insecure === true,
     },
     token: doc.token,
-    drivers: {
-      allow: driverAllowList(drivers.allow, where),
-      unsafe: drivers.unsafe !== false,
-    },
+    drivers: driversPolicyFrom(doc, where),
+    leases: leaseTimeoutsFrom(doc, where),
+    shell: shellSettingsFrom(doc, where),
     source,
   };
 }
@@ -101,12 +99,6 @@ export async function loadClientConfig(path: string): Promise<ClientConfig> {
   return clientConfigFrom(doc, path);
 }
 
-/** `~/.config/jumpstarter` (or `$XDG_CONFIG_HOME/jumpstarter`). */
-export function configDir(): string {
-  const base = Deno.env.get("XDG_CONFIG_HOME") ?? `${Deno.env.get("HOME") ?? "."}/.config`;
-  return `${base}/jumpstarter`;
-}
-
 /** The file of a stored client alias. */
 export function clientConfigPath(alias: string): string {
   if (!/^[\w.-]+$/.test(alias)) {
@@ -115,26 +107,19 @@ export function clientConfigPath(alias: string): string {
   return `${configDir()}/clients/${alias}.yaml`;
 }
 
-/** The alias named current in `config.yaml`, if any. */
-export async function currentClientAlias(): Promise<string | undefined> {
-  try {
-    const doc = parseYaml(await Deno.readTextFile(`${configDir()}/config.yaml`));
-    const alias = isMapping(doc) ? doc["current-client"] : undefined;
-    return typeof alias === "string" && alias ? alias : undefined;
-  } catch {
-    return undefined;
-  }
+/** The alias named current in `config.yaml`, if any (either file shape). */
+export function currentClientAlias(): Promise<string | undefined> {
+  return readCurrentClient();
 }
 
-/** Makes `alias` the current client. */
+/** Makes `alias` the current client (writes `config.yaml` in upstream's shape). */
 export async function useClientAlias(alias: string): Promise<void> {
   await Deno.stat(clientConfigPath(alias)).catch(() => {
     throw new ConfigError(
       `No stored client "${alias}": import it first (jumpstarter config client import)`,
     );
   });
-  await Deno.mkdir(configDir(), { recursive: true, mode: 0o700 });
-  await Deno.writeTextFile(`${configDir()}/config.yaml`, stringify({ "current-client": alias }));
+  await writeCurrentClient(alias);
 }
 
 /** Stored client aliases. */
@@ -191,4 +176,23 @@ export function clientConfigFromEnv(
     tls: { ca: env("JMP_CA") || undefined },
     metadata: { namespace: env("JMP_NAMESPACE") || "default", name },
   }, "environment");
+}
+
+/** A new ClientConfig file's text, in upstream's shape (what `config client create` writes). */
+export function newClientConfigText(fields: {
+  namespace: string;
+  name: string;
+  endpoint: string;
+  token: string;
+  drivers: DriversPolicy;
+}): string {
+  return stringify({
+    apiVersion: "jumpstarter.dev/v1alpha1",
+    kind: "ClientConfig",
+    metadata: { namespace: fields.namespace, name: fields.name },
+    endpoint: fields.endpoint,
+    token: fields.token,
+    grpcOptions: {},
+    drivers: { allow: fields.drivers.allow, unsafe: fields.drivers.unsafe },
+  });
 }

@@ -21,7 +21,19 @@ token: secret-token
 drivers:
   allow: [jumpstarter_driver_power.*, 7]
   unsafe: false
+grpcOptions: {}
+shell:
+  use_profiles: false
+leases:
+  acquisition_timeout: 600
+  retry_timeout: 0
 `;
+
+const DEFAULT_LEASES = {
+  acquisitionTimeoutMs: undefined,
+  dialTimeoutMs: 30_000,
+  retryTimeoutMs: 300_000,
+};
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "jumpstarter-client-config-" });
@@ -41,6 +53,8 @@ Deno.test("loadClientConfig() reads every field of an upstream ClientConfig file
       tls: { ca: "LS0tLS1CRUdJTi", insecure: true },
       token: "secret-token",
       drivers: { allow: ["jumpstarter_driver_power.*", "7"], unsafe: false },
+      leases: { acquisitionTimeoutMs: 600_000, dialTimeoutMs: 30_000, retryTimeoutMs: 0 },
+      shell: { useProfiles: false },
       source: `${dir}/alice.yaml`,
     });
   });
@@ -53,6 +67,8 @@ Deno.test("clientConfigFrom() fills what a minimal config leaves out", () => {
     tls: { ca: undefined, insecure: false },
     token: "t",
     drivers: { allow: [], unsafe: true },
+    leases: DEFAULT_LEASES,
+    shell: { useProfiles: true },
     source: undefined,
   });
   const odd = clientConfigFrom({
@@ -64,7 +80,7 @@ Deno.test("clientConfigFrom() fills what a minimal config leaves out", () => {
   });
   assert.deepEqual(odd.metadata, { namespace: "default", name: "client" });
   assert.deepEqual(odd.tls, { ca: undefined, insecure: false }, "only true makes it insecure");
-  assert.deepEqual(odd.drivers, { allow: [], unsafe: true });
+  assert.deepEqual(odd.drivers, { allow: ["all"], unsafe: false }, "a string is a comma list");
 });
 
 Deno.test("clientConfigFrom() names the missing or wrong field and the source", () => {
@@ -189,6 +205,8 @@ Deno.test("resolveClientConfig() takes a file, then JMP_CLIENT_CONFIG, then JMP_
       tls: { insecure: false },
       token: "env-token",
       drivers: { allow: [], unsafe: true },
+      leases: { dialTimeoutMs: 30_000, retryTimeoutMs: 300_000 }, // through JSON
+      shell: { useProfiles: true },
       source: "environment",
     });
     const endpointOnly = await resolveIn({ ...home, JMP_ENDPOINT: "env:8082" });
@@ -227,7 +245,7 @@ Deno.test("useClientAlias() makes a stored client current and refuses one not st
     assert.equal(used.resolved.endpoint, "controller.lab:8082");
     assert.equal(
       await Deno.readTextFile(`${dir}/config/jumpstarter/config.yaml`),
-      "current-client: alice\n",
+      "apiVersion: jumpstarter.dev/v1alpha1\nkind: UserConfig\nconfig:\n  current-client: alice\n",
     );
     const refused = await resolveIn(home, ["use", "carol"]);
     assert.deepEqual(refused.used, {

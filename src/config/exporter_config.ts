@@ -8,6 +8,13 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
 import { checkApiVersion } from "./api_version.ts";
 import { describeValue } from "./describe_value.ts";
+import { checkGrpcOptions } from "./client_config_fields.ts";
+import {
+  checkFailureDetection,
+  exitOnLeaseEndFrom,
+  methodsDescriptionFrom,
+  motdFrom,
+} from "./exporter_config_fields.ts";
 
 /** One node of the `export:` tree. */
 export type ExportNode =
@@ -16,6 +23,8 @@ export type ExportNode =
     type: string;
     config: Record<string, unknown>;
     description?: string;
+    /** Help text per method (upstream's `methods_description`), reported to clients. */
+    methodsDescription: Record<string, string>;
     children: Record<string, ExportNode>;
   }
   | { kind: "ref"; ref: string };
@@ -28,6 +37,10 @@ export interface ExporterConfig {
   token?: string;
   tls: { ca?: string; insecure: boolean };
   description?: string;
+  /** The session's message of the day (`motd`, else `description`). */
+  motd?: string;
+  /** Exit after a lease ends (upstream's `exitOnLeaseEnd`). */
+  exitOnLeaseEnd: boolean;
   export: Record<string, ExportNode>;
   hooks: Record<string, unknown>;
   /** Where the file was read from (for relative paths); cwd for inline configs. */
@@ -75,7 +88,8 @@ function parseNode(value: unknown, path: string): ExportNode {
     }
   }
   const description = typeof value.description === "string" ? value.description : undefined;
-  return { kind: "driver", type: value.type, config, description, children };
+  const methodsDescription = methodsDescriptionFrom(value, path);
+  return { kind: "driver", type: value.type, config, description, methodsDescription, children };
 }
 
 /** Checks a parsed YAML document as an ExporterConfig. */
@@ -92,6 +106,8 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
     );
   }
   const apiVersion = checkApiVersion(doc.apiVersion, `exporter config${where}`);
+  checkGrpcOptions(doc, `exporter config${where}`);
+  checkFailureDetection(doc, where);
   const exported = doc.export;
   if (!isMapping(exported) || Object.keys(exported).length === 0) {
     throw new ConfigError(
@@ -121,11 +137,18 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
       insecure: tls.insecure === true,
     },
     description: typeof doc.description === "string" ? doc.description : undefined,
+    motd: motdFrom(doc, where),
+    exitOnLeaseEnd: exitOnLeaseEndFrom(doc, where),
     export: tree,
     hooks: isMapping(doc.hooks) ? doc.hooks : {},
     baseDir,
     source,
   };
+}
+
+/** The session's message of the day: `motd`, else `description`, else empty. */
+export function sessionMotd(config: ExporterConfig): string {
+  return config.motd ?? config.description ?? "";
 }
 
 /**

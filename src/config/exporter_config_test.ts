@@ -31,6 +31,7 @@ export:
     type: "jumpstarter_driver_power.driver.MockPower",
     config: { interval: 0.5 },
     description: undefined,
+    methodsDescription: {},
     children: {},
   });
   assert.deepEqual(config.export.alias, { kind: "ref", ref: "power" });

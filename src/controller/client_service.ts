@@ -19,6 +19,16 @@ import { matches } from "./selector_match.ts";
 import { parseSelector } from "./selector.ts";
 import { NotFoundError } from "./errors.ts";
 import { rotateIdentity } from "./admin.ts";
+import { pageOf } from "./paging.ts";
+import type { AccessPolicy, Identity } from "./model.ts";
+import { clientNameOf } from "./lease_transfer.ts";
+
+/** True when an access policy admitting `me` lets it see every client's leases. */
+export function mayViewAllLeases(policies: AccessPolicy[], me: Identity): boolean {
+  return policies.some((p) =>
+    p.viewAllLeases && matches(parseSelector(p.clientSelector), me.labels)
+  );
+}
 
 function namespaceOf(parent: string, fallback: string): string {
   const m = parent.match(/^namespaces\/([^/]+)$/);
@@ -44,11 +54,16 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
         const namespace = namespaceOf(request.parent, me.namespace);
         if (namespace !== me.namespace) return { exporters: [] };
         const filter = parseSelector(request.filter);
-        const exporters = [...controller.exporters.values()]
-          .filter((e) => e.namespace === namespace && matches(filter, e.labels))
-          .sort((a, b) => a.name.localeCompare(b.name));
+        const { page, nextPageToken } = pageOf(
+          [...controller.exporters.values()]
+            .filter((e) => e.namespace === namespace && matches(filter, e.labels)),
+          (e) => e.name,
+          request.pageSize,
+          request.pageToken,
+        );
         return {
-          exporters: exporters.map((e) => {
+          nextPageToken,
+          exporters: page.map((e) => {
             const message = exporterMessage(e);
             const lease = controller.activeLeaseOf(e);
             if (lease) {
@@ -73,9 +88,21 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
         const filter = parseSelector(request.filter);
         const tagFilter = parseSelector(request.tagFilter);
         const leases = controller
-          .listLeases(namespace, { activeOnly: request.onlyActive ?? true, client: me.name })
+          .listLeases(namespace, {
+            activeOnly: request.onlyActive ?? true,
+            client: mayViewAllLeases(controller.policies, me) ? undefined : me.name,
+          })
           .filter((l) => matches(filter, l.labels) && matches(tagFilter, l.tags));
-        return { leases: leases.map((l) => leaseMessage(l, controller.estimateStart(l))) };
+        const { page, nextPageToken } = pageOf(
+          leases,
+          (l) => l.name,
+          request.pageSize,
+          request.pageToken,
+        );
+        return {
+          leases: page.map((l) => leaseMessage(l, controller.estimateStart(l))),
+          nextPageToken,
+        };
       },
       async createLease(request, ctx) {
         const me = caller(ctx);
@@ -89,6 +116,7 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
           beginTime: spec.beginTime ? timestampDate(spec.beginTime) : undefined,
           requeueOnExporterLoss: spec.context[CONTEXT.requeue] === "true",
           tags: spec.tags,
+          context: spec.context,
         });
         return leaseMessage(lease, controller.estimateStart(lease));
       },
@@ -102,6 +130,9 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
           durationMs: paths.includes("duration") ? durationMs(spec.duration) : undefined,
           beginTime: paths.includes("begin_time") && spec.beginTime
             ? timestampDate(spec.beginTime)
+            : undefined,
+          toClient: paths.includes("client")
+            ? clientNameOf(spec.client ?? "", namespace)
             : undefined,
         });
         return leaseMessage(lease, controller.estimateStart(lease));

@@ -189,12 +189,12 @@ export class Controller {
     return this.#parts.leases.release(namespace, name, client);
   }
 
-  /** Changes a lease's duration (extend) or begin time; checks access policies. */
+  /** Changes a lease's duration (extend) or begin time, or gives it to another client. */
   updateLease(
     namespace: string,
     name: string,
     client: Identity,
-    change: { durationMs?: number; beginTime?: Date },
+    change: { durationMs?: number; beginTime?: Date; toClient?: string },
   ): Promise<LeaseRecord> {
     return this.#parts.leases.update(namespace, name, client, change);
   }

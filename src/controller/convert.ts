@@ -85,7 +85,10 @@ export function leaseMessage(
   lease: LeaseRecord,
   estimate?: QueueEstimate,
 ): MessageInitShape<typeof LeaseSchema> {
-  const context: Record<string, string> = { [CONTEXT.priority]: String(lease.priority) };
+  const context: Record<string, string> = {
+    ...lease.context,
+    [CONTEXT.priority]: String(lease.priority),
+  };
   if (lease.requeueOnExporterLoss) context[CONTEXT.requeue] = "true";
   if (estimate) {
     context[CONTEXT.position] = String(estimate.position);

@@ -18,6 +18,7 @@ import { qualified, type Records } from "./records.ts";
 import { endForMissingExporter, type LeaseRequest, newLeaseRecord } from "./lease_request.ts";
 import { nextLeaseSeq } from "./lease_seq.ts";
 import { matches } from "./selector_match.ts";
+import { transferTo } from "./lease_transfer.ts";
 import { parseSelector } from "./selector.ts";
 import type { KvStore } from "./store/kv.ts";
 
@@ -96,9 +97,10 @@ export class LeaseApi {
     namespace: string,
     name: string,
     client: Identity,
-    change: { durationMs?: number; beginTime?: Date },
+    change: { durationMs?: number; beginTime?: Date; toClient?: string },
   ): Promise<LeaseRecord> {
     const lease = structuredClone(this.get(namespace, name, client));
+    if (change.toClient !== undefined) transferTo(lease, change.toClient, this.parts.identities);
     if (lease.ended) {
       throw new FailedPreconditionError(`Lease "${name}" has ended; create a new one`);
     }

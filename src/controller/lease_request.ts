@@ -16,7 +16,27 @@ export interface LeaseRequest {
   beginTime?: Date;
   requeueOnExporterLoss?: boolean;
   tags?: Record<string, string>;
+  /** The client's own context (build id, image digest...); `jumpstarter.dev/` keys are the controller's. */
+  context?: Record<string, string>;
   name?: string;
+}
+
+/** The user's part of a lease context: keys outside `jumpstarter.dev/`, at most 64 of 1 KiB each. */
+export function userContext(context: Record<string, string> = {}): Record<string, string> {
+  const entries = Object.entries(context).filter(([key]) => !key.startsWith("jumpstarter.dev/"));
+  if (entries.length > 64) {
+    throw new TypeError(`Too many lease context entries (${entries.length}; at most 64)`);
+  }
+  for (const [key, value] of entries) {
+    if (key.length > 256 || value.length > 1024) {
+      throw new TypeError(
+        `Lease context "${
+          key.slice(0, 40)
+        }" is too long (keys 256, values 1024 characters at most)`,
+      );
+    }
+  }
+  return Object.fromEntries(entries);
 }
 
 /** Where a new lease stands: its name, queue number and priority. */
@@ -46,6 +66,7 @@ export function newLeaseRecord(
     requeueOnExporterLoss: request.requeueOnExporterLoss ?? false,
     labels: { ...request.selector.matchLabels },
     tags: request.tags ?? {},
+    context: userContext(request.context),
     createdAt: new Date().toISOString(),
     released: false,
     ended: false,

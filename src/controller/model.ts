@@ -81,6 +81,8 @@ export interface LeaseRecord {
   /** Labels of the lease itself (the selector's match labels, as upstream). */
   labels: Record<string, string>;
   tags: Record<string, string>;
+  /** The client's context given at creation (absent in records from before it was kept). */
+  context?: Record<string, string>;
   createdAt: string;
   exporter?: string;
   effectiveBeginTime?: string;
@@ -158,4 +160,6 @@ export interface AccessPolicy {
   maxDurationMs?: number;
   /** Priority given to leases it admits (higher first). */
   priority: number;
+  /** The clients it admits see every lease of the namespace in ListLeases, not only theirs. */
+  viewAllLeases?: boolean;
 }

@@ -53,6 +53,8 @@ export abstract class Driver {
   readonly children: Map<string, Driver> = new Map();
   /** Free-form description shown in reports and help. */
   description?: string;
+  /** Help text per method from the config (`methods_description`), over the decorators' own. */
+  methodDescriptions: Record<string, string> = {};
   /** Extra labels reported beside the client and name labels. */
   readonly labels: Record<string, string> = {};
 

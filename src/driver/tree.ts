@@ -26,7 +26,8 @@ export class DriverTree {
       if (name !== undefined) labels[NAME_LABEL] = name;
       const methodsDescription: Record<string, string> = {};
       for (const info of driver.methods().values()) {
-        methodsDescription[info.name] = info.description ?? "";
+        methodsDescription[info.name] = driver.methodDescriptions[info.name] ||
+          (info.description ?? "");
       }
       this.#reports.push({
         uuid: driver.uuid,

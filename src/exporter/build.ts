@@ -54,6 +54,7 @@ export async function buildTree(
       ? { description: node.description, ...node.config }
       : node.config;
     const driver = new DriverClassFound(driverConfig, contextFor(name, path));
+    applyMethodDescriptions(driver, node.methodsDescription, path);
     byPath.set(dotted, driver);
     for (const [childName, child] of Object.entries(node.children)) {
       driver.addChild(
@@ -122,4 +123,23 @@ export async function closeDrivers(drivers: Driver[]): Promise<void> {
       driver.log.error(`close failed: ${error instanceof Error ? error.message : error}`);
     }
   }
+}
+
+/** Sets a driver's `methods_description`; a method it does not export is refused, naming its methods. */
+function applyMethodDescriptions(
+  driver: Driver,
+  descriptions: Record<string, string>,
+  path: string,
+): void {
+  const methods = driver.methods();
+  for (const method of Object.keys(descriptions)) {
+    if (!methods.has(method)) {
+      throw new ConfigError(
+        `Invalid exporter config at ${path}.methods_description.${method}: the driver has no method "${method}" (it has: ${
+          [...methods.keys()].join(", ") || "none"
+        })`,
+      );
+    }
+  }
+  driver.methodDescriptions = { ...descriptions };
 }

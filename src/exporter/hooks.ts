@@ -11,6 +11,8 @@ import type { Logger } from "../log.ts";
 /** One hook from the config. */
 export interface Hook {
   script: string;
+  /** The interpreter (upstream's `exec`, e.g. /bin/bash, python3); default /bin/sh. */
+  exec?: string;
   timeoutMs: number;
   onFailure: "warn" | "endLease" | "exit";
 }
@@ -41,7 +43,15 @@ export function hookFrom(
       `Invalid exporter config at hooks.${name}.onFailure: "${onFailure}" is not warn, endLease or exit`,
     );
   }
-  return { script: hook.script as string, timeoutMs: timeout * 1000, onFailure };
+  const exec = hook.exec ?? undefined;
+  if (exec !== undefined && (typeof exec !== "string" || exec.trim() === "")) {
+    throw new ConfigError(
+      `Invalid exporter config at hooks.${name}.exec: expected an interpreter such as /bin/bash or python3`,
+    );
+  }
+  const parsed: Hook = { script: hook.script as string, timeoutMs: timeout * 1000, onFailure };
+  if (exec !== undefined) parsed.exec = exec;
+  return parsed;
 }
 
 /** Runs a hook; resolves with an error message, or undefined on success. */
@@ -50,13 +60,21 @@ export async function runHook(
   env: Record<string, string>,
   log: Logger,
 ): Promise<string | undefined> {
-  const child = new Deno.Command("/bin/sh", {
-    args: ["-c", hook.script],
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const [program, args] = await hookCommand(hook);
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args,
+      env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    return `cannot start "${program}": ${
+      error instanceof Deno.errors.NotFound ? "not found" : error
+    }`;
+  }
   const timer = setTimeout(() => {
     try {
       child.kill("SIGKILL");
@@ -82,4 +100,16 @@ export async function runHook(
   if (status.signal === "SIGKILL") return `timed out after ${hook.timeoutMs / 1000} s`;
   if (!status.success) return `exited with status ${status.code}`;
   return undefined;
+}
+
+/**
+ * The program and arguments of a hook: `/bin/sh -c SCRIPT` by default; with
+ * `exec`, the interpreter runs the script file when SCRIPT names one, else
+ * the inline text (`exec -c SCRIPT`, which sh, bash and python3 all take).
+ */
+export async function hookCommand(hook: Hook): Promise<[string, string[]]> {
+  if (!hook.exec) return ["/bin/sh", ["-c", hook.script]];
+  const isFile = !hook.script.includes("\n") &&
+    await Deno.stat(hook.script).then((info) => info.isFile, () => false);
+  return [hook.exec, isFile ? [hook.script] : ["-c", hook.script]];
 }

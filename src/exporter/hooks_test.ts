@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../driver/config_check.ts";
 import { Logger, type LogRecord } from "../log.ts";
-import { type Hook, hookFrom, runHook } from "./hooks.ts";
+import { type Hook, hookCommand, hookFrom, runHook } from "./hooks.ts";
 
 Deno.test("hookFrom() reads a hook, with a 120 s timeout and warn by default", () => {
   assert.deepEqual(hookFrom({ beforeLease: { script: "j power on" } }, "beforeLease"), {
@@ -85,4 +85,43 @@ Deno.test("runHook() kills a script that runs past its timeout", async () => {
   assert.equal(await runHook(hook("exec sleep 30", 200), {}, log), "timed out after 0.2 s");
   const took = performance.now() - started;
   assert.ok(took < 5000, `took ${took.toFixed(0)} ms`);
+});
+
+Deno.test("hookFrom() takes upstream's exec; hookCommand() runs a script file or inline text with it", async () => {
+  const parsed = hookFrom({ beforeLease: { script: "echo hi", exec: "/bin/bash" } }, "beforeLease");
+  assert.equal(parsed?.exec, "/bin/bash");
+  assert.throws(
+    () => hookFrom({ beforeLease: { script: "x", exec: 3 } }, "beforeLease"),
+    /hooks\.beforeLease\.exec: expected an interpreter/,
+  );
+  assert.deepEqual(await hookCommand({ script: "echo hi", timeoutMs: 1, onFailure: "warn" }), [
+    "/bin/sh",
+    ["-c", "echo hi"],
+  ]);
+  assert.deepEqual(
+    await hookCommand({ script: "echo hi", exec: "bash", timeoutMs: 1, onFailure: "warn" }),
+    ["bash", ["-c", "echo hi"]],
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/hook.sh`, "echo from-file $BASH_VERSION\n");
+    const fileHook: Hook = {
+      script: `${dir}/hook.sh`,
+      exec: "/bin/bash",
+      timeoutMs: 10_000,
+      onFailure: "warn",
+    };
+    assert.deepEqual(await hookCommand(fileHook), ["/bin/bash", [`${dir}/hook.sh`]]);
+    const log = new Logger("test");
+    const records: LogRecord[] = [];
+    log.attach((r) => records.push(r));
+    assert.equal(await runHook(fileHook, {}, log), undefined);
+    assert.match(records.map((r) => r.message).join("\n"), /^from-file \d/, "bash ran the file");
+    assert.equal(
+      await runHook({ ...fileHook, exec: `${dir}/no-such-interpreter` }, {}, log),
+      `cannot start "${dir}/no-such-interpreter": not found`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -118,6 +118,10 @@ export class LeaseRunner {
     await this.local.exporter.reset().catch((error) =>
       this.log.error(`reset failed: ${messageOf(error)}`)
     );
+    if (this.config.exitOnLeaseEnd) {
+      this.exit(`lease ${session.name} ended and exitOnLeaseEnd is set`);
+      return;
+    }
     await this.status.set(controller, ExporterStatus.AVAILABLE);
   }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { sessionMotd } from "../config/exporter_config.ts";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ExporterStatus } from "../gen/jumpstarter/v1/common_pb.ts";
 import { ExporterService } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
@@ -43,7 +44,7 @@ export function exporterRoutes(
           labels: { ...exporter.labels(), ...options.labels },
           reports: tree.report(),
           alternativeEndpoints: [],
-          motd: exporter.config.description ?? "",
+          motd: sessionMotd(exporter.config),
         };
       },
       async driverCall(request) {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { sessionMotd } from "../../config/exporter_config.ts";
 import type { Logger } from "../../log.ts";
 import { siblingPath } from "../../transport/fast/protocol.ts";
 import type { Exporter } from "../exporter.ts";
@@ -32,7 +33,7 @@ export async function listenFast(
         uuid: exporter.uuid,
         labels: { ...exporter.labels(), ...labels },
         reports: exporter.tree.report(),
-        motd: exporter.config.description ?? "",
+        motd: sessionMotd(exporter.config),
       }),
     });
   } catch (error) {
