@@ -19,6 +19,7 @@ const STATIC = new Set([
   "exporters",
   "config",
   "admin",
+  "dashboard",
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
@@ -113,9 +114,11 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     const { addShellCommand } = await import("./session_commands.ts");
     const { addDemoCommand } = await import("./demo.ts");
     const { addLeaseCommands } = await import("./lease_commands.ts");
+    const { addDashboardCommand } = await import("./dashboard_command.ts");
     addShellCommand(program, (code) => status = code);
     addDemoCommand(program);
     addLeaseCommands(program);
+    addDashboardCommand(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));
     if (command === undefined && argv.length === 0) {
       program.outputHelp();
