@@ -17,7 +17,7 @@ import { Lab } from "./_fixtures/lab.ts";
 import { cli } from "./_fixtures/run.ts";
 
 browserTest(
-  "dashboard: log in with the printed URL, see two exporters, a CLI lease appears live, release it",
+  "dashboard: log in with the printed URL, two exporters, a CLI lease appears live; a client works only its own leases, an admin releases any",
   await browserMissing(),
   async () => {
     const shots = await outputDir("dashboard");
@@ -53,6 +53,7 @@ browserTest(
       const page = errors.watch(await context.newPage());
       await page.goto(url);
       assert.equal(new URL(page.url()).pathname, "/", "the login redirects to the dashboard");
+      await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
       await page.locator('[data-key="default/bench-1"]').waitFor({ timeout: 15_000 });
       await page.locator('[data-key="default/bench-2"]').waitFor({ timeout: 15_000 });
       assert.match(await page.locator("#me").innerText(), /default\/alice/);
@@ -105,6 +106,34 @@ browserTest(
       await row.getByText(/^(39|40)m/).waitFor({ timeout: 5_000 });
       await row.getByText("Release").click();
       await row.waitFor({ state: "detached", timeout: 5_000 });
+
+      // Another client's lease: alice sees it but may not work it; an admin may release it.
+      const bob = await lab.client("bob");
+      const ops = await lab.client("ops", "jumpstarter.dev/dashboard=admin");
+      const bobs = await cli(bob, "lease", "create", "--exporter", "bench-2", "-d", "10m");
+      const bobRow = page.locator(`#leases tr[data-lease="${bobs}"]`);
+      await bobRow.waitFor({ timeout: 5_000 });
+      assert.equal(await bobRow.getByRole("button").count(), 0, "no actions on bob's lease");
+      assert.equal(await bobRow.getByRole("link").count(), 0, "no board page for bob's lease");
+      const { csrf } = await (await fetch(`${base}/api/state`, { headers: { cookie } })).json();
+      const refused = await fetch(`${base}/api/leases/default/${bobs}/release`, {
+        method: "POST",
+        headers: { cookie, "x-csrf-token": csrf },
+      });
+      assert.equal(refused.status, 403, await refused.text());
+      const board = await fetch(`${base}/api/boards/${bobs}`, { headers: { cookie } });
+      assert.equal(board.status, 404, await board.text());
+      const admin = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const adminPage = errors.watch(await admin.newPage());
+      await adminPage.goto(await cli(ops, "dashboard", "--print-url"));
+      await adminPage.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+      assert.match(await adminPage.locator("#me").innerText(), /\(admin\)/);
+      const adminRow = adminPage.locator(`#leases tr[data-lease="${bobs}"]`);
+      await adminRow.getByText("Release").click();
+      await adminRow.waitFor({ state: "detached", timeout: 5_000 });
+      await bobRow.waitFor({ state: "detached", timeout: 5_000 });
+      await adminPage.screenshot({ path: `${shots}/03-admin.png` });
+      await admin.close();
       assert.deepEqual(errors.errors, [], "no console errors");
       await context.close();
     } finally {
