@@ -10,37 +10,63 @@ import { FailedPreconditionError, UnavailableError } from "../driver/errors.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/client_config.ts";
 import { controllerUrl } from "../transport/controller_transport.ts";
 import { terminal } from "./run.ts";
+import * as http from "node:http";
+import * as https from "node:https";
+
+/** POSTs to `url` with node's HTTP (which trusts a self-signed `ca`, as the gRPC transport does). */
+function post(
+  url: string,
+  headers: Record<string, string>,
+  ca?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.startsWith("https:") ? https.request : http.request)(
+      url,
+      { method: "POST", headers, ca, timeout: 15_000 },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+          if (body.length > 65_536) res.destroy(new Error("answer too long"));
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on("error", reject);
+      },
+    );
+    request.on("timeout", () => request.destroy(new Error("no answer within 15 s")));
+    request.on("error", reject);
+    request.end();
+  });
+}
 
 /** Asks the controller of `config` for a login URL. */
 export async function loginUrl(config: ClientConfig): Promise<string> {
   const base = controllerUrl(config.endpoint.split(",")[0].trim());
-  const client = config.tls.ca
-    ? Deno.createHttpClient({ caCerts: [atob(config.tls.ca)] })
-    : undefined;
+  let answer;
   try {
-    let res: Response;
-    try {
-      res = await fetch(`${base}/dashboard/login-code`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${config.token}` },
-        client,
-        signal: AbortSignal.timeout(15_000),
-      });
-    } catch (error) {
-      throw new UnavailableError(
-        `Cannot reach the controller at ${base}: ${(error as Error).message.split("\n")[0]}`,
-      );
-    }
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok || typeof body.path !== "string") {
-      throw new FailedPreconditionError(
-        `The controller at ${base} refused a dashboard login: ${body.error ?? res.statusText}`,
-      );
-    }
-    return `${base}${body.path}`;
-  } finally {
-    client?.close();
+    answer = await post(
+      `${base}/dashboard/login-code`,
+      { authorization: `Bearer ${config.token}` },
+      config.tls.ca ? atob(config.tls.ca) : undefined,
+    );
+  } catch (error) {
+    throw new UnavailableError(
+      `Cannot reach the controller at ${base}: ${(error as Error).message.split("\n")[0]}`,
+    );
   }
+  let body: { path?: unknown; error?: unknown } = {};
+  try {
+    body = JSON.parse(answer.body);
+  } catch { /* not JSON: reported below */ }
+  if (answer.status !== 200 || typeof body.path !== "string") {
+    throw new FailedPreconditionError(
+      `The controller at ${base} refused a dashboard login: ${
+        body.error ?? `HTTP ${answer.status}`
+      }`,
+    );
+  }
+  return `${base}${body.path}`;
 }
 
 async function openInBrowser(url: string): Promise<void> {
