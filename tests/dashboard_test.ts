@@ -61,6 +61,12 @@ browserTest(
       assert.equal(session.httpOnly, true);
       assert.equal(session.sameSite, "Strict");
       await page.screenshot({ path: `${shots}/01-exporters.png` });
+      // Logins are logged by who, never by code or token.
+      const log = lab.controller.log();
+      assert.match(log, /dashboard login: Client\/default\/alice/);
+      assert.ok(!log.includes(new URL(url).searchParams.get("code")!), "no login code in the log");
+      const token = (await Deno.readTextFile(alice)).match(/token: (\S+)/)![1];
+      assert.ok(!log.includes(token), "no token in the log");
 
       // The login URL works once.
       const again = await fetch(url, { redirect: "manual" });
@@ -89,6 +95,11 @@ browserTest(
         true,
       );
       assert.match(await row.innerText(), /alice\s+bench-1/);
+      // A second lease on the same board queues behind the first.
+      const queued = await cli(alice, "lease", "create", "--exporter", "bench-1", "-d", "5m");
+      await page.locator(`#leases tr[data-lease="${queued}"]`).getByText(/^#1/).waitFor({
+        timeout: 5_000,
+      });
       await page.screenshot({ path: `${shots}/02-lease-live.png` });
 
       // State changes need the session's CSRF token and this origin.

@@ -84,6 +84,7 @@ export async function startController(options: ControllerServerOptions): Promise
   const web = await dashboard(controller, {
     store: options.store,
     secure: options.tls !== undefined,
+    log,
     boards: boards && ((caller, lease) => boards(url, options.tls?.cert)(caller, lease)),
   });
   const pages: typeof status = (req, res) => {

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Controller } from "../controller.ts";
+import type { Logger } from "../../log.ts";
 import { parseSelector } from "../selector.ts";
 import type { KvStore } from "../store/kv.ts";
 import { type Asset, loadAssets } from "./assets.ts";
@@ -41,6 +42,8 @@ export interface DashboardOptions {
   secure: boolean;
   /** Connects to leased boards for the board page; without it the board page has no console. */
   boards?: BoardOpener;
+  /** Logins are logged (who, never a code or token). */
+  log?: Logger;
 }
 
 /** Answers a request if it is the dashboard's; false leaves it to the status pages. */
@@ -74,8 +77,10 @@ export async function dashboard(
     if (path === "/login" && req.method === "GET") {
       const session = sessions.redeem(url.searchParams.get("code") ?? "");
       if (!session) {
+        options.log?.info("dashboard login refused: an unknown, used or expired code");
         return send(res, 401, LOGIN_REQUIRED_HTML, { "content-type": "text/html; charset=utf-8" });
       }
+      options.log?.info(`dashboard login: ${session.key}`);
       return send(res, 303, "", {
         location: "/",
         "set-cookie": sessionCookie(COOKIE, session.id, options.secure, SESSION_TTL_MS / 1000),
