@@ -57,6 +57,10 @@ browserTest(
       await page.locator('[data-key="default/bench-1"]').waitFor({ timeout: 15_000 });
       await page.locator('[data-key="default/bench-2"]').waitFor({ timeout: 15_000 });
       assert.match(await page.locator("#me").innerText(), /default\/alice/);
+      const bench1 = await page.locator('[data-key="default/bench-1"]').innerText();
+      assert.match(bench1, /available/);
+      assert.match(bench1, /board=virtual site=lab-a/);
+      assert.match(bench1, /power \(PowerClient\), serial \(PySerialClient\)/, "the driver tree");
       const [session] = await context.cookies();
       assert.equal(session.httpOnly, true);
       assert.equal(session.sameSite, "Strict");

@@ -33,6 +33,8 @@ export function works(identity: Identity, lease: LeaseRecord): boolean {
 /** One node of an exporter's driver tree. */
 export interface DriverRow {
   name: string;
+  /** Names from the root's child down (`board/power`). */
+  path: string;
   /** The client class label's last part (`PowerClient`). */
   client: string;
   depth: number;
@@ -69,12 +71,16 @@ export interface LeaseRow {
 }
 
 function driverRows(record: ExporterRecord): DriverRow[] {
-  const depth = new Map<string, number>();
+  const placed = new Map<string, { depth: number; path: string }>();
   return record.reports.map((report) => {
-    const d = report.parentUuid ? (depth.get(report.parentUuid) ?? 0) + 1 : 0;
-    depth.set(report.uuid, d);
+    const parent = report.parentUuid ? placed.get(report.parentUuid) : undefined;
+    const name = report.labels[NAME_LABEL] ?? "";
+    const d = parent ? parent.depth + 1 : 0;
+    const path = parent?.path ? `${parent.path}/${name}` : name;
+    placed.set(report.uuid, { depth: d, path: d === 0 ? "" : path });
     return {
-      name: report.labels[NAME_LABEL] ?? "",
+      name,
+      path: d === 0 ? "" : path,
       client: (report.labels[CLIENT_LABEL] ?? "").split(".").pop() ?? "",
       depth: d,
     };

@@ -21,9 +21,14 @@ function rowOf(exporter) {
     cell(state, `badge ${exporter.online ? "on" : "off"}`),
     cell(exporter.lease ? `${exporter.lease.name} (${exporter.lease.client})` : "—"),
     cell(Object.entries(exporter.labels).map(([k, v]) => `${k}=${v}`).join(" "), "labels"),
-    cell(exporter.drivers.filter((d) => d.depth > 0).map((d) => `${d.name}:${d.client}`).join(" ")),
+    cell(
+      exporter.drivers.filter((d) => d.depth > 0).map((d) => `${d.path} (${d.client})`).join(", "),
+    ),
   );
-  row.title = exporter.statusMessage || "";
+  // The whole driver tree, indented, on hover.
+  const tree = exporter.drivers.filter((d) => d.depth > 0)
+    .map((d) => `${"  ".repeat(d.depth - 1)}${d.name}: ${d.client}`).join("\n");
+  row.title = [exporter.statusMessage, tree].filter(Boolean).join("\n");
   return row;
 }
 
