@@ -74,6 +74,10 @@ export class BoardLinks {
     link.lastUsed = Date.now();
     try {
       return await use(await link.connection);
+    } catch (error) {
+      // A broken link (the exporter restarted, the lease ended) is opened afresh next time.
+      if (this.#links.get(key) === link && link.users === 1) this.#drop(key);
+      throw error;
     } finally {
       link.users--;
       link.lastUsed = Date.now();
