@@ -11,6 +11,11 @@
  * deno. It reports each payload's size and fails past a limit, so codegen
  * tools or stray files never get packed, and checks that the controller
  * holds the dashboard's files.
+ *
+ * Each executable embeds only the npm packages its entry point reaches
+ * (`--exclude-unused-npm`), not every package in the lock file: without it,
+ * every executable carried every package (the browser-test and dashboard
+ * ones too) and went past the limit.
  */
 const entries = [
   { name: "jumpstarter", entry: "cli.ts", markers: [] },
@@ -44,7 +49,15 @@ for (const { name, entry, markers } of entries) {
   const output = `${outDir}/${name}`;
   const env: Record<string, string> = embedCheck ? { DENORT_BIN: Deno.execPath() } : {};
   const result = await new Deno.Command(Deno.execPath(), {
-    args: ["compile", "-A", "--no-check", "--output", output, `${root}${entry}`],
+    args: [
+      "compile",
+      "-A",
+      "--no-check",
+      "--exclude-unused-npm",
+      "--output",
+      output,
+      `${root}${entry}`,
+    ],
     env,
     stdout: "piped",
     stderr: "piped",
