@@ -101,6 +101,12 @@ const SCRIPTS: { name: string; args: string[]; scope: Scope }[] = [
     args: ["run", "-A", `${ROOT}/bench/router_concurrency_bench.ts`, "16", "3"],
     scope: "distributed",
   },
+  {
+    name: "dashboard",
+    // Headless Debian chromium against an in-process controller with 1,000 then 10,000 exporters.
+    args: ["run", "-A", `${ROOT}/bench/dashboard_bench.ts`, "40"],
+    scope: "distributed",
+  },
 ];
 
 /** Whole commands timed in fresh processes, as a user runs them (README's way: deno run -A cli.ts). */
@@ -436,6 +442,28 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
     },
   },
   {
+    scope: "distributed",
+    row: (r) => {
+      const web = r.scripts.get("dashboard");
+      return [
+        timeRow(
+          "dashboard: exporter list first render, 1,000 exporters (after navigation start)",
+          web?.render1kMs,
+          undefined,
+          "",
+          300,
+        ),
+        timeRow(
+          "dashboard: a change the controller sees reaches the page, p50",
+          web?.changeP50Ms,
+          undefined,
+          "",
+          200,
+        ),
+      ];
+    },
+  },
+  {
     scope: "local",
     row: (r) =>
       // The honest ceiling is the same work over a bare pipe between the same two processes;
@@ -453,6 +481,16 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
 
 /** Figures printed after the table for comparison (the gRPC path, bounds); not targets. */
 const ALSO: { scope: Scope; line: (r: Results) => string | undefined }[] = [
+  {
+    scope: "distributed",
+    line: (r) => {
+      const web = r.scripts.get("dashboard");
+      if (!web) return undefined;
+      return `dashboard, same run: 10,000 exporters render in ${web.render10kMs.toFixed(0)} ms ` +
+        `and filter by text in ${web.filter10kMs.toFixed(0)} ms; change p99 ` +
+        `${web.changeP99Ms.toFixed(0)} ms over ${web.changes} changes`;
+    },
+  },
   {
     scope: "local",
     line: (r) => {

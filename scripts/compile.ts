@@ -6,14 +6,26 @@
  *
  * `--embed-check` is for machines that cannot download denort (CI here): it
  * sets DENORT_BIN to the running deno, which makes `deno compile` do the whole
- * embedding step (module graph, npm packages, every built-in driver) but yields
- * only a copy of deno. It reports each payload's size and fails past a limit,
- * so codegen tools or stray files never get packed.
+ * embedding step (module graph, npm packages, every built-in driver, the
+ * dashboard's browser files, imported as text) but yields only a copy of
+ * deno. It reports each payload's size and fails past a limit, so codegen
+ * tools or stray files never get packed, and checks that the controller
+ * holds the dashboard's files.
+ *
+ * Each executable embeds only the npm packages its entry point reaches
+ * (`--exclude-unused-npm`), not every package in the lock file: without it,
+ * every executable carried every package (the browser-test and dashboard
+ * ones too) and went past the limit.
  */
 const entries = [
-  { name: "jumpstarter", entry: "cli.ts" },
-  { name: "exporter", entry: "exporter.ts" },
-  { name: "controller", entry: "controller.ts" },
+  { name: "jumpstarter", entry: "cli.ts", markers: [] },
+  { name: "exporter", entry: "exporter.ts", markers: [] },
+  // The dashboard's browser files (its own and xterm.js from npm) must be inside.
+  {
+    name: "controller",
+    entry: "controller.ts",
+    markers: ['performance.mark("exporters-rendered")', "xterm-helper-textarea", "FitAddon"],
+  },
 ];
 const PAYLOAD_LIMIT_MB = 40;
 
@@ -26,11 +38,26 @@ await Deno.mkdir(outDir, { recursive: true });
 const denoSize = (await Deno.stat(Deno.execPath())).size;
 let failed = false;
 
-for (const { name, entry } of entries) {
+/** The markers not found in the file at `path`. */
+async function missingMarkers(path: string, markers: string[]): Promise<string[]> {
+  if (markers.length === 0) return [];
+  const text = new TextDecoder("latin1").decode(await Deno.readFile(path));
+  return markers.filter((marker) => !text.includes(marker));
+}
+
+for (const { name, entry, markers } of entries) {
   const output = `${outDir}/${name}`;
   const env: Record<string, string> = embedCheck ? { DENORT_BIN: Deno.execPath() } : {};
   const result = await new Deno.Command(Deno.execPath(), {
-    args: ["compile", "-A", "--no-check", "--output", output, `${root}${entry}`],
+    args: [
+      "compile",
+      "-A",
+      "--no-check",
+      "--exclude-unused-npm",
+      "--output",
+      output,
+      `${root}${entry}`,
+    ],
     env,
     stdout: "piped",
     stderr: "piped",
@@ -41,6 +68,13 @@ for (const { name, entry } of entries) {
     continue;
   }
   const size = (await Deno.stat(output)).size;
+  const missing = await missingMarkers(output, markers);
+  if (missing.length > 0) {
+    console.error(
+      `${name}: embedded files missing (no ${missing.map((m) => `"${m}"`).join(", ")})`,
+    );
+    failed = true;
+  }
   if (embedCheck) {
     const payload = (size - denoSize) / 1024 / 1024;
     const verdict = payload <= PAYLOAD_LIMIT_MB ? "ok" : `over the ${PAYLOAD_LIMIT_MB} MB limit`;

@@ -17,6 +17,7 @@ import { ensureTlsPair } from "../controller/tls.ts";
 import { checkDataDir, openConfiguredStore, type StoreFlags } from "./controller_store.ts";
 import { claimDataDir } from "../controller/store/data_dir_claim.ts";
 import { terminal, UsageError } from "./run.ts";
+import { boardOpener } from "./dashboard_boards.ts";
 
 /** The options of `controller serve`. */
 export interface ServeOptions extends StoreFlags {
@@ -113,6 +114,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     },
     coordination,
     log,
+    boards: boardOpener,
   });
   log.info(`controller ${replicaId} listening on ${server.url} (store ${store.description})`);
   await new Promise<void>((resolve) => {

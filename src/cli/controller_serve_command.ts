@@ -14,7 +14,8 @@ Examples:
   $ controller serve --data-dir /var/lib/jumpstarter --listen 0.0.0.0:8082 --tls-cert cert.pem --tls-key key.pem
 
 One port serves ControllerService, ClientService and the router (gRPC, gRPC-Web, Connect),
-plus GET /healthz and GET /metrics (Prometheus). On a non-loopback address without
+plus GET /healthz, GET /metrics (Prometheus) and the web dashboard at / (log in with a
+one-time URL from \`jumpstarter dashboard\`; see docs/dashboard.md). On a non-loopback address without
 --tls-cert/--tls-key, a self-signed pair is made in DATA_DIR/tls/ and its fingerprint printed.`;
 
 /** Adds `serve` to the program. */

@@ -23,6 +23,7 @@ const STATIC = new Set([
   "create",
   "delete",
   "update",
+  "dashboard",
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
@@ -118,10 +119,12 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     const { addDemoCommand } = await import("./demo.ts");
     const { addLeaseCommands } = await import("./lease_commands.ts");
     const { addConfigCommands } = await import("./config_commands.ts");
+    const { addDashboardCommand } = await import("./dashboard_command.ts");
     addShellCommand(program, (code) => status = code);
     addDemoCommand(program);
     addLeaseCommands(program);
     addConfigCommands(program);
+    addDashboardCommand(program);
     const { addUpstreamVerbs } = await import("./upstream_commands.ts");
     addUpstreamVerbs(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));

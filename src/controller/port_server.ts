@@ -1,7 +1,7 @@
 /**
  * The controller's one listening port: HTTP/2 with TLS (HTTP/1.1 allowed),
- * or in the clear h2c for RPCs, HTTP/1.1 for the status pages and raw
- * router splices, told apart by their first byte. It keeps the open HTTP/2
+ * or in the clear h2c for RPCs, HTTP/1.1 for the status pages and the
+ * dashboard, and raw router splices, told apart by their first bytes. It keeps the open HTTP/2
  * sessions so closing it ends them too.
  *
  * @module
@@ -11,6 +11,7 @@ import * as http from "node:http";
 import { createServer as netServer, type Server as NetServer, type Socket } from "node:net";
 import type { StatusPages } from "./status_pages.ts";
 import { ConnectionGuard } from "./connection_guard.ts";
+import { concatBytes } from "../driver/concat_bytes.ts";
 
 /** A controller's server socket, not yet listening. */
 export interface PortServer {
@@ -72,15 +73,24 @@ export function portServer(
       socket.on("error", () => {});
       if (!guard.admit(socket)) return;
       const deadline = guard.deadline(socket);
-      socket.once("readable", () => {
+      // "PR" (the HTTP/2 preface "PRI * HTTP/2.0"): h2c; "J": a raw router splice
+      // (JMPSPLICE1); anything else, POST and PUT too, is HTTP/1.1.
+      let head: Uint8Array = new Uint8Array(0);
+      const route = () => {
+        for (let chunk; (chunk = socket.read() as Uint8Array | null) !== null;) {
+          head = head.length === 0 ? chunk : concatBytes([head, chunk]);
+        }
+        if (head.length === 0 || (head[0] === 0x50 && head.length < 2)) {
+          if (socket.readableEnded) socket.destroy();
+          return;
+        }
+        socket.off("readable", route);
         deadline.started();
-        const head = socket.read(1) as Uint8Array | null;
-        if (!head) return socket.destroy();
         socket.unshift(head);
-        // "P": the HTTP/2 preface; "J": a raw router splice (JMPSPLICE1); else HTTP/1.1.
         if (head[0] === 0x4a) handlers.splice(socket);
-        else (head[0] === 0x50 ? h2 : h1).emit("connection", socket);
-      });
+        else (head[0] === 0x50 && head[1] === 0x52 ? h2 : h1).emit("connection", socket);
+      };
+      socket.on("readable", route);
     });
   }
   const close = () =>

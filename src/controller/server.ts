@@ -22,6 +22,8 @@ import { RpcStats } from "./metrics.ts";
 import { portServer } from "./port_server.ts";
 import { statusPages } from "./status_pages.ts";
 import type { KvStore } from "./store/kv.ts";
+import { dashboard } from "./dashboard/dashboard.ts";
+import type { BoardOpener } from "./dashboard/board_links.ts";
 
 /** Options of `startController`. */
 export interface ControllerServerOptions extends ControllerOptions {
@@ -34,6 +36,12 @@ export interface ControllerServerOptions extends ControllerOptions {
   pairingTimeoutMs?: number;
   /** Connection cap and first-byte deadline. */
   connections?: ConnectionLimits;
+  /**
+   * Connects the dashboard's board page to leased boards as a client of this
+   * controller (`url`, and the certificate to trust on TLS); the entry point
+   * builds it on `src/client`. Without it the board page has no console or power.
+   */
+  boards?: (url: string, caPem?: string) => BoardOpener;
 }
 
 /** A running controller. */
@@ -70,7 +78,18 @@ export async function startController(options: ControllerServerOptions): Promise
     clientRoutes(controller)(r);
     r.service(RouterService, { stream: (requests, ctx) => router.stream(requests, ctx) });
   };
-  const pages = statusPages(controller, router, stats, options.store);
+  const status = statusPages(controller, router, stats, options.store);
+  let url = "";
+  const boards = options.boards;
+  const web = await dashboard(controller, {
+    store: options.store,
+    secure: options.tls !== undefined,
+    log,
+    boards: boards && ((caller, lease) => boards(url, options.tls?.cert)(caller, lease)),
+  });
+  const pages: typeof status = (req, res) => {
+    if (!web(req, res)) status(req, res);
+  };
   const adapter = connectNodeAdapter({
     routes,
     interceptors: [authInterceptor(controller, stats)],
@@ -97,12 +116,13 @@ export async function startController(options: ControllerServerOptions): Promise
   });
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
-  const url = `${scheme}://${hostForUrl === "0.0.0.0" ? "127.0.0.1" : hostForUrl}:${port}`;
+  url = `${scheme}://${hostForUrl === "0.0.0.0" ? "127.0.0.1" : hostForUrl}:${port}`;
   advertised ||= url;
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
       stopCutting();
+      await web.close();
       await controller.close();
       await closeServer();
       await options.store.close();

@@ -14,7 +14,7 @@ import type { KvStore } from "./store/kv.ts";
 
 /** Answers one request for a status page. */
 export type StatusPages = (
-  req: { url?: string },
+  req: http.IncomingMessage | http2.Http2ServerRequest,
   res: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;
 

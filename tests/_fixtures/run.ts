@@ -131,3 +131,10 @@ export async function holdOpen(path: string): Promise<AsyncDisposable> {
     },
   };
 }
+
+/** Runs `jumpstarter --client-config CONFIG args...`; its stdout, trimmed, or a failure naming stderr. */
+export async function cli(config: string, ...args: string[]): Promise<string> {
+  const ran = await runEntry("cli.ts", ["--client-config", config, ...args]);
+  if (ran.code !== 0) throw new Error(`jumpstarter ${args.join(" ")} failed: ${ran.stderr}`);
+  return ran.stdout.trim();
+}
