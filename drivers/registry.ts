@@ -29,6 +29,9 @@ import { UdpNetwork } from "./network/udp_network.ts";
 import { UnixNetwork } from "./network/unix_network.ts";
 import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
+import { VideoClient } from "./video/client.ts";
+import { FfmpegVideo } from "./video/ffmpeg.ts";
+import { HttpVideo } from "./video/http.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -85,6 +88,8 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_network.driver.UnixNetwork"],
     },
     { type: "qemu.Qemu", driver: Qemu },
+    { type: "video.FfmpegVideo", driver: FfmpegVideo },
+    { type: "video.HttpVideo", driver: HttpVideo },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
@@ -92,6 +97,7 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     { labels: ["jumpstarter_driver_pyserial.client.PySerialClient"], client: SerialClient },
     { labels: ["jumpstarter_driver_shell.client.ShellClient"], client: ShellClient },
     { labels: ["jumpstarter_driver_network.client.NetworkClient"], client: NetworkClient },
+    { labels: ["jumpstarter_driver_ustreamer.client.UStreamerClient"], client: VideoClient },
     {
       labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",
