@@ -32,6 +32,7 @@ import { Qemu } from "./qemu/qemu.ts";
 import { VideoClient } from "./video/client.ts";
 import { FfmpegVideo } from "./video/ffmpeg.ts";
 import { HttpVideo } from "./video/http.ts";
+import { UStreamer } from "./video/ustreamer.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -90,6 +91,11 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     { type: "qemu.Qemu", driver: Qemu },
     { type: "video.FfmpegVideo", driver: FfmpegVideo },
     { type: "video.HttpVideo", driver: HttpVideo },
+    {
+      type: "video.UStreamer",
+      driver: UStreamer,
+      aliases: ["jumpstarter_driver_ustreamer.driver.UStreamer"],
+    },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },

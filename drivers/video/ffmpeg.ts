@@ -9,7 +9,8 @@
  */
 import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
-import { FailedPreconditionError, UnavailableError } from "../../src/driver/errors.ts";
+import { UnavailableError } from "../../src/driver/errors.ts";
+import { spawnTool } from "./spawn_tool.ts";
 import { FrameFanout } from "./frame_fanout.ts";
 import { VideoDriver } from "./interface.ts";
 import { readMjpegFrames } from "./mjpeg.ts";
@@ -128,21 +129,17 @@ export class FfmpegVideo extends VideoDriver {
   }
 
   #spawn(args: string[]): Deno.ChildProcess {
-    try {
-      return new Deno.Command(this.binary, {
+    return spawnTool(
+      this.binary,
+      {
         args: ["-hide_banner", "-loglevel", "error", "-nostdin", ...args],
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
-      }).spawn();
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new FailedPreconditionError(
-          `Cannot read "${this.device}": "${this.binary}" is not installed; install it with "apt-get install ffmpeg"`,
-        );
-      }
-      throw error;
-    }
+      },
+      `Cannot read "${this.device}"`,
+      "ffmpeg",
+    );
   }
 
   override close(): void {

@@ -84,7 +84,7 @@ export abstract class VideoDriver extends Driver {
   }
 
   @unary({ description: "Source resolution and frame rate (upstream's ustreamer state)" })
-  state(): VideoState {
+  state(): VideoState | Promise<VideoState> {
     const recent = this.#captured.filter((t) => performance.now() - t < 1000).length;
     return {
       ok: true,

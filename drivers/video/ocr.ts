@@ -8,6 +8,7 @@
  */
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import type { Pixels } from "./image.ts";
+import { spawnTool } from "./spawn_tool.ts";
 
 /** How to run tesseract. */
 export interface OcrOptions {
@@ -26,24 +27,19 @@ export async function readText(pixels: Pixels, options: OcrOptions = {}): Promis
       `Invalid OCR language "${lang}": use tesseract names such as eng or eng+deu`,
     );
   }
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(binary, {
+  const child = spawnTool(
+    binary,
+    {
       args: ["stdin", "stdout", "-l", lang, "--psm", "6"],
       // OpenMP threads spin and make one read take seconds on a busy machine.
       env: { OMP_THREAD_LIMIT: "1" },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
-    }).spawn();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new FailedPreconditionError(
-        `Cannot read the screen's text: "${binary}" is not installed; install it with "apt-get install tesseract-ocr tesseract-ocr-eng"`,
-      );
-    }
-    throw error;
-  }
+    },
+    "Cannot read the screen's text",
+    "tesseract-ocr tesseract-ocr-eng",
+  );
   const writing = (async () => {
     const writer = child.stdin.getWriter();
     await writer.write(toPgm(pixels)).catch(() => {});
