@@ -48,14 +48,12 @@ export class HttpVideo extends VideoDriver {
     if (streamed) return streamed;
     if (this.snapshotUrl) {
       const response = await this.#get(this.snapshotUrl, AbortSignal.timeout(this.timeout * 1000));
-      const length = Number(response.headers.get("content-length") ?? 0);
-      if (length > MAX_FRAME_BYTES) {
-        await response.body?.cancel();
-        throw new UnavailableError(
-          `Snapshot of ${redactUrl(this.snapshotUrl)} is ${length} bytes, over ${MAX_FRAME_BYTES}`,
-        );
-      }
-      const bytes = await response.bytes();
+      const bytes = await readAtMost(response, MAX_FRAME_BYTES, () =>
+        new UnavailableError(
+          `Snapshot of ${
+            redactUrl(this.snapshotUrl!)
+          } is over ${MAX_FRAME_BYTES} bytes; is it an image URL?`,
+        ));
       if (!imageType(bytes)) {
         throw new UnavailableError(
           `Snapshot of ${redactUrl(this.snapshotUrl)} is not a JPEG or PNG image (${
@@ -134,4 +132,29 @@ function httpUrl(text: string, path: string): string {
     );
   }
   return url.href;
+}
+
+/** The body, or `tooLong()` thrown once it passes `limit` bytes. */
+async function readAtMost(
+  response: Response,
+  limit: number,
+  tooLong: () => Error,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.length;
+    if (size > limit) {
+      await response.body?.cancel().catch(() => {});
+      throw tooLong();
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }

@@ -13,9 +13,13 @@ import type { DriverConfig, DriverContext } from "../../src/driver/driver_contex
 import { byteStream, unary } from "../../src/driver/exports.ts";
 import { type Duplex, duplexPair } from "../../src/driver/stream.ts";
 import { ConfigReader } from "../../src/driver/config_check.ts";
+import { UnavailableError } from "../../src/driver/errors.ts";
 import { Buffer } from "node:buffer";
 import { decodeImage, encodeJpeg, imageSize, imageType } from "./image.ts";
 import { mjpegPart } from "./mjpeg.ts";
+
+/** The largest frame `snapshot()` sends: its base64 must fit a 16 MiB call. */
+export const MAX_SNAPSHOT_BYTES = 11 * 1024 * 1024;
 
 /** What `state()` answers: upstream's `UStreamerState` shape. */
 export interface VideoState {
@@ -80,7 +84,13 @@ export abstract class VideoDriver extends Driver {
 
   @unary({ description: "Grab one frame (base64 PNG or JPEG)" })
   async snapshot(): Promise<string> {
-    return Buffer.from(this.captured(await this.capture())).toString("base64");
+    const frame = this.captured(await this.capture());
+    if (frame.length > MAX_SNAPSHOT_BYTES) {
+      throw new UnavailableError(
+        `Cannot send a frame of ${frame.length} bytes: over ${MAX_SNAPSHOT_BYTES} (a call carries 16 MiB, base64 included); lower the source's resolution or use the stream`,
+      );
+    }
+    return Buffer.from(frame).toString("base64");
   }
 
   @unary({ description: "Source resolution and frame rate (upstream's ustreamer state)" })

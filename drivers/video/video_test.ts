@@ -188,6 +188,11 @@ Deno.test("HttpVideo errors say which URL answered what", async () => {
     if (path === "/text") {
       return new Response("hello", { headers: { "content-type": "text/plain" } });
     }
+    if (path === "/endless") {
+      // No Content-Length, and more than any frame may be: the driver stops reading.
+      const mib = new Uint8Array(1024 * 1024);
+      return new Response(new ReadableStream({ pull: (c) => c.enqueue(mib) }));
+    }
     return new Response("no", { status: 404 });
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
@@ -203,6 +208,14 @@ Deno.test("HttpVideo errors say which URL answered what", async () => {
   await assert.rejects(
     () => take(video.frames(), 1),
     /\/text is not an MJPEG stream: it answered "text\/plain"/,
+  );
+  await using endless = await driverHarness(HttpVideo, {
+    url: `${base}/text`,
+    snapshot: `${base}/endless`,
+  });
+  await assert.rejects(
+    () => endless.child("dut", VideoClient).snapshot(),
+    /Snapshot of http:\/\/127\.0\.0\.1:\d+\/endless is over 16777216 bytes; is it an image URL\?/,
   );
   await using unreachable = await driverHarness(HttpVideo, {
     url: "http://127.0.0.1:1/stream",
