@@ -79,8 +79,14 @@ export type { VirtualBoard } from "./drivers/virtual/client.ts";
 export { NetworkClient } from "./drivers/network/client.ts";
 export { ShellClient } from "./drivers/shell/client.ts";
 export { VideoClient } from "./drivers/video/client.ts";
-export type { VideoState } from "./drivers/video/interface.ts";
-export type { Region } from "./drivers/video/image.ts";
+export { VideoDriver, type VideoState } from "./drivers/video/interface.ts";
+export {
+  decodeImage,
+  encodeJpeg,
+  encodePng,
+  type Pixels,
+  type Region,
+} from "./drivers/video/image.ts";
 export { MJPEG_CONTENT_TYPE, readMjpegFrames } from "./drivers/video/mjpeg.ts";
 export {
   type ImageCheckOptions,

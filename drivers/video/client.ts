@@ -29,6 +29,27 @@ import {
  * `waitForText()` and `waitForImage()` wait for the screen to show
  * something. The last frame grabbed stays in `lastFrame` (the test kit saves
  * it when a test fails).
+ *
+ * @example
+ * ```ts
+ * import { encodePng, VideoClient, VideoDriver } from "@jumpstarter/jumpstarter";
+ * import { driverHarness } from "@jumpstarter/jumpstarter/testing";
+ * import assert from "node:assert/strict";
+ *
+ * // A video back-end only says how to grab one frame: here a white 64x48 screen.
+ * class WhiteScreen extends VideoDriver {
+ *   override capture(): Promise<Uint8Array> {
+ *     const data = new Uint8Array(64 * 48 * 4).fill(255);
+ *     return Promise.resolve(encodePng({ width: 64, height: 48, data }));
+ *   }
+ * }
+ * await using root = await driverHarness(WhiteScreen);
+ * const screen = root.child("dut", VideoClient);
+ * const frame = await screen.snapshot(); // PNG bytes
+ * assert.deepEqual((await screen.state()).result.source.resolution, { width: 64, height: 48 });
+ * assert.deepEqual(await screen.waitForImage(frame, { timeout: 1000 }), { difference: 0 });
+ * for await (const jpeg of screen.frames()) break; // the MJPEG stream's first frame
+ * ```
  */
 export class VideoClient extends DriverClient {
   #lastFrame?: Uint8Array;

@@ -15,8 +15,20 @@ export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 const encoder = new TextEncoder();
 
-/** One part of an MJPEG stream: boundary, headers and the JPEG bytes. */
-export function mjpegPart(jpeg: Uint8Array, type = "image/jpeg"): Uint8Array {
+/**
+ * One part of an MJPEG stream: boundary, headers and the JPEG bytes.
+ *
+ * @example
+ * ```ts
+ * import { mjpegPart, readMjpegFrames } from "./mjpeg.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const frame = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+ * const body = new Blob([mjpegPart(frame), mjpegPart(frame)]).stream();
+ * assert.deepEqual(await Array.fromAsync(readMjpegFrames(body)), [frame, frame]);
+ * ```
+ */
+export function mjpegPart(jpeg: Uint8Array, type = "image/jpeg"): Uint8Array<ArrayBuffer> {
   const head = encoder.encode(
     `--${MJPEG_BOUNDARY}\r\nContent-Type: ${type}\r\nContent-Length: ${jpeg.length}\r\n\r\n`,
   );
