@@ -5,7 +5,7 @@
  * the boot test is skipped with a message, except under CI=true.
  */
 import assert from "node:assert/strict";
-import { ROOT } from "../../tests/_fixtures/run.ts";
+import { ROOT, runEntry } from "../../tests/_fixtures/run.ts";
 import { localDevice, withDevice } from "../../testing.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import type { CompositeClient } from "../../src/client/driver_client.ts";
@@ -99,7 +99,16 @@ Deno.test({
         async (_t, dut) => {
           await dut.power.on();
           const { text } = await dut.video.waitForText("login:", { timeout: 90_000 });
-          assert.match(text, /Run \/init|Jumpstarter test guest/);
+          assert.match(text, /\[\s*\d+\.\d+\]/, "the kernel's timestamped boot lines show"); // console=tty0
+          assert.match(text, /Jumpstarter test guest/);
+          // The CLI in a session on this board: `jumpstarter video snapshot -o FILE`.
+          const file = `${dir}/screen.png`;
+          const ran = await runEntry("cli.ts", ["video", "snapshot", "-o", file], {
+            JUMPSTARTER_HOST: dut.host,
+          });
+          assert.equal(ran.code, 0, ran.stderr);
+          assert.match(ran.stdout, /^Saved 720x400 PNG to .*screen\.png/);
+          assert.equal(imageType(await Deno.readFile(file)), "png");
           const frame = await dut.video.snapshot();
           assert.equal(imageType(frame), "png");
           const size = imageSize(frame)!;
