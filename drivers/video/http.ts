@@ -81,8 +81,7 @@ export class HttpVideo extends VideoDriver {
   }
 
   async *#stream(signal: AbortSignal): AsyncGenerator<Uint8Array> {
-    const answered = AbortSignal.timeout(this.timeout * 1000);
-    const response = await this.#get(this.url, AbortSignal.any([signal, answered]));
+    const response = await this.#get(this.url, signal);
     const type = response.headers.get("content-type") ?? "";
     // ffmpeg's own HTTP output says application/octet-stream; the parts tell.
     if (!/^(multipart\/|application\/octet-stream)/i.test(type)) {
@@ -94,15 +93,26 @@ export class HttpVideo extends VideoDriver {
     yield* readMjpegFrames(response.body!, boundaryOf(type));
   }
 
+  /**
+   * GETs `url`. `timeout` bounds the wait for the answer's headers only, so a
+   * stream runs on; `signal` (a snapshot's own time limit) covers the body too.
+   */
   async #get(url: string, signal: AbortSignal): Promise<Response> {
+    const answered = new AbortController();
+    const timer = setTimeout(() => answered.abort(), this.timeout * 1000);
     let response: Response;
     try {
-      response = await fetch(url, { headers: this.#headers, signal });
+      response = await fetch(url, {
+        headers: this.#headers,
+        signal: AbortSignal.any([signal, answered.signal]),
+      });
     } catch (error) {
-      const reason = signal.aborted && (signal.reason as Error)?.name === "TimeoutError"
-        ? `no answer within ${this.timeout} s`
-        : (error as Error).message;
+      const timedOut = answered.signal.aborted ||
+        (signal.reason as Error | undefined)?.name === "TimeoutError";
+      const reason = timedOut ? `no answer within ${this.timeout} s` : (error as Error).message;
       throw new UnavailableError(`Cannot fetch ${redactUrl(url)}: ${reason}`);
+    } finally {
+      clearTimeout(timer);
     }
     if (!response.ok) {
       await response.body?.cancel();

@@ -109,52 +109,56 @@ Deno.test("FfmpegVideo without ffmpeg names the apt package; bad config names th
   assert.throws(() => new HttpVideo({ url: "ftp://cam/stream" }, testContext("cam")), /http:\/\//);
 });
 
-ffmpegTest("HttpVideo reads ffmpeg's own HTTP MJPEG output (an IP camera stand-in)", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const server = new Deno.Command("ffmpeg", {
-    args: [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-nostdin",
-      "-re",
-      "-f",
-      "lavfi",
-      "-i",
-      "testsrc=size=320x240:rate=10",
-      "-f",
-      "mpjpeg",
-      "-listen",
-      "1",
-      `http://127.0.0.1:${port}/stream`,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
-    await using root = await driverHarness(HttpVideo, {
-      url: `http://127.0.0.1:${port}/stream`,
-      timeout: 2,
-    });
-    const video = root.child("dut", VideoClient);
-    // ffmpeg serves one client: wait until it listens, then keep that one stream.
-    const frames = await eventually(() => take(video.frames(), 3), {
-      timeout: 20_000,
-      interval: 200,
-    });
-    for (const frame of frames) assert.deepEqual(imageSize(frame), { width: 320, height: 240 });
-  } finally {
+ffmpegTest(
+  "HttpVideo reads ffmpeg's own HTTP MJPEG output (an IP camera stand-in) past its answer timeout",
+  async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    const server = new Deno.Command("ffmpeg", {
+      args: [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-nostdin",
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=10",
+        "-f",
+        "mpjpeg",
+        "-listen",
+        "1",
+        `http://127.0.0.1:${port}/stream`,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
     try {
-      server.kill("SIGKILL");
-    } catch {
-      // It served its one client and exited.
+      await using root = await driverHarness(HttpVideo, {
+        url: `http://127.0.0.1:${port}/stream`,
+        timeout: 1,
+      });
+      const video = root.child("dut", VideoClient);
+      // ffmpeg serves one client: wait until it listens, then keep that one stream
+      // for 2 s at 10 frames a second, longer than the 1 s the answer may take.
+      const frames = await eventually(() => take(video.frames(), 20), {
+        timeout: 20_000,
+        interval: 200,
+      });
+      for (const frame of frames) assert.deepEqual(imageSize(frame), { width: 320, height: 240 });
+    } finally {
+      try {
+        server.kill("SIGKILL");
+      } catch {
+        // It served its one client and exited.
+      }
+      await server.status;
     }
-    await server.status;
-  }
-});
+  },
+);
 
 ffmpegTest(
   "HttpVideo reads the project's own stream server: snapshot URL and MJPEG stream",
