@@ -62,11 +62,14 @@ export async function waitForText(
 ): Promise<TextMatch> {
   const regex = typeof pattern === "string" ? spacedPattern(pattern) : pattern;
   let text = "";
+  let read: Uint8Array | undefined;
   return await poll(
     source,
     options,
-    async (pixels) => {
-      text = await readText(pixels, options);
+    async (pixels, _whole, frame) => {
+      // A screen that has not changed reads the same: OCR only new frames.
+      if (!read || !sameBytes(read, frame)) text = await readText(pixels, options);
+      read = frame;
       const found = text.match(regex);
       return found ? { text, match: found[0] } : undefined;
     },
@@ -109,7 +112,7 @@ export async function waitForImage(
 async function poll<T>(
   source: FrameSource,
   options: ScreenCheckOptions,
-  check: (pixels: Pixels, whole: Pixels) => Promise<T | undefined>,
+  check: (pixels: Pixels, whole: Pixels, frame: Uint8Array) => Promise<T | undefined>,
   failure: (seconds: number) => string,
 ): Promise<T> {
   const timeout = options.timeout ?? 30_000;
@@ -122,7 +125,7 @@ async function poll<T>(
     const whole = decodeImage(frame);
     if (options.region) checkRegion(options.region, whole);
     const pixels = options.region ? crop(whole, options.region) : whole;
-    const result = await check(pixels, whole);
+    const result = await check(pixels, whole, frame);
     if (result !== undefined) return result;
     if (performance.now() >= deadline) break;
     const wait = Math.min(interval - (performance.now() - started), deadline - performance.now());
@@ -142,6 +145,12 @@ async function poll<T>(
 function spacedPattern(text: string): RegExp {
   const words = text.trim().split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(words.join("\\s*"));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function describe(pattern: string | RegExp): string {

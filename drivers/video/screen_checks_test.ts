@@ -153,3 +153,34 @@ Deno.test("readMjpegFrames() reads parts with and without Content-Length, split 
     /Not a multipart stream/,
   );
 });
+
+Deno.test("waitForText() reads each new frame once and times out saying what OCR read", async () => {
+  const dir = await Deno.makeTempDir();
+  const ocr = `${dir}/ocr`;
+  // A stand-in tesseract: counts its runs, reads the same words every time.
+  await Deno.writeTextFile(
+    ocr,
+    `#!/bin/sh\ncat >/dev/null\necho run >>"${dir}/runs"\necho "Booting   kernel"\n`,
+  );
+  await Deno.chmod(ocr, 0o755);
+  const same = encodePng(picture(8));
+  const frames = [same, same, same, encodePng(picture(24))];
+  try {
+    const error = await waitForText(source(frames), "login:", {
+      binary: ocr,
+      timeout: 300,
+      interval: 10,
+      frameFile: `${dir}/last.png`,
+    }).catch((e) => e);
+    assert.ok(error instanceof ScreenCheckError);
+    assert.equal(
+      error.message,
+      `Screen "screen" did not show "login:" within 0.3 s; OCR read: "Booting kernel"; last frame saved to ${dir}/last.png`,
+    );
+    assert.equal((await Deno.readTextFile(`${dir}/runs`)).trim().split("\n").length, 2);
+    const found = await waitForText(source([same]), "Booting kernel", { binary: ocr });
+    assert.deepEqual(found, { text: "Booting   kernel\n", match: "Booting   kernel" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
