@@ -78,6 +78,23 @@ export { StorageClient } from "./drivers/storage/client.ts";
 export type { VirtualBoard } from "./drivers/virtual/client.ts";
 export { NetworkClient } from "./drivers/network/client.ts";
 export { ShellClient } from "./drivers/shell/client.ts";
+export { VideoClient } from "./drivers/video/client.ts";
+export { VideoDriver, type VideoState } from "./drivers/video/interface.ts";
+export {
+  decodeImage,
+  encodeJpeg,
+  encodePng,
+  type Pixels,
+  type Region,
+} from "./drivers/video/image.ts";
+export { MJPEG_CONTENT_TYPE, readMjpegFrames } from "./drivers/video/mjpeg.ts";
+export {
+  type ImageCheckOptions,
+  ScreenCheckError,
+  type TextCheckOptions,
+  type TextMatch,
+} from "./drivers/video/screen_checks.ts";
+export type { QemuBoard } from "./drivers/qemu/board_client.ts";
 
 /**
  * Connects to an exporter at `host` (socket path, `unix://` URL or

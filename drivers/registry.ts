@@ -33,6 +33,10 @@ import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
 import { SerialRelay } from "./relay/serial_relay.ts";
 import { DutLink } from "./dutlink/dutlink.ts";
+import { VideoClient } from "./video/client.ts";
+import { FfmpegVideo } from "./video/ffmpeg.ts";
+import { HttpVideo } from "./video/http.ts";
+import { UStreamer } from "./video/ustreamer.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -113,6 +117,13 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       driver: DutLink,
       aliases: ["jumpstarter_driver_dutlink.driver.Dutlink"],
     },
+    { type: "video.FfmpegVideo", driver: FfmpegVideo },
+    { type: "video.HttpVideo", driver: HttpVideo },
+    {
+      type: "video.UStreamer",
+      driver: UStreamer,
+      aliases: ["jumpstarter_driver_ustreamer.driver.UStreamer"],
+    },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
@@ -127,6 +138,7 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     { labels: ["jumpstarter_driver_pyserial.client.PySerialClient"], client: SerialClient },
     { labels: ["jumpstarter_driver_shell.client.ShellClient"], client: ShellClient },
     { labels: ["jumpstarter_driver_network.client.NetworkClient"], client: NetworkClient },
+    { labels: ["jumpstarter_driver_ustreamer.client.UStreamerClient"], client: VideoClient },
     {
       labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",

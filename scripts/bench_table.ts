@@ -107,6 +107,12 @@ const SCRIPTS: { name: string; args: string[]; scope: Scope }[] = [
     args: ["run", "-A", `${ROOT}/bench/dashboard_bench.ts`, "40"],
     scope: "distributed",
   },
+  {
+    name: "video",
+    // Needs qemu-system-x86_64 and the test guest (scripts/build_test_guest.sh).
+    args: ["run", "-A", `${ROOT}/bench/video_bench.ts`, "50"],
+    scope: "local",
+  },
 ];
 
 /** Whole commands timed in fresh processes, as a user runs them (README's way: deno run -A cli.ts). */
@@ -477,6 +483,19 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
         0.85,
       ),
   },
+  {
+    scope: "local",
+    row: (r) => {
+      const video = r.scripts.get("video");
+      return timeRow(
+        "video snapshot p50 (QEMU board's 720x400 VGA screen, PNG, local socket)",
+        video?.snapshotP50,
+        video?.screendumpP50,
+        "QMP screendump + file read in the exporter",
+        100,
+      );
+    },
+  },
 ];
 
 /** Figures printed after the table for comparison (the gRPC path, bounds); not targets. */
@@ -551,6 +570,16 @@ const ALSO: { scope: Scope; line: (r: Results) => string | undefined }[] = [
         `${ofCp(bare.avg)}, the same without sha256 ` +
         `${ofCp(bareNoHash.avg)}; over gRPC ${mbps(grpc.avg).toFixed(0)} MB/s; cp + fsync ` +
         `${mbps(synced.avg).toFixed(0)} MB/s`;
+    },
+  },
+  {
+    scope: "local",
+    line: (r) => {
+      const video = r.scripts.get("video");
+      if (!video) return undefined;
+      return `video snapshot, same run: p99 ${video.snapshotP99.toFixed(1)} ms; over gRPC p50 ${
+        video.grpcSnapshotP50.toFixed(1)
+      } ms (${video.samples} samples, ${video.pngBytes} B PNG)`;
     },
   },
 ];

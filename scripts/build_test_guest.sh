@@ -2,7 +2,8 @@
 # Builds the tiny QEMU guest the qemu driver's tests boot: a Debian kernel
 # (linux-image-cloud-amd64, taken out of its .deb without installing it) and a
 # busybox-static initramfs whose /init prints a login prompt on ttyS0 and gives
-# a shell after any user name. No network, no root filesystem.
+# a shell after any user name; the screen (tty1, shown when the board has a VGA
+# display) gets the same prompt. No network, no root filesystem.
 #
 #   scripts/build_test_guest.sh [OUTDIR]      default OUTDIR: .cache/guest in the repo
 #
@@ -80,6 +81,19 @@ for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_p
   insmod /lib/modules/$m.ko 2>/dev/null
 done
 hostname -F /etc/hostname
+# The same login prompt on the screen (tty1), for screen tests; ttyS0 is unchanged.
+if [ -c /dev/tty1 ]; then
+  (
+    exec </dev/tty1 >/dev/tty1 2>&1
+    printf '\nJumpstarter test guest (%s)\n' "$(uname -r)"
+    while :; do
+      printf '\n%s login: ' "$(hostname)"
+      read -r user || { sleep 1; continue; }
+      [ -n "$user" ] || continue
+      USER="$user" PS1='\u@\h:\w# ' setsid sh -c 'cd /root; exec sh -i <>/dev/tty1 >&0 2>&1'
+    done
+  ) &
+fi
 echo
 echo "Jumpstarter test guest ($(uname -r))"
 while :; do

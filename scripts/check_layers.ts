@@ -29,6 +29,7 @@ export const LAYERS: readonly (readonly string[])[] = [
     "drivers/shell/",
     "drivers/gpio/",
     "drivers/flasher/",
+    "drivers/video/",
   ],
   ["src/exporter/", "src/client/", "src/controller/"],
   ["src/router/"],

@@ -14,7 +14,7 @@ import type { CompositeClient, DriverClient } from "../src/client/driver_client.
 import { registry } from "../drivers/registry.ts";
 import type { Console } from "../drivers/serial/console.ts";
 import { type DeviceOptions, type DeviceOrigin, obtainBoard } from "./device_source.ts";
-import { failureReport, followLogs, watchConsoles } from "./failure_evidence.ts";
+import { failureReport, findScreens, followLogs, watchConsoles } from "./failure_evidence.ts";
 import { guardianEnv, startGuardian } from "./guardian.ts";
 import { closeOnSignal, forgetOnSignal } from "./signal_release.ts";
 
@@ -46,7 +46,10 @@ export type Device<T extends DriverClient> = Connected<T> & {
   logTail(): string[];
   /** The consoles opened on this board (their transcripts go into failure reports). */
   consoles(): Console[];
-  /** Text added to a failing test's error: console transcripts and the exporter log tail. */
+  /**
+   * Text added to a failing test's error: console transcripts, where each
+   * screen's last frame was saved, and the exporter log tail.
+   */
   failureReport(): string;
 };
 
@@ -106,7 +109,7 @@ export async function device<T extends DriverClient = CompositeClient>(
     leaseName: { value: held?.name },
     logTail: { value: () => [...logs] },
     consoles: { value: () => [...consoles] },
-    failureReport: { value: () => failureReport(consoles, logs) },
+    failureReport: { value: () => failureReport(consoles, logs, findScreens(root)) },
   });
   return root as Device<T>;
 }

@@ -1,5 +1,6 @@
 /**
- * The QEMU command line of a machine: paused at start (`-S`), no display,
+ * The QEMU command line of a machine: paused at start (`-S`), no window (a
+ * VGA card when the display is on, read through QMP),
  * the serial port and QMP on unix sockets, the kernel and the disk as
  * configured.
  *
@@ -33,6 +34,7 @@ export function qemuArgs(
     "-smp",
     String(options.cpus),
     ...accelArgs(accel),
+    ...(options.display ? ["-vga", "std"] : []),
     "-chardev",
     `socket,id=serial0,path=${sockets.serial},server=on,wait=off`,
     "-serial",

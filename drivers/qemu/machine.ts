@@ -64,6 +64,13 @@ export class QemuMachine {
     }
   }
 
+  /** Runs a QMP command on the running machine; fails with `whenOff` while it is off. */
+  qmp(command: string, args: Record<string, unknown>, whenOff: string): Promise<unknown> {
+    const qmp = this.#qmp;
+    if (!qmp) return Promise.reject(new FailedPreconditionError(whenOff));
+    return qmp.execute(command, args);
+  }
+
   /** Starts QEMU booting `disk` (if given); a no-op while running. */
   start(disk?: string): Promise<void> {
     return this.#serialise(() => this.running ? Promise.resolve() : this.#start(disk));

@@ -22,6 +22,8 @@ export interface MachineOptions {
   diskInterface: "virtio" | "nvme" | "ide";
   accel: AccelSetting;
   extraArgs: string[];
+  /** A VGA display the `video` child reads (QMP screendump). */
+  display: boolean;
   /** Seconds `stop()` waits for the guest after an ACPI power-down; 0 quits at once. */
   shutdownTimeout: number;
 }
@@ -71,6 +73,7 @@ export function machineOptions(config: DriverConfig, context: DriverContext): Ma
     accel: accel as AccelSetting,
     extraArgs,
     shutdownTimeout: reader.number("shutdownTimeout", 0, 0),
+    display: reader.boolean("display", true),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * `qemu.Qemu`: a virtual board backed by a real `qemu-system-x86_64`. Its
  * children are `power` (starts and stops the VM), `serial` (the guest's
- * ttyS0) and `storage` (the disk image it boots from), so the same clients,
+ * ttyS0), `storage` (the disk image it boots from) and `video` (its screen),
+ * so the same clients,
  * CLI commands and tests that drive a real board drive it.
  *
  * @module
@@ -18,9 +19,10 @@ import { machineOptions } from "./machine_options.ts";
 import { QemuPower } from "./power.ts";
 import { QemuSerial } from "./serial.ts";
 import { QemuStorage } from "./storage.ts";
+import { QemuDisplay } from "./display.ts";
 
 /**
- * A QEMU virtual board with `power`, `serial` and `storage` children.
+ * A QEMU virtual board with `power`, `serial`, `storage` and `video` children.
  *
  * Config (paths relative to the config file): `kernel`, `initrd`, `append`
  * (kernel command line, default `console=ttyS0`), `disk` (raw image to boot
@@ -29,7 +31,8 @@ import { QemuStorage } from "./storage.ts";
  * default 256), `cpus` (default 1), `accel` (auto, kvm or tcg; auto uses KVM
  * when a probe guest runs under it), `extraArgs` (more QEMU arguments),
  * `shutdownTimeout` (seconds power off waits after an ACPI power-down before
- * quitting; default 0: quit at once), `binary` (default qemu-system-x86_64).
+ * quitting; default 0: quit at once), `display` (a VGA screen, the `video`
+ * child; default true), `binary` (default qemu-system-x86_64).
  */
 export class Qemu extends Driver {
   static override client = "jumpstarter_driver_composite.client.CompositeClient";
@@ -69,6 +72,16 @@ export class Qemu extends Driver {
         this.machine,
       ),
     );
+    if (options.display) {
+      this.addChild(
+        "video",
+        new QemuDisplay(
+          { description: "Screen of the QEMU virtual machine (VGA)" },
+          childContext(context, "video"),
+          this.machine,
+        ),
+      );
+    }
   }
 
   /** The storage child (its disk is what power on boots). */

@@ -113,11 +113,12 @@ Deno.test("Qemu rejects bad config values naming the config path", () => {
 
 Deno.test("Qemu children report upstream's power, serial and storage client labels", () => {
   const board = new Qemu({ kernel: "vmlinuz" }, testContext("board"));
-  assert.deepEqual([...board.children.keys()], ["power", "serial", "storage"]);
+  assert.deepEqual([...board.children.keys()], ["power", "serial", "storage", "video"]);
   assert.deepEqual([...board.children.values()].map((c) => c.clientLabel()), [
     "jumpstarter_driver_power.client.PowerClient",
     "jumpstarter_driver_pyserial.client.PySerialClient",
     "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",
+    "jumpstarter_driver_ustreamer.client.UStreamerClient",
   ]);
 });
 
