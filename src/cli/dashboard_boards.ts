@@ -12,6 +12,7 @@ import { ControllerClient } from "../client/controller_client.ts";
 import { openTunnel } from "../client/lease_tunnel.ts";
 import { GrpcSession } from "../client/session.ts";
 import { CLIENT_LABEL, NAME_LABEL } from "../driver/driver_report.ts";
+import { leaseTimeoutsFrom, shellSettingsFrom } from "../config/client_config_fields.ts";
 
 /** A `BoardOpener` for a controller at `url` (trusting `caPem` on TLS). */
 export function boardOpener(url: string, caPem?: string): BoardOpener {
@@ -22,6 +23,8 @@ export function boardOpener(url: string, caPem?: string): BoardOpener {
       tls: { ca: caPem ? btoa(caPem) : undefined, insecure: false },
       token: caller.token,
       drivers: { allow: [], unsafe: false },
+      leases: leaseTimeoutsFrom({}, "", () => undefined),
+      shell: shellSettingsFrom({}, ""),
     });
     let tunnel;
     try {
