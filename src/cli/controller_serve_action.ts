@@ -27,6 +27,7 @@ export interface ServeOptions extends StoreFlags {
   advertise?: string;
   pairingTimeout: string;
   maxLeaseDuration: string;
+  clientKeepaliveTimeout: string;
   maxConnections?: string;
   firstByteTimeout: string;
   logLevel: string;
@@ -48,6 +49,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const { host, port } = parseListen(options.listen);
   const pairingTimeoutMs = parseDuration(options.pairingTimeout);
   const maxLeaseMs = parseDuration(options.maxLeaseDuration);
+  const clientKeepaliveTimeoutMs = parseDuration(options.clientKeepaliveTimeout);
   const firstByteTimeoutMs = parseDuration(options.firstByteTimeout);
   await checkDataDir(options);
   const log = new Logger("controller");
@@ -105,6 +107,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     advertise: options.advertise,
     pairingTimeoutMs,
     maxLeaseMs,
+    clientKeepaliveTimeoutMs,
     connections: {
       maxConnections: options.maxConnections === undefined
         ? undefined

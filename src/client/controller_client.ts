@@ -20,6 +20,9 @@ import {
 } from "../transport/controller_transport.ts";
 import { fromConnectError } from "../transport/errors.ts";
 
+/** The context key a client sets at create and the controller answers with its timeout (ms). */
+export const KEEPALIVE_CONTEXT = "jumpstarter.dev/client-keepalive";
+
 /** What `createLease` asks for. */
 export interface LeaseSpec {
   /** Label selector, string form (`board=virtual,arch in (arm64,x86)`). */
@@ -32,6 +35,8 @@ export interface LeaseSpec {
   /** Re-queue for another matching exporter if the leased one goes offline. */
   requeueOnExporterLoss?: boolean;
   tags?: Record<string, string>;
+  /** Keep the lease alive with GetLease calls (a session that releases it on exit). */
+  keepalive?: boolean;
 }
 
 /** Calls to the controller as one client identity. */
@@ -77,9 +82,12 @@ export class ControllerClient implements AsyncDisposable {
           duration: durationFromMs(spec.durationMs),
           beginTime: spec.beginTime ? timestampFromDate(spec.beginTime) : undefined,
           tags: spec.tags ?? {},
-          context: spec.requeueOnExporterLoss
-            ? { "jumpstarter.dev/requeue-on-exporter-loss": "true" }
-            : {},
+          context: {
+            ...(spec.requeueOnExporterLoss
+              ? { "jumpstarter.dev/requeue-on-exporter-loss": "true" }
+              : {}),
+            ...(spec.keepalive ? { [KEEPALIVE_CONTEXT]: "true" } : {}),
+          },
         },
       })
     );

@@ -10,6 +10,7 @@ import { FailedPreconditionError } from "../driver/errors.ts";
 import { messageOf } from "../driver/error_message.ts";
 import { ControllerClient, type LeaseSpec } from "./controller_client.ts";
 import { parseDuration } from "./duration.ts";
+import { LeaseKeepalive } from "./lease_keepalive.ts";
 import { leaseShortName, type QueueStatus } from "./lease_status.ts";
 import { type LeaseTunnel, openTunnel } from "./lease_tunnel.ts";
 import { waitForLease } from "./lease_wait.ts";
@@ -82,6 +83,7 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
   const controller = new ControllerClient(config);
   let name = options.leaseName;
   const created = !name;
+  let keepalive: LeaseKeepalive | undefined;
   try {
     if (!name) {
       const durationMs = typeof options.duration === "number"
@@ -92,8 +94,11 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
         exporterName: options.exporterName,
         durationMs,
         requeueOnExporterLoss: options.requeueOnExporterLoss,
+        keepalive: true,
       };
-      name = leaseShortName(await controller.createLease(spec));
+      const made = await controller.createLease(spec);
+      name = leaseShortName(made);
+      keepalive = LeaseKeepalive.start(controller, name, made);
       options.onCreated?.(name);
     }
     await waitForLease(controller, name, {
@@ -108,11 +113,13 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
     const close = () =>
       closing ??= (async () => {
         await tunnel.close();
+        keepalive?.stop();
         if (created) await controller.releaseLease(leaseName).catch(() => {});
         await controller.close();
       })();
     return { controller, name, tunnel, close, [Symbol.asyncDispose]: close };
   } catch (error) {
+    keepalive?.stop();
     if (created && name) await controller.releaseLease(name).catch(() => {});
     await controller.close();
     if (options.signal?.aborted && error === options.signal.reason) throw error;

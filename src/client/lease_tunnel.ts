@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { makeOwnedTempDir } from "../transport/owned_temp_dir.ts";
 import { UnavailableError } from "../driver/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
 import { openRawSplice } from "../transport/raw_splice.ts";
@@ -35,8 +36,7 @@ export async function openTunnel(
   leaseName: string,
   options: { routerSplice?: boolean } = {},
 ): Promise<LeaseTunnel> {
-  const dir = await Deno.makeTempDir({ prefix: "jumpstarter-lease-" });
-  await Deno.chmod(dir, 0o700);
+  const dir = await makeOwnedTempDir("lease");
   const path = `${dir}/exporter.sock`;
   // The gRPC socket and its fast sibling are carried alike: the exporter tells
   // the two apart by their first bytes.

@@ -17,6 +17,8 @@ export interface LeaseRequest {
   requeueOnExporterLoss?: boolean;
   tags?: Record<string, string>;
   name?: string;
+  /** The client keeps the lease alive with GetLease calls (it releases the lease on exit). */
+  clientKeepalive?: boolean;
 }
 
 /** Where a new lease stands: its name, queue number and priority. */
@@ -24,13 +26,15 @@ export interface NewLease {
   name: string;
   seq: number;
   priority: number;
+  /** The controller's client keepalive timeout, set on the lease when the client asked for one. */
+  clientKeepaliveMs: number;
 }
 
 /** The record of a new, pending lease of `client`. */
 export function newLeaseRecord(
   client: Identity,
   request: LeaseRequest,
-  { name, seq, priority }: NewLease,
+  { name, seq, priority, clientKeepaliveMs }: NewLease,
 ): LeaseRecord {
   const lease: LeaseRecord = {
     namespace: client.namespace,
@@ -44,6 +48,7 @@ export function newLeaseRecord(
     beginTime: request.beginTime?.toISOString(),
     priority,
     requeueOnExporterLoss: request.requeueOnExporterLoss ?? false,
+    clientKeepaliveMs: request.clientKeepalive ? clientKeepaliveMs : undefined,
     labels: { ...request.selector.matchLabels },
     tags: request.tags ?? {},
     createdAt: new Date().toISOString(),
