@@ -34,6 +34,23 @@ export interface ServeOptions extends StoreFlags {
   logJson?: boolean;
 }
 
+/**
+ * Past this a shutdown stops waiting and the process exits: its steps are
+ * bounded (about 5 s together at worst), this is the backstop.
+ */
+const SHUTDOWN_DEADLINE_MS = 8000;
+
+/** True when `promise` settles within `ms` (its rejection is thrown), false otherwise. */
+async function withDeadline(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function parseListen(text: string): { host: string; port: number } {
   const m = text.match(/^(\[[^\]]+\]|[^:]+):(\d+)$/);
   if (!m) throw new UsageError(`Invalid --listen "${text}": use HOST:PORT, e.g. 0.0.0.0:8082`);
@@ -129,7 +146,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   log.info("shutting down");
   try {
-    await server.close();
+    const finished = await withDeadline(server.close(), SHUTDOWN_DEADLINE_MS);
+    if (!finished) {
+      log.error(
+        `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`,
+      );
+    }
   } finally {
     release();
   }

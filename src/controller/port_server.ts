@@ -12,10 +12,16 @@ import { createServer as netServer, type Server as NetServer, type Socket } from
 import type { StatusPages } from "./status_pages.ts";
 import { ConnectionGuard } from "./connection_guard.ts";
 
+/** How long open connections get to finish when the port closes, before they are destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
 /** A controller's server socket, not yet listening. */
 export interface PortServer {
   server: NetServer;
-  /** Stops accepting, closes the HTTP/2 sessions and destroys those still open after 1 s. */
+  /**
+   * Stops accepting, closes the HTTP/2 sessions and destroys every connection
+   * still open after 1 s; resolves within 2 s whatever the peers do.
+   */
   close(): Promise<void>;
 }
 
@@ -83,13 +89,31 @@ export function portServer(
       });
     });
   }
+  // Every accepted socket, whatever it carries (HTTP/2, HTTP/1.1, a raw splice, nothing yet),
+  // so closing never waits on a peer that keeps one open.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   const close = () =>
     new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(grace);
+        clearTimeout(last);
+        resolve();
+      };
+      server.close(finish);
       for (const session of sessions) session.close();
-      setTimeout(() => {
+      const grace = setTimeout(() => {
         for (const session of sessions) session.destroy();
-      }, 1000).unref?.();
+        for (const socket of sockets) socket.destroy();
+      }, CLOSE_GRACE_MS);
+      // Destroyed sockets may report their end late (or never): closing is bounded anyway.
+      const last = setTimeout(finish, 2 * CLOSE_GRACE_MS);
     });
   return { server, close };
 }
