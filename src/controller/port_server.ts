@@ -61,12 +61,9 @@ export function portServer(
       handler,
     );
     trackSessions(server as http2.Http2SecureServer);
-    server.on("connection", (socket: Socket) => {
-      if (guard.admit(socket)) {
-        const deadline = guard.deadline(socket);
-        socket.once("data", deadline.started);
-      }
-    });
+    // The handshake timeout is the first-byte deadline here: a TLS server never reports the raw
+    // socket's bytes, so a deadline waiting for them cut every connection once it passed.
+    server.on("connection", (socket: Socket) => void guard.admit(socket));
   } else {
     // h2c for RPCs, HTTP/1.1 on the same port for /healthz and /metrics
     // (Prometheus and curl speak HTTP/1.1), and raw router splices: the first
