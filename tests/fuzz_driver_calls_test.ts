@@ -176,21 +176,22 @@ Deno.test({
 });
 
 Deno.test({
-  name: "DEFECT: an argument over 16 MB resets the whole fast-channel session (UNAVAILABLE)",
-  // DEFECT: found while fuzzing huge strings. The client sends a call frame over the
-  // channel's 16 MB frame limit; the exporter drops the calls connection, so this call
-  // and every other call in flight on the session fail with UNAVAILABLE "The exporter
-  // ended the stream: Connection reset by peer" instead of one clear error (the gRPC
-  // path refuses the message alone, RESOURCE_EXHAUSTED). The client reconnects after.
-  ignore: true,
+  name: "an argument over 16 MB fails that call alone (RESOURCE_EXHAUSTED), not the session",
+  // DEFECT (fixed): found while fuzzing huge strings. The client sent a call frame over
+  // the channel's 16 MB frame limit; the exporter dropped the calls connection, so this
+  // call and every other call in flight on the session failed with UNAVAILABLE "The
+  // exporter ended the stream: Connection reset by peer" instead of one clear error
+  // (the gRPC path refuses the message alone, RESOURCE_EXHAUSTED).
   fn: onBoard(async (dut) => {
     const other = dut.storage.call("info").then(() => "answered", (error) => error);
     await assert.rejects(
       dut.power.call("on", "x".repeat(17_000_000)),
       (error: DriverError) =>
-        error.code === "invalid_argument" || error.code === "resource_exhausted",
+        error.code === "resource_exhausted" &&
+        /The call of on\(\) is \d+ bytes, over the fast channel's limit/.test(error.message),
     );
     assert.equal(await other, "answered", "a call beside it is not taken down with it");
+    assert.equal(await dut.storage.call("info").then(() => "answered"), "answered");
   }),
 });
 

@@ -28,10 +28,28 @@ export interface ServeOptions extends StoreFlags {
   advertise?: string;
   pairingTimeout: string;
   maxLeaseDuration: string;
+  clientKeepaliveTimeout: string;
   maxConnections?: string;
   firstByteTimeout: string;
   logLevel: string;
   logJson?: boolean;
+}
+
+/**
+ * Past this a shutdown stops waiting and the process exits: its steps are
+ * bounded (about 5 s together at worst), this is the backstop.
+ */
+const SHUTDOWN_DEADLINE_MS = 8000;
+
+/** True when `promise` settles within `ms` (its rejection is thrown), false otherwise. */
+async function withDeadline(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function parseListen(text: string): { host: string; port: number } {
@@ -49,6 +67,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const { host, port } = parseListen(options.listen);
   const pairingTimeoutMs = parseDuration(options.pairingTimeout);
   const maxLeaseMs = parseDuration(options.maxLeaseDuration);
+  const clientKeepaliveTimeoutMs = parseDuration(options.clientKeepaliveTimeout);
   const firstByteTimeoutMs = parseDuration(options.firstByteTimeout);
   await checkDataDir(options);
   const log = new Logger("controller");
@@ -106,6 +125,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     advertise: options.advertise,
     pairingTimeoutMs,
     maxLeaseMs,
+    clientKeepaliveTimeoutMs,
     connections: {
       maxConnections: options.maxConnections === undefined
         ? undefined
@@ -128,7 +148,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   log.info("shutting down");
   try {
-    await server.close();
+    const finished = await withDeadline(server.close(), SHUTDOWN_DEADLINE_MS);
+    if (!finished) {
+      log.error(
+        `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`,
+      );
+    }
   } finally {
     release();
   }

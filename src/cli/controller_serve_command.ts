@@ -47,6 +47,11 @@ export function addServeCommand(program: Command): void {
     .option("--pairing-timeout <duration>", "close a router stream whose peer never comes", "30s")
     .option("--max-lease-duration <duration>", "the longest lease this controller gives", "7d")
     .option(
+      "--client-keepalive-timeout <duration>",
+      "end a lease whose session (shell, run, test fixture) sent no keepalive for this long",
+      "60s",
+    )
+    .option(
       "--max-connections <n>",
       "most open connections; new ones are closed past it (default: half the open-file limit)",
     )

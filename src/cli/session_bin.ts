@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { makeOwnedTempDir } from "../transport/owned_temp_dir.ts";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,9 +30,8 @@ export async function sessionBin(
   main: string = Deno.mainModule,
   exec: string = Deno.execPath(),
 ): Promise<SessionBin> {
-  const dir = await Deno.makeTempDir({ prefix: "jumpstarter-bin-" });
+  const dir = await makeOwnedTempDir("bin");
   try {
-    await Deno.chmod(dir, 0o700);
     const command = join(dir, "jumpstarter");
     if (/(^|\/)deno$/.test(exec) && main.startsWith("file:")) {
       const entry = fileURLToPath(main);

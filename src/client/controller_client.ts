@@ -20,6 +20,9 @@ import {
 } from "../transport/controller_transport.ts";
 import { fromConnectError } from "../transport/errors.ts";
 
+/** The context key a client sets at create and the controller answers with its timeout (ms). */
+export const KEEPALIVE_CONTEXT = "jumpstarter.dev/client-keepalive";
+
 /** What `createLease` asks for. */
 export interface LeaseSpec {
   /** Label selector, string form (`board=virtual,arch in (arm64,x86)`). */
@@ -36,6 +39,8 @@ export interface LeaseSpec {
   context?: Record<string, string>;
   /** Ask for this lease name instead of a generated one. */
   leaseId?: string;
+  /** Keep the lease alive with GetLease calls (a session that releases it on exit). */
+  keepalive?: boolean;
 }
 
 /** Calls to the controller as one client identity. */
@@ -87,6 +92,7 @@ export class ControllerClient implements AsyncDisposable {
             ...(spec.requeueOnExporterLoss
               ? { "jumpstarter.dev/requeue-on-exporter-loss": "true" }
               : {}),
+            ...(spec.keepalive ? { [KEEPALIVE_CONTEXT]: "true" } : {}),
           },
         },
       })

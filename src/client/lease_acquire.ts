@@ -11,6 +11,7 @@ import { FailedPreconditionError } from "../driver/errors.ts";
 import { messageOf } from "../driver/error_message.ts";
 import { ControllerClient, type LeaseSpec } from "./controller_client.ts";
 import { parseDuration } from "./duration.ts";
+import { LeaseKeepalive } from "./lease_keepalive.ts";
 import { leaseShortName, type QueueStatus } from "./lease_status.ts";
 import { type LeaseTunnel, openTunnel } from "./lease_tunnel.ts";
 import { waitForLease } from "./lease_wait.ts";
@@ -85,6 +86,7 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
   const controller = new ControllerClient(config);
   let name = options.leaseName;
   const created = !name;
+  let keepalive: LeaseKeepalive | undefined;
   try {
     if (!name) {
       const durationMs = typeof options.duration === "number"
@@ -95,8 +97,11 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
         exporterName: options.exporterName,
         durationMs,
         requeueOnExporterLoss: options.requeueOnExporterLoss,
+        keepalive: true,
       };
-      name = leaseShortName(await controller.createLease(spec));
+      const made = await controller.createLease(spec);
+      name = leaseShortName(made);
+      keepalive = LeaseKeepalive.start(controller, name, made);
       options.onCreated?.(name);
     }
     await waitForLease(controller, name, {
@@ -114,12 +119,14 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
     const close = () =>
       closing ??= (async () => {
         await tunnel.close();
+        keepalive?.stop();
         if (created) await controller.releaseLease(leaseName).catch(() => {});
         await controller.close();
       })();
     const drivers = config.drivers;
     return { controller, name, tunnel, drivers, close, [Symbol.asyncDispose]: close };
   } catch (error) {
+    keepalive?.stop();
     if (created && name) await controller.releaseLease(name).catch(() => {});
     await controller.close();
     if (options.signal?.aborted && error === options.signal.reason) throw error;

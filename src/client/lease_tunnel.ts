@@ -7,6 +7,7 @@
  * @module
  */
 import { DEFAULT_DIAL_RETRY, type DialRetry, dialWithRetry } from "./dial_retry.ts";
+import { makeOwnedTempDir } from "../transport/owned_temp_dir.ts";
 import { UnavailableError } from "../driver/errors.ts";
 import { spliceToRouter } from "../transport/router_splice.ts";
 import { openRawSplice } from "../transport/raw_splice.ts";
@@ -36,8 +37,7 @@ export async function openTunnel(
   leaseName: string,
   options: { routerSplice?: boolean; retry?: DialRetry } = {},
 ): Promise<LeaseTunnel> {
-  const dir = await Deno.makeTempDir({ prefix: "jumpstarter-lease-" });
-  await Deno.chmod(dir, 0o700);
+  const dir = await makeOwnedTempDir("lease");
   const path = `${dir}/exporter.sock`;
   // The gRPC socket and its fast sibling are carried alike: the exporter tells
   // the two apart by their first bytes.

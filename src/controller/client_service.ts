@@ -80,6 +80,7 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
         const me = caller(ctx);
         const { namespace, name } = parseResourceName(request.name, "leases", me.namespace);
         const lease = controller.getLease(namespace, name, me);
+        controller.clientAlive(lease);
         return leaseMessage(lease, controller.estimateStart(lease));
       },
       listLeases(request, ctx) {
@@ -115,6 +116,7 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
           durationMs: durationMs(spec.duration),
           beginTime: spec.beginTime ? timestampDate(spec.beginTime) : undefined,
           requeueOnExporterLoss: spec.context[CONTEXT.requeue] === "true",
+          clientKeepalive: spec.context[CONTEXT.keepalive] === "true",
           tags: spec.tags,
           context: spec.context,
         });

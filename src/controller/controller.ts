@@ -184,6 +184,11 @@ export class Controller {
     return this.#parts.leases.get(namespace, name, client);
   }
 
+  /** The client of a keepalive lease called: it is alive (see `client_keepalive.ts`). */
+  clientAlive(lease: LeaseRecord): void {
+    this.#parts.keepalives.touch(lease);
+  }
+
   /** Releases a lease (idempotent for ended leases). */
   releaseLease(namespace: string, name: string, client?: Identity): Promise<LeaseRecord> {
     return this.#parts.leases.release(namespace, name, client);
@@ -241,6 +246,7 @@ export class Controller {
   #sweep(): void {
     const now = Date.now();
     this.#parts.liveness.sweep(now);
+    this.#parts.keepalives.sweep(now);
     if (this.isLeader && now % 60_000 < 1000) void this.#parts.book.prune();
   }
 

@@ -21,6 +21,11 @@ export interface ControllerOptions {
   reattachGraceMs?: number;
   /** The longest lease this controller gives (default 7 days). */
   maxLeaseMs?: number;
+  /**
+   * A lease whose client asked for a keepalive is ended when that client
+   * sends none for this long (default 60 s).
+   */
+  clientKeepaliveTimeoutMs?: number;
   /** Leadership and ephemeral keys when replicas share the store (default: one replica). */
   coordination?: Coordination;
   log?: Logger;
@@ -37,5 +42,6 @@ export function controllerTunables(options: ControllerOptions): ControllerTunabl
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 180_000,
     reattachGraceMs: options.reattachGraceMs ?? 30_000,
     maxLeaseMs: options.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS,
+    clientKeepaliveTimeoutMs: options.clientKeepaliveTimeoutMs ?? 60_000,
   };
 }

@@ -10,6 +10,7 @@ import { messageOf } from "../driver/error_message.ts";
 import type { Logger } from "../log.ts";
 import type { TokenAuthority } from "./auth.ts";
 import type { Coordination } from "./coordination.ts";
+import { ClientKeepalives } from "./client_keepalive.ts";
 import { ExporterLinks } from "./exporter_links.ts";
 import { ExporterLiveness } from "./exporter_liveness.ts";
 import { Identities } from "./identities.ts";
@@ -34,6 +35,7 @@ export interface PartsConfig {
   heartbeatTimeoutMs: number;
   reattachGraceMs: number;
   maxLeaseMs: number;
+  clientKeepaliveTimeoutMs: number;
 }
 
 /** Every part of one controller. */
@@ -47,6 +49,7 @@ export interface ControllerParts {
   liveness: ExporterLiveness;
   leases: LeaseApi;
   replication: Replication;
+  keepalives: ClientKeepalives;
 }
 
 /** Builds the parts of a controller and connects them. */
@@ -97,7 +100,9 @@ export function connectParts(config: PartsConfig): ControllerParts {
     scheduler,
     isLeader,
     maxLeaseMs: config.maxLeaseMs,
+    clientKeepaliveMs: config.clientKeepaliveTimeoutMs,
   });
+  const keepalives = new ClientKeepalives({ store, records, book, isLeader, closed, log });
   const replication = new Replication({
     store,
     coordination,
@@ -108,8 +113,20 @@ export function connectParts(config: PartsConfig): ControllerParts {
     book,
     timers,
     scheduler,
+    keepalives,
     closed,
     log,
   });
-  return { records, identities, links, timers, book, scheduler, liveness, leases, replication };
+  return {
+    records,
+    identities,
+    links,
+    timers,
+    book,
+    scheduler,
+    liveness,
+    leases,
+    replication,
+    keepalives,
+  };
 }

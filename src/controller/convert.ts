@@ -26,6 +26,11 @@ export const CONTEXT = {
   estimatedStart: "jumpstarter.dev/estimated-start",
   requeue: "jumpstarter.dev/requeue-on-exporter-loss",
   priority: "jumpstarter.dev/priority",
+  /**
+   * Asked for at create ("true") by a client that keeps its lease alive with
+   * GetLease calls; answered with the timeout in milliseconds.
+   */
+  keepalive: "jumpstarter.dev/client-keepalive",
 };
 
 /** Wire enum → status name. */
@@ -90,6 +95,7 @@ export function leaseMessage(
     [CONTEXT.priority]: String(lease.priority),
   };
   if (lease.requeueOnExporterLoss) context[CONTEXT.requeue] = "true";
+  if (lease.clientKeepaliveMs) context[CONTEXT.keepalive] = String(lease.clientKeepaliveMs);
   if (estimate) {
     context[CONTEXT.position] = String(estimate.position);
     if (estimate.estimatedStart !== undefined) {

@@ -54,9 +54,11 @@ export class EtcdCoordination implements Coordination {
     return this.#leadership.leader();
   }
 
+  /** Resigns and revokes this replica's etcd lease side by side: each call is bounded, so is this. */
   async close(): Promise<void> {
-    await this.#leadership.resign().catch(() => {});
-    const lease = await this.#lease?.catch(() => undefined);
-    await lease?.revoke().catch(() => {});
+    await Promise.allSettled([
+      this.#leadership.resign(),
+      (async () => (await this.#lease?.catch(() => undefined))?.revoke())(),
+    ]);
   }
 }

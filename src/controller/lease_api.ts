@@ -32,6 +32,8 @@ export interface LeaseApiParts {
   isLeader(): boolean;
   /** The longest lease this controller gives. */
   maxLeaseMs: number;
+  /** How long a keepalive lease's client may stay silent. */
+  clientKeepaliveMs: number;
 }
 
 /** Clients' lease calls. */
@@ -59,6 +61,7 @@ export class LeaseApi {
       name,
       seq: await nextLeaseSeq(this.parts.store, () => records.seqFloor),
       priority: Math.max(0, ...policies.map((p) => p.priority)),
+      clientKeepaliveMs: this.parts.clientKeepaliveMs,
     });
     if (
       request.exporterName !== undefined &&

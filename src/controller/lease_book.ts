@@ -96,8 +96,11 @@ export class LeaseBook {
     const k = qualified(lease.namespace, lease.name);
     if (this.#announced.has(k)) return;
     this.#announced.add(k);
-    const reason = lease.conditions.find((c) => c.type === "Ready")?.reason === "Expired"
+    const ready = lease.conditions.find((c) => c.type === "Ready")?.reason;
+    const reason = ready === "Expired"
       ? "the lease expired"
+      : ready === "ClientGone"
+      ? "the lease's client went away"
       : "the lease was released";
     for (const listener of this.#endListeners) listener(lease, reason);
     this.parts.timers.clear(lease);
@@ -106,18 +109,21 @@ export class LeaseBook {
   /** Ends a lease and frees its exporter. */
   async end(
     lease: LeaseRecord,
-    reason: "Released" | "Expired" | "ClientDeleted",
+    reason: "Released" | "Expired" | "ClientDeleted" | "ClientGone",
     message: string,
   ): Promise<void> {
     if (lease.ended) return;
     const ended: LeaseRecord = structuredClone(lease);
     ended.ended = true;
-    ended.released = reason !== "Expired";
+    ended.released = reason === "Released" || reason === "ClientDeleted";
     ended.endTime = new Date().toISOString();
     setCondition(ended, "Ready", "False", reason, message);
     setCondition(ended, "Pending", "False", reason, message);
     const writes: Write[] = [];
     if (ended.exporter) writes.push({ delete: keys.assignment(ended.namespace, ended.exporter) });
+    if (ended.clientKeepaliveMs) {
+      writes.push({ delete: keys.keepalive(ended.namespace, ended.name) });
+    }
     await this.save(ended, writes);
     this.parts.log.info(`lease ${lease.name} ended: ${reason}`);
   }

@@ -19,6 +19,8 @@ export interface LeaseRequest {
   /** The client's own context (build id, image digest...); `jumpstarter.dev/` keys are the controller's. */
   context?: Record<string, string>;
   name?: string;
+  /** The client keeps the lease alive with GetLease calls (it releases the lease on exit). */
+  clientKeepalive?: boolean;
 }
 
 /** The user's part of a lease context: keys outside `jumpstarter.dev/`, at most 64 of 1 KiB each. */
@@ -44,13 +46,15 @@ export interface NewLease {
   name: string;
   seq: number;
   priority: number;
+  /** The controller's client keepalive timeout, set on the lease when the client asked for one. */
+  clientKeepaliveMs: number;
 }
 
 /** The record of a new, pending lease of `client`. */
 export function newLeaseRecord(
   client: Identity,
   request: LeaseRequest,
-  { name, seq, priority }: NewLease,
+  { name, seq, priority, clientKeepaliveMs }: NewLease,
 ): LeaseRecord {
   const lease: LeaseRecord = {
     namespace: client.namespace,
@@ -64,6 +68,7 @@ export function newLeaseRecord(
     beginTime: request.beginTime?.toISOString(),
     priority,
     requeueOnExporterLoss: request.requeueOnExporterLoss ?? false,
+    clientKeepaliveMs: request.clientKeepalive ? clientKeepaliveMs : undefined,
     labels: { ...request.selector.matchLabels },
     tags: request.tags ?? {},
     context: userContext(request.context),

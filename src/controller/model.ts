@@ -78,6 +78,12 @@ export interface LeaseRecord {
   priority: number;
   /** Re-queue for another matching exporter if the leased one goes offline. */
   requeueOnExporterLoss: boolean;
+  /**
+   * Set when the client that made it keeps it alive (our sessions that
+   * release on exit do; upstream clients do not): a lease whose client is
+   * silent this long is ended by the leader.
+   */
+  clientKeepaliveMs?: number;
   /** Labels of the lease itself (the selector's match labels, as upstream). */
   labels: Record<string, string>;
   tags: Record<string, string>;
@@ -110,6 +116,9 @@ export const keys = {
   aliveAll: "alive/",
   /** Which lease holds an exporter: written with a guard so it can never be taken twice. */
   assignment: (namespace: string, exporter: string) => `assignments/${namespace}/${exporter}`,
+  /** When a replica last heard from the client of a lease that carries a keepalive. */
+  keepalive: (namespace: string, lease: string) => `keepalive/${namespace}/${lease}`,
+  keepalives: "keepalive/",
   /** Dial requests waiting for the replica that holds the exporter's Listen stream. */
   dial: (namespace: string, lease: string, id: string) => `dials/${namespace}/${lease}/${id}`,
   dials: "dials/",

@@ -13,10 +13,16 @@ import type { StatusPages } from "./status_pages.ts";
 import { ConnectionGuard } from "./connection_guard.ts";
 import { concatBytes } from "../driver/concat_bytes.ts";
 
+/** How long open connections get to finish when the port closes, before they are destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
 /** A controller's server socket, not yet listening. */
 export interface PortServer {
   server: NetServer;
-  /** Stops accepting, closes the HTTP/2 sessions and destroys those still open after 1 s. */
+  /**
+   * Stops accepting, closes the HTTP/2 sessions and destroys every connection
+   * still open after 1 s; resolves within 2 s whatever the peers do.
+   */
   close(): Promise<void>;
 }
 
@@ -56,12 +62,9 @@ export function portServer(
       handler,
     );
     trackSessions(server as http2.Http2SecureServer);
-    server.on("connection", (socket: Socket) => {
-      if (guard.admit(socket)) {
-        const deadline = guard.deadline(socket);
-        socket.once("data", deadline.started);
-      }
-    });
+    // The handshake timeout is the first-byte deadline here: a TLS server never reports the raw
+    // socket's bytes, so a deadline waiting for them cut every connection once it passed.
+    server.on("connection", (socket: Socket) => void guard.admit(socket));
   } else {
     // h2c for RPCs, HTTP/1.1 on the same port for /healthz and /metrics
     // (Prometheus and curl speak HTTP/1.1), and raw router splices: the first
@@ -93,13 +96,31 @@ export function portServer(
       socket.on("readable", route);
     });
   }
+  // Every accepted socket, whatever it carries (HTTP/2, HTTP/1.1, a raw splice, nothing yet),
+  // so closing never waits on a peer that keeps one open.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   const close = () =>
     new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(grace);
+        clearTimeout(last);
+        resolve();
+      };
+      server.close(finish);
       for (const session of sessions) session.close();
-      setTimeout(() => {
+      const grace = setTimeout(() => {
         for (const session of sessions) session.destroy();
-      }, 1000).unref?.();
+        for (const socket of sockets) socket.destroy();
+      }, CLOSE_GRACE_MS);
+      // Destroyed sockets may report their end late (or never): closing is bounded anyway.
+      const last = setTimeout(finish, 2 * CLOSE_GRACE_MS);
     });
   return { server, close };
 }

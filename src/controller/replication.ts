@@ -7,6 +7,7 @@
  */
 import { messageOf } from "../driver/error_message.ts";
 import type { Logger } from "../log.ts";
+import type { ClientKeepalives } from "./client_keepalive.ts";
 import type { Coordination } from "./coordination.ts";
 import type { DialRequest, ExporterLinks } from "./exporter_links.ts";
 import type { ExporterLiveness } from "./exporter_liveness.ts";
@@ -29,6 +30,7 @@ export interface ReplicationParts {
   book: LeaseBook;
   timers: LeaseTimers;
   scheduler: LeaseScheduler;
+  keepalives: ClientKeepalives;
   /** True once the controller closed. */
   closed(): boolean;
   log: Logger;
@@ -58,12 +60,14 @@ export class Replication {
       }
       records.leases.set(qualified(entry.value.namespace, entry.value.name), entry.value);
     }
+    await this.parts.keepalives.load();
   }
 
   /** Starts or stops the leader's work: timers, scheduling, orphaned exporters. */
   leadershipChanged(leader: boolean): void {
     const { coordination, records, timers } = this.parts;
     if (this.parts.closed()) return;
+    this.parts.keepalives.leading(leader);
     this.parts.log.info(
       leader
         ? `replica ${coordination.replicaId} leads the scheduler`
@@ -183,6 +187,8 @@ export class Replication {
       ) {
         void liveness.writeOffline(record, "its controller replica went away");
       }
+    } else if (k.startsWith(keys.keepalives)) {
+      this.parts.keepalives.apply(change);
     } else if (k.startsWith(keys.dials) && change.kind === "put") {
       links.deliverStored(k, change.value as DialRequest);
     }

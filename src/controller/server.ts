@@ -123,9 +123,14 @@ export async function startController(options: ControllerServerOptions): Promise
     closing ??= (async () => {
       stopCutting();
       await web.close();
+      // Each step is bounded; the log says which one a slow shutdown waits on.
+      log.debug("shutdown: resigning leadership and this replica's store lease");
       await controller.close();
+      log.debug("shutdown: closing connections");
       await closeServer();
+      log.debug("shutdown: closing the store");
       await options.store.close();
+      log.debug("shutdown: done");
     })();
   return { controller, router, url, port, close, [Symbol.asyncDispose]: close };
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { makeOwnedTempDir } from "../transport/owned_temp_dir.ts";
 import type { ExporterConfig } from "../config/exporter_config.ts";
 import type { Registry } from "../driver/registry.ts";
 import { Logger } from "../log.ts";
@@ -80,8 +81,7 @@ export async function serveLocal(
   let privateDir: string | undefined;
   let socketPath = options.socketPath;
   if (!socketPath) {
-    privateDir = await Deno.makeTempDir({ prefix: "jumpstarter-" });
-    await Deno.chmod(privateDir, 0o700);
+    privateDir = await makeOwnedTempDir("local");
     socketPath = `${privateDir}/exporter.sock`;
   }
   let exporter: Exporter | undefined;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { failoverTransport, type ReplicaTransport } from "./failover_transport.ts";
 
@@ -17,6 +17,13 @@ export interface Credentials {
   namespace: string;
   name: string;
 }
+
+/**
+ * The longest token sent. Real ones are a few hundred bytes (a few KB for a
+ * Kubernetes token); HTTP/2 peers refuse header blocks over 64 KiB before any
+ * token check, which a caller saw as INTERNAL "REFUSED_STREAM".
+ */
+export const MAX_TOKEN_BYTES = 32 * 1024;
 
 /** `http://h:p` stays h2c; `https://` and bare `host:port` (upstream's form) use TLS. */
 export function controllerUrl(endpoint: string): string {
@@ -58,6 +65,12 @@ function singleTransport(
   );
   const credentials = options.credentials;
   const identify: Interceptor = (next) => (req) => {
+    if (credentials && credentials.token.length > MAX_TOKEN_BYTES) {
+      throw new ConnectError(
+        `The ${credentials.kind.toLowerCase()} token of "${credentials.name}" is ${credentials.token.length} bytes, over the ${MAX_TOKEN_BYTES} a token may have: check the token in its config`,
+        Code.Unauthenticated,
+      );
+    }
     if (credentials) {
       req.header.set("authorization", `Bearer ${credentials.token}`);
       req.header.set("jumpstarter-kind", credentials.kind);

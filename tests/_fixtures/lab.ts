@@ -22,10 +22,12 @@ export function spawn(
   entry: string,
   args: string[],
   env: Record<string, string> = {},
+  wrap?: string[],
 ): LabProcess {
   const { child, output, drained } = spawnDeno(["run", "-A", `${ROOT}/${entry}`, ...args], {
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
+    wrap,
   });
   return { child, log: output, drained };
 }

@@ -76,14 +76,18 @@ export interface Spawned {
   drained: Promise<unknown>;
 }
 
-/** Spawns `deno args...` with no stdin, collecting its output (see `Spawned`). */
+/**
+ * Spawns `deno args...` with no stdin, collecting its output (see `Spawned`);
+ * `wrap` runs it under another command (`["ip", "netns", "exec", NS]`).
+ */
 export function spawnDeno(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; wrap?: string[] } = {},
 ): Spawned {
-  const child = new Deno.Command(Deno.execPath(), {
-    ...options,
-    args,
+  const { wrap, ...rest } = options;
+  const child = new Deno.Command(wrap ? wrap[0] : Deno.execPath(), {
+    ...rest,
+    args: wrap ? [...wrap.slice(1), Deno.execPath(), ...args] : args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -9,7 +9,7 @@
  */
 import { toJsonValue } from "../../driver/json_value.ts";
 import { type ByteConn, closeQuietly } from "../../transport/byte_conn.ts";
-import { numberFrame, textFrame, u32 } from "../../transport/fast/call_frames.ts";
+import { boundedTextFrame, numberFrame, textFrame, u32 } from "../../transport/fast/call_frames.ts";
 import { readFrames } from "../../transport/fast/frame_reader.ts";
 import { FrameWriter } from "../../transport/fast/frame_writer.ts";
 import {
@@ -101,7 +101,8 @@ export class Session {
     try {
       const [uuid, method, args] = parseCall(payload);
       const result = await callDriver(this.exporter, uuid, method, args);
-      this.writer.send(textFrame(id, RESULT, JSON.stringify(toJsonValue(result, "result"))));
+      const answer = JSON.stringify(toJsonValue(result, "result"));
+      this.writer.send(boundedTextFrame(id, RESULT, answer, `The result of ${method}()`));
     } catch (error) {
       this.#error(id, error);
     }
@@ -120,7 +121,8 @@ export class Session {
         }
         if (signal.aborted) break;
         running.credit--;
-        this.writer.send(textFrame(id, ITEM, JSON.stringify(toJsonValue(item, "result"))));
+        const answer = JSON.stringify(toJsonValue(item, "result"));
+        this.writer.send(boundedTextFrame(id, ITEM, answer, `An item of ${method}()`));
       }
       if (!signal.aborted) this.writer.send(numberFrame(id, END));
     } catch (error) {

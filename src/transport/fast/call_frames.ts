@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { FRAME_HEADER } from "./protocol.ts";
+import { DriverError } from "../../driver/driver_error.ts";
+import { FRAME_HEADER, MAX_FRAME } from "./protocol.ts";
 
 const encoder = new TextEncoder();
 
@@ -20,6 +21,23 @@ export function textFrame(id: number, type: number, text: string): Uint8Array {
   view.setUint32(4, id);
   frame[8] = type;
   return frame.subarray(0, FRAME_HEADER + written);
+}
+
+/**
+ * `textFrame`, refused with RESOURCE_EXHAUSTED (naming `what`) when it is over
+ * the channel's frame limit: the peer would drop the whole connection, and
+ * every call on it, for one frame too large.
+ */
+export function boundedTextFrame(id: number, type: number, text: string, what: string): Uint8Array {
+  const frame = textFrame(id, type, text);
+  const size = frame.byteLength - 4;
+  if (size > MAX_FRAME) {
+    throw new DriverError(
+      "resource_exhausted",
+      `${what} is ${size} bytes, over the fast channel's limit of ${MAX_FRAME} bytes (16 MiB)`,
+    );
+  }
+  return frame;
 }
 
 /** A frame with no payload, or a u32 payload. */

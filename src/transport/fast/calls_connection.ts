@@ -13,7 +13,7 @@ import { UnavailableError } from "../../driver/errors.ts";
 import { argsValue } from "../../driver/json_value.ts";
 import type { JsonValue } from "../../driver/json_value.ts";
 import { type ByteConn, closeQuietly } from "../byte_conn.ts";
-import { numberFrame, textFrame } from "./call_frames.ts";
+import { boundedTextFrame, numberFrame } from "./call_frames.ts";
 import { readFrames } from "./frame_reader.ts";
 import { FrameWriter } from "./frame_writer.ts";
 import { CALL, CANCEL, CREDIT, ERROR, ITEM, RESULT, STREAM, WINDOW } from "./protocol.ts";
@@ -81,14 +81,15 @@ export class CallsConnection {
   }
 
   call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
-    let payload: string;
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#id();
+    let frame: Uint8Array;
     try {
-      payload = JSON.stringify([uuid, method, argsValue(args)]);
+      const payload = JSON.stringify([uuid, method, argsValue(args)]);
+      frame = boundedTextFrame(id, CALL, payload, `The call of ${method}()`);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#failure) return Promise.reject(this.#failure);
-    const id = this.#id();
     return new Promise<JsonValue>((resolve, reject) => {
       this.#pending.set(id, {
         frame: (type, body) => {
@@ -99,7 +100,7 @@ export class CallsConnection {
         },
         fail: reject,
       });
-      this.writer.send(textFrame(id, CALL, payload));
+      this.writer.send(frame);
     });
   }
 
@@ -113,6 +114,7 @@ export class CallsConnection {
     if (this.#failure) throw this.#failure;
     if (signal?.aborted) return;
     const id = this.#id();
+    const frame = boundedTextFrame(id, STREAM, payload, `The call of ${method}()`);
     const items: JsonValue[] = [];
     let ended = false;
     let failure: Error | undefined;
@@ -135,7 +137,7 @@ export class CallsConnection {
     });
     const onAbort = () => wake?.();
     signal?.addEventListener("abort", onAbort);
-    this.writer.send(textFrame(id, STREAM, payload));
+    this.writer.send(frame);
     let taken = 0;
     try {
       while (true) {
