@@ -3,10 +3,17 @@
  * HTTP/2 in headless chromium, a Secure session cookie, the event stream,
  * and the board page's bridge reaching a real exporter process through the
  * router over TLS (trusting the controller's self-signed certificate).
+ * Screenshot: test-output/dashboard-tls/.
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { browserMissing, browserTest, ConsoleErrors, launchChromium } from "./_fixtures/browser.ts";
+import {
+  browserMissing,
+  browserTest,
+  ConsoleErrors,
+  launchChromium,
+  outputDir,
+} from "./_fixtures/browser.ts";
 import { freePort, spawn } from "./_fixtures/lab.ts";
 import { cli, VIRTUAL_BOARD } from "./_fixtures/run.ts";
 import { eventually } from "../testing/eventually.ts";
@@ -76,6 +83,7 @@ browserTest(
       await page.locator("#power-state").getByText("on").waitFor({ timeout: 15_000 });
       await page.getByRole("button", { name: "Off" }).click();
       await page.locator("#power-state").getByText("off").waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: `${await outputDir("dashboard-tls")}/01-board-power.png` });
       assert.deepEqual(errors.errors, [], "no console errors");
       await context.close();
     } finally {
