@@ -29,6 +29,7 @@ export interface ServeOptions extends StoreFlags {
   pairingTimeout: string;
   maxLeaseDuration: string;
   clientKeepaliveTimeout: string;
+  electionTtl: string;
   maxConnections?: string;
   firstByteTimeout: string;
   logLevel: string;
@@ -68,6 +69,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   const pairingTimeoutMs = parseDuration(options.pairingTimeout);
   const maxLeaseMs = parseDuration(options.maxLeaseDuration);
   const clientKeepaliveTimeoutMs = parseDuration(options.clientKeepaliveTimeout);
+  const electionTtlMs = parseDuration(options.electionTtl);
+  if (electionTtlMs < 1000 || electionTtlMs % 1000 !== 0) {
+    throw new UsageError(
+      `Invalid --election-ttl "${options.electionTtl}": etcd leases count whole seconds; use 1s or more, e.g. 2s`,
+    );
+  }
   const firstByteTimeoutMs = parseDuration(options.firstByteTimeout);
   await checkDataDir(options);
   const log = new Logger("controller");
@@ -116,6 +123,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     : new (await import("../controller/etcd_coordination.ts")).EtcdCoordination(
       store as EtcdKv,
       replicaId,
+      electionTtlMs / 1000,
     );
   const server = await startController({
     store,

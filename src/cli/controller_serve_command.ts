@@ -37,6 +37,12 @@ export function addServeCommand(program: Command): void {
     .option("--etcd-cert <file>", "client certificate for etcd (PEM)")
     .option("--etcd-key <file>", "client key for etcd (PEM)")
     .option("--etcd-user <name>", "etcd user (password from JUMPSTARTER_ETCD_PASSWORD)")
+    .option(
+      "--election-ttl <duration>",
+      "with etcd: how long a crashed leader's claim lasts, so the failover time (etcd's floor: " +
+        "1.5 × its election timeout)",
+      "5s",
+    )
     .option("--listen <host:port>", "address to listen on", "127.0.0.1:8082")
     .option("--tls-cert <file>", "TLS certificate (PEM)")
     .option("--tls-key <file>", "TLS private key (PEM)")

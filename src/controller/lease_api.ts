@@ -16,11 +16,11 @@ import { conditionTrue, type Identity, keys, type LeaseRecord, plannedEnd } from
 import { admitted, candidates, estimate, type QueueEstimate } from "./queue.ts";
 import { qualified, type Records } from "./records.ts";
 import { endForMissingExporter, type LeaseRequest, newLeaseRecord } from "./lease_request.ts";
-import { nextLeaseSeq } from "./lease_seq.ts";
+import { claimLeaseSeq } from "./lease_seq.ts";
 import { matches } from "./selector_match.ts";
 import { transferTo } from "./lease_transfer.ts";
 import { parseSelector } from "./selector.ts";
-import type { KvStore } from "./store/kv.ts";
+import { ConflictError, type KvStore } from "./store/kv.ts";
 
 /** What the lease calls work with. */
 export interface LeaseApiParts {
@@ -57,24 +57,47 @@ export class LeaseApi {
     if (records.leases.has(qualified(client.namespace, name))) {
       throw new TypeError(`Lease "${name}" already exists`);
     }
-    const lease = newLeaseRecord(client, request, {
-      name,
-      seq: await nextLeaseSeq(this.parts.store, () => records.seqFloor),
-      priority: Math.max(0, ...policies.map((p) => p.priority)),
-      clientKeepaliveMs: this.parts.clientKeepaliveMs,
-    });
-    if (
-      request.exporterName !== undefined &&
-      !records.exporters.has(qualified(client.namespace, request.exporterName))
-    ) {
-      endForMissingExporter(lease, request.exporterName);
+    const key = qualified(client.namespace, name);
+    // One commit claims the queue number, writes the lease and, when this replica leads and a
+    // board is free with nothing queued ahead, assigns it: a create is one store write.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const claim = await claimLeaseSeq(this.parts.store, () => records.seqFloor);
+      const lease = newLeaseRecord(client, request, {
+        name,
+        seq: claim.seq,
+        priority: Math.max(0, ...policies.map((p) => p.priority)),
+        clientKeepaliveMs: this.parts.clientKeepaliveMs,
+      });
+      if (
+        request.exporterName !== undefined &&
+        !records.exporters.has(qualified(client.namespace, request.exporterName))
+      ) {
+        endForMissingExporter(lease, request.exporterName);
+      }
+      const direct = this.parts.isLeader() ? this.parts.scheduler.direct(lease) : undefined;
+      try {
+        await this.parts.book.save(
+          direct?.record ?? lease,
+          [...claim.writes, ...direct?.writes ?? []],
+          [
+            { key: keys.lease(lease.namespace, lease.name), version: 0 },
+            ...claim.guards,
+            ...direct?.guards ?? [],
+          ],
+        );
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        if (records.leases.has(key)) throw new TypeError(`Lease "${name}" already exists`);
+        continue; // another lease took the number or the board first: read again
+      }
+      if (direct) {
+        this.parts.scheduler.parts.log.info(
+          `lease ${name} (${client.name}) -> exporter ${direct.exporter}`,
+        );
+      } else if (!lease.ended && this.parts.isLeader()) await this.parts.scheduler.run();
+      return records.leases.get(key) ?? lease;
     }
-    await this.parts.book.save(lease, [], [{
-      key: keys.lease(lease.namespace, lease.name),
-      version: 0,
-    }]);
-    if (!lease.ended && this.parts.isLeader()) await this.parts.scheduler.run();
-    return records.leases.get(qualified(lease.namespace, lease.name)) ?? lease;
+    throw new ConflictError("Too many concurrent lease creations; retry");
   }
 
   /** A lease by name, checked to belong to `client` when given. */

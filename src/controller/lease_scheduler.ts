@@ -19,7 +19,7 @@ import {
 import { candidates, queueOrder } from "./queue.ts";
 import { qualified, type Records } from "./records.ts";
 import { formatSelector } from "./format_selector.ts";
-import { ConflictError } from "./store/kv.ts";
+import { ConflictError, type Guard, type Write } from "./store/kv.ts";
 
 /** What the scheduler works with. */
 export interface SchedulerParts {
@@ -30,6 +30,34 @@ export interface SchedulerParts {
   /** False when it must not run (closed, or not the leader). */
   running(): boolean;
   log: Logger;
+}
+
+/** A lease given an exporter: the record, and the writes and guards that claim the exporter. */
+export interface Assignment {
+  record: LeaseRecord;
+  exporter: string;
+  writes: Write[];
+  guards: Guard[];
+}
+
+/** `lease` assigned to `exporter` (Ready now); the exporter's slot must still be free. */
+export function assignment(lease: LeaseRecord, exporter: ExporterRecord): Assignment {
+  const record: LeaseRecord = structuredClone(lease);
+  record.exporter = exporter.name;
+  record.effectiveBeginTime = new Date().toISOString();
+  setCondition(record, "Pending", "False", "Ready", "");
+  setCondition(record, "Unsatisfiable", "False", "Satisfiable", "");
+  setCondition(record, "Ready", "True", "Ready", `Leased exporter "${exporter.name}"`);
+  if (conditionTrue(record, "ExporterOffline")) {
+    setCondition(record, "ExporterOffline", "False", "ExporterOnline", "");
+  }
+  const slot = keys.assignment(exporter.namespace, exporter.name);
+  return {
+    record,
+    exporter: exporter.name,
+    writes: [{ put: slot, value: lease.name }],
+    guards: [{ key: slot, version: 0 }],
+  };
 }
 
 /** One scheduler pass at a time, queued after every relevant change. */
@@ -60,35 +88,23 @@ export class LeaseScheduler {
   }
 
   async #pass(): Promise<void> {
-    const { records, identities } = this.parts;
+    const { records } = this.parts;
     const now = Date.now();
     const pending = [...records.open.values()].filter((l) => !l.ended && !l.exporter).sort(
       queueOrder,
     );
     if (pending.length === 0) return;
-    const busy = new Set<string>();
-    for (const lease of records.open.values()) {
-      if (!lease.ended && lease.exporter) busy.add(qualified(lease.namespace, lease.exporter));
-    }
+    const busy = this.#busy();
     for (const lease of pending) {
       if (lease.beginTime && Date.parse(lease.beginTime) > now) {
         this.parts.timers.arm(lease);
         continue;
       }
-      const all = candidates(
-        lease,
-        records.exporters.narrow(lease.namespace, lease.selector, lease.exporterName),
-        identities.policies,
-        identities.clientOf(lease),
-      );
-      const free = all.filter((e) =>
-        e.online && !busy.has(qualified(e.namespace, e.name)) && !e.status.endsWith("_FAILED")
-      );
+      const { all, free } = this.#fit(lease, busy);
       if (free.length === 0) {
         await this.#explainWait(lease, all);
         continue;
       }
-      free.sort((a, b) => a.name.localeCompare(b.name));
       for (const chosen of free) {
         busy.add(qualified(chosen.namespace, chosen.name));
         if (await this.#assign(lease, chosen)) break;
@@ -116,23 +132,53 @@ export class LeaseScheduler {
     }
   }
 
+  /**
+   * For a lease being created: its assignment, to be written with it in one
+   * commit, when this replica leads, nothing waits in the queue (so it is
+   * first in line), it may start now and a matching exporter is free.
+   * Undefined otherwise: the lease is written pending and a pass assigns it.
+   */
+  direct(lease: LeaseRecord): Assignment | undefined {
+    const { records } = this.parts;
+    if (!this.parts.running() || lease.ended || lease.exporter) return undefined;
+    if (lease.beginTime && Date.parse(lease.beginTime) > Date.now()) return undefined;
+    for (const other of records.open.values()) {
+      if (!other.ended && !other.exporter) return undefined;
+    }
+    const chosen = this.#fit(lease, this.#busy()).free[0];
+    return chosen ? assignment(lease, chosen) : undefined;
+  }
+
+  /** Exporters held by an open lease (`namespace/name`). */
+  #busy(): Set<string> {
+    const busy = new Set<string>();
+    for (const lease of this.parts.records.open.values()) {
+      if (!lease.ended && lease.exporter) busy.add(qualified(lease.namespace, lease.exporter));
+    }
+    return busy;
+  }
+
+  /** The exporters the lease could ever run on, and those free now (by name). */
+  #fit(lease: LeaseRecord, busy: Set<string>): { all: ExporterRecord[]; free: ExporterRecord[] } {
+    const { records, identities } = this.parts;
+    const all = candidates(
+      lease,
+      records.exporters.narrow(lease.namespace, lease.selector, lease.exporterName),
+      identities.policies,
+      identities.clientOf(lease),
+    );
+    const free = all.filter((e) =>
+      e.online && !busy.has(qualified(e.namespace, e.name)) && !e.status.endsWith("_FAILED")
+    );
+    free.sort((a, b) => a.name.localeCompare(b.name));
+    return { all, free };
+  }
+
   /** Gives `exporter` to `lease`; false if another replica took it first. */
   async #assign(lease: LeaseRecord, exporter: ExporterRecord): Promise<boolean> {
-    const assigned: LeaseRecord = structuredClone(lease);
-    assigned.exporter = exporter.name;
-    assigned.effectiveBeginTime = new Date().toISOString();
-    setCondition(assigned, "Pending", "False", "Ready", "");
-    setCondition(assigned, "Unsatisfiable", "False", "Satisfiable", "");
-    setCondition(assigned, "Ready", "True", "Ready", `Leased exporter "${exporter.name}"`);
-    if (conditionTrue(assigned, "ExporterOffline")) {
-      setCondition(assigned, "ExporterOffline", "False", "ExporterOnline", "");
-    }
-    const slot = keys.assignment(exporter.namespace, exporter.name);
+    const { record: assigned, writes, guards } = assignment(lease, exporter);
     try {
-      await this.parts.book.save(assigned, [{ put: slot, value: lease.name }], [{
-        key: slot,
-        version: 0,
-      }]);
+      await this.parts.book.save(assigned, writes, guards);
     } catch (error) {
       if (error instanceof ConflictError) return false;
       throw error;

@@ -1,29 +1,31 @@
 /**
- * `nextLeaseSeq`: the next lease queue number, unique across replicas (a
- * guarded counter in the store).
+ * Lease queue numbers, unique across replicas: a counter in the store,
+ * claimed in the same guarded commit as the lease that takes the number, so
+ * creating a lease costs one write, not two.
  *
  * @module
  */
 import { keys } from "./model.ts";
-import { ConflictError, type KvStore } from "./store/kv.ts";
+import type { Guard, KvStore, Write } from "./store/kv.ts";
+
+/** A queue number, and what claims it when committed with the lease. */
+export interface SeqClaim {
+  seq: number;
+  writes: Write[];
+  guards: Guard[];
+}
 
 /**
  * The next queue number: one above the stored counter and `floor()` (the
- * highest number this replica has seen), claimed with a guarded write.
+ * highest number this replica has seen). The claim's guard fails the commit
+ * (ConflictError) if another lease took a number in between; read again then.
  */
-export async function nextLeaseSeq(store: KvStore, floor: () => number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const entry = await store.get<number>(keys.leaseSeq);
-    const next = Math.max(entry?.value ?? 0, floor()) + 1;
-    try {
-      await store.commit([{ put: keys.leaseSeq, value: next }], [{
-        key: keys.leaseSeq,
-        version: entry?.version ?? 0,
-      }]);
-      return next;
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-    }
-  }
-  throw new ConflictError("Too many concurrent lease creations; retry");
+export async function claimLeaseSeq(store: KvStore, floor: () => number): Promise<SeqClaim> {
+  const entry = await store.get<number>(keys.leaseSeq);
+  const seq = Math.max(entry?.value ?? 0, floor()) + 1;
+  return {
+    seq,
+    writes: [{ put: keys.leaseSeq, value: seq }],
+    guards: [{ key: keys.leaseSeq, version: entry?.version ?? 0 }],
+  };
 }

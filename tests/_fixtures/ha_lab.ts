@@ -18,7 +18,13 @@ export interface Replica {
 export class HaLab extends LabBase {
   readonly replicas: Replica[];
 
-  private constructor(dir: string, readonly etcd: EtcdCluster, count: number) {
+  private constructor(
+    dir: string,
+    readonly etcd: EtcdCluster,
+    count: number,
+    /** More `controller serve` arguments for every replica (e.g. `--election-ttl 1s`). */
+    readonly replicaArgs: string[] = [],
+  ) {
     super(dir);
     this.replicas = Array.from({ length: count }, (_, i) => {
       const port = freePort();
@@ -26,10 +32,10 @@ export class HaLab extends LabBase {
     });
   }
 
-  static async start(count = 3): Promise<HaLab> {
+  static async start(count = 3, replicaArgs: string[] = []): Promise<HaLab> {
     const dir = await Deno.makeTempDir({ prefix: "jumpstarter-ha-" });
     const etcd = await EtcdCluster.start(3);
-    const lab = new HaLab(dir, etcd, count);
+    const lab = new HaLab(dir, etcd, count, replicaArgs);
     try {
       for (let i = 0; i < count; i++) await lab.startReplica(i);
     } catch (error) {
@@ -64,6 +70,7 @@ export class HaLab extends LabBase {
       replica.endpoint,
       "--log-level",
       "debug",
+      ...this.replicaArgs,
     ]);
     this.processes.add(replica.process);
     await eventually(async () => (await this.health(i)) !== undefined, {
