@@ -97,6 +97,11 @@ const SCRIPTS: { name: string; args: string[]; scope: Scope }[] = [
     scope: "local",
   },
   {
+    name: "ha",
+    args: ["run", "-A", `${ROOT}/bench/ha_bench.ts`],
+    scope: "distributed",
+  },
+  {
     name: "router concurrency",
     args: ["run", "-A", `${ROOT}/bench/router_concurrency_bench.ts`, "16", "3"],
     scope: "distributed",
@@ -418,6 +423,37 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
           target: "≤ 110% of its start",
           pass: m !== undefined && m.soakEndRssMB <= m.soakStartRssMB * 1.1,
         },
+      ];
+    },
+  },
+  {
+    scope: "distributed",
+    row: (r) => {
+      const ha = r.scripts.get("ha");
+      return [
+        timeRow(
+          "lease create → Ready, 1,000 exporters, etcd (3 members), p50",
+          ha?.etcdLeaseP50Ms,
+          ha?.sqliteLeaseP50Ms,
+          "the same on SQLite",
+          8,
+        ),
+        timeRow(
+          "leader failover on etcd: kill -9 of the leader → next lease scheduled (median of 5)",
+          ha?.failoverMedianS,
+          undefined,
+          "",
+          2,
+          "s",
+        ),
+        timeRow(
+          "leases assigned twice during those failovers",
+          ha?.assignedTwice,
+          undefined,
+          "",
+          0,
+          "runs",
+        ),
       ];
     },
   },

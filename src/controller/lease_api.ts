@@ -16,7 +16,7 @@ import { conditionTrue, type Identity, keys, type LeaseRecord, plannedEnd } from
 import { admitted, candidates, estimate, type QueueEstimate } from "./queue.ts";
 import { qualified, type Records } from "./records.ts";
 import { endForMissingExporter, type LeaseRequest, newLeaseRecord } from "./lease_request.ts";
-import { claimLeaseSeq } from "./lease_seq.ts";
+import { claimLeaseSeq, type SeqCounter } from "./lease_seq.ts";
 import { matches } from "./selector_match.ts";
 import { transferTo } from "./lease_transfer.ts";
 import { parseSelector } from "./selector.ts";
@@ -38,6 +38,9 @@ export interface LeaseApiParts {
 
 /** Clients' lease calls. */
 export class LeaseApi {
+  /** The queue counter as this replica last wrote it (a create then skips reading it). */
+  #seq?: SeqCounter;
+
   constructor(readonly parts: LeaseApiParts) {}
 
   /** Creates a lease and queues it; returns the record (Ready at once when this replica leads and a board is free). */
@@ -61,7 +64,8 @@ export class LeaseApi {
     // One commit claims the queue number, writes the lease and, when this replica leads and a
     // board is free with nothing queued ahead, assigns it: a create is one store write.
     for (let attempt = 0; attempt < 50; attempt++) {
-      const claim = await claimLeaseSeq(this.parts.store, () => records.seqFloor);
+      const claim = await claimLeaseSeq(this.parts.store, () => records.seqFloor, this.#seq);
+      this.#seq = undefined;
       const lease = newLeaseRecord(client, request, {
         name,
         seq: claim.seq,
@@ -75,8 +79,9 @@ export class LeaseApi {
         endForMissingExporter(lease, request.exporterName);
       }
       const direct = this.parts.isLeader() ? this.parts.scheduler.direct(lease) : undefined;
+      let revision: number;
       try {
-        await this.parts.book.save(
+        revision = await this.parts.book.save(
           direct?.record ?? lease,
           [...claim.writes, ...direct?.writes ?? []],
           [
@@ -90,6 +95,7 @@ export class LeaseApi {
         if (records.leases.has(key)) throw new TypeError(`Lease "${name}" already exists`);
         continue; // another lease took the number or the board first: read again
       }
+      this.#seq = { value: claim.seq, version: revision };
       if (direct) {
         this.parts.scheduler.parts.log.info(
           `lease ${name} (${client.name}) -> exporter ${direct.exporter}`,

@@ -10,7 +10,7 @@ import type { ExporterLinks } from "./exporter_links.ts";
 import type { LeaseTimers } from "./lease_timers.ts";
 import { conditionTrue, keys, type LeaseRecord, setCondition } from "./model.ts";
 import { qualified, type Records } from "./records.ts";
-import type { KvStore, Write } from "./store/kv.ts";
+import { ConflictError, type Guard, type KvStore, type Write } from "./store/kv.ts";
 
 /** What the lease book works with. */
 export interface LeaseBookParts {
@@ -46,19 +46,55 @@ export class LeaseBook {
     return () => this.#changeListeners.delete(listener);
   }
 
-  /** Writes a lease (with `extra` writes, if `guards` hold) and applies it. */
+  /**
+   * Writes a lease (with `extra` writes, if `guards` hold) and applies it.
+   * The whole record is guarded by the version this replica last applied
+   * (unless `guards` name the lease's key), so a change computed from a stale
+   * copy fails with ConflictError instead of undoing another replica's.
+   */
   async save(
     lease: LeaseRecord,
     extra: Write[] = [],
-    guards: { key: string; version: number }[] = [],
-  ): Promise<void> {
+    guards: Guard[] = [],
+  ): Promise<number> {
     const storeKey = keys.lease(lease.namespace, lease.name);
+    const own = guards.some((g) => g.key === storeKey)
+      ? []
+      : [{ key: storeKey, version: this.parts.records.version(storeKey) }];
     const revision = await this.parts.store.commit(
       [{ put: storeKey, value: lease }, ...extra],
-      guards,
+      [...own, ...guards],
     );
     // The store's watch may have applied this write (or a newer one) already.
     if (this.parts.records.newer(storeKey, revision)) this.apply(lease);
+    return revision;
+  }
+
+  /**
+   * Writes `make(latest)` for a lease, re-reading the lease from the store
+   * and making it again when another replica changed it first. `make`
+   * returns undefined when nothing is left to do (the lease ended meanwhile).
+   */
+  async change(
+    lease: LeaseRecord,
+    make: (latest: LeaseRecord) => { record: LeaseRecord; writes?: Write[] } | undefined,
+  ): Promise<void> {
+    const storeKey = keys.lease(lease.namespace, lease.name);
+    let latest = lease;
+    for (let attempt = 0;; attempt++) {
+      const next = make(latest);
+      if (!next) return;
+      try {
+        await this.save(next.record, next.writes);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= 10) throw error;
+      }
+      const fresh = await this.parts.store.get<LeaseRecord>(storeKey);
+      if (!fresh) return; // pruned meanwhile
+      if (this.parts.records.newer(storeKey, fresh.version)) this.apply(fresh.value);
+      latest = fresh.value;
+    }
   }
 
   /** Applies a lease record (own write or another replica's) and acts on what changed. */
@@ -113,60 +149,48 @@ export class LeaseBook {
     message: string,
   ): Promise<void> {
     if (lease.ended) return;
-    const ended: LeaseRecord = structuredClone(lease);
-    ended.ended = true;
-    ended.released = reason === "Released" || reason === "ClientDeleted";
-    ended.endTime = new Date().toISOString();
-    setCondition(ended, "Ready", "False", reason, message);
-    setCondition(ended, "Pending", "False", reason, message);
-    const writes: Write[] = [];
-    if (ended.exporter) writes.push({ delete: keys.assignment(ended.namespace, ended.exporter) });
-    if (ended.clientKeepaliveMs) {
-      writes.push({ delete: keys.keepalive(ended.namespace, ended.name) });
-    }
-    await this.save(ended, writes);
-    this.parts.log.info(`lease ${lease.name} ended: ${reason}`);
+    let done = false;
+    await this.change(lease, (latest) => {
+      if (latest.ended) return undefined;
+      const ended: LeaseRecord = structuredClone(latest);
+      ended.ended = true;
+      ended.released = reason === "Released" || reason === "ClientDeleted";
+      ended.endTime = new Date().toISOString();
+      setCondition(ended, "Ready", "False", reason, message);
+      setCondition(ended, "Pending", "False", reason, message);
+      const writes: Write[] = [];
+      if (ended.exporter) writes.push({ delete: keys.assignment(ended.namespace, ended.exporter) });
+      if (ended.clientKeepaliveMs) {
+        writes.push({ delete: keys.keepalive(ended.namespace, ended.name) });
+      }
+      done = true;
+      return { record: ended, writes };
+    });
+    if (done) this.parts.log.info(`lease ${lease.name} ended: ${reason}`);
   }
 
   /** Tells an active lease its exporter went away; re-queues it if it asked for that. */
   async exporterLost(current: LeaseRecord, exporter: string, why: string): Promise<void> {
-    // Records in the cache are never changed in place: what changed is found by comparing.
-    const lease = structuredClone(current);
-    setCondition(
-      lease,
-      "ExporterOffline",
-      "True",
-      "ExporterOffline",
-      `Exporter "${exporter}" went offline: ${why}`,
-    );
-    const writes: Write[] = [];
-    if (lease.requeueOnExporterLoss) {
-      writes.push({ delete: keys.assignment(lease.namespace, exporter) });
-      lease.exporter = undefined;
-      lease.effectiveBeginTime = undefined;
-      setCondition(
-        lease,
-        "Ready",
-        "False",
-        "ExporterOffline",
-        "Re-queued for another matching exporter",
-      );
-      setCondition(lease, "Pending", "True", "Requeued", `Exporter "${exporter}" went offline`);
-    }
-    await this.save(lease, writes);
+    await this.change(current, (latest) => {
+      if (latest.ended || latest.exporter !== exporter) return undefined;
+      return lostExporter(latest, exporter, why);
+    });
   }
 
   /** Tells a lease its exporter is back. */
   async exporterBack(lease: LeaseRecord, exporter: string): Promise<void> {
-    const back = structuredClone(lease);
-    setCondition(
-      back,
-      "ExporterOffline",
-      "False",
-      "ExporterOnline",
-      `Exporter "${exporter}" is back`,
-    );
-    await this.save(back);
+    await this.change(lease, (latest) => {
+      if (latest.ended || !conditionTrue(latest, "ExporterOffline")) return undefined;
+      const back = structuredClone(latest);
+      setCondition(
+        back,
+        "ExporterOffline",
+        "False",
+        "ExporterOnline",
+        `Exporter "${exporter}" is back`,
+      );
+      return { record: back };
+    });
   }
 
   /** Deletes ended leases beyond the retention time or count. */
@@ -187,4 +211,36 @@ export class LeaseBook {
       drop.map((l) => ({ delete: keys.lease(l.namespace, l.name) })),
     );
   }
+}
+
+/** `current` told its exporter went away (re-queued if it asked for that); records are never
+ * changed in place: what changed is found by comparing. */
+function lostExporter(
+  current: LeaseRecord,
+  exporter: string,
+  why: string,
+): { record: LeaseRecord; writes: Write[] } {
+  const lease = structuredClone(current);
+  setCondition(
+    lease,
+    "ExporterOffline",
+    "True",
+    "ExporterOffline",
+    `Exporter "${exporter}" went offline: ${why}`,
+  );
+  const writes: Write[] = [];
+  if (lease.requeueOnExporterLoss) {
+    writes.push({ delete: keys.assignment(lease.namespace, exporter) });
+    lease.exporter = undefined;
+    lease.effectiveBeginTime = undefined;
+    setCondition(
+      lease,
+      "Ready",
+      "False",
+      "ExporterOffline",
+      "Re-queued for another matching exporter",
+    );
+    setCondition(lease, "Pending", "True", "Requeued", `Exporter "${exporter}" went offline`);
+  }
+  return { record: lease, writes };
 }

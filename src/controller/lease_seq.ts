@@ -8,6 +8,12 @@
 import { keys } from "./model.ts";
 import type { Guard, KvStore, Write } from "./store/kv.ts";
 
+/** The counter as this replica last wrote it: its value and store version. */
+export interface SeqCounter {
+  value: number;
+  version: number;
+}
+
 /** A queue number, and what claims it when committed with the lease. */
 export interface SeqClaim {
   seq: number;
@@ -17,11 +23,17 @@ export interface SeqClaim {
 
 /**
  * The next queue number: one above the stored counter and `floor()` (the
- * highest number this replica has seen). The claim's guard fails the commit
- * (ConflictError) if another lease took a number in between; read again then.
+ * highest number this replica has seen), from `known` (the counter as this
+ * replica last wrote it, saving a read) or the store. The claim's guard fails
+ * the commit (ConflictError) if another lease took a number in between; read
+ * again then.
  */
-export async function claimLeaseSeq(store: KvStore, floor: () => number): Promise<SeqClaim> {
-  const entry = await store.get<number>(keys.leaseSeq);
+export async function claimLeaseSeq(
+  store: KvStore,
+  floor: () => number,
+  known?: SeqCounter,
+): Promise<SeqClaim> {
+  const entry = known ?? await store.get<number>(keys.leaseSeq);
   const seq = Math.max(entry?.value ?? 0, floor()) + 1;
   return {
     seq,

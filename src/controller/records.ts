@@ -34,6 +34,11 @@ export class Records {
     this.#versions.set(storeKey, version);
   }
 
+  /** The store version of `storeKey` this replica applied last (0: none). */
+  version(storeKey: string): number {
+    return this.#versions.get(storeKey) ?? 0;
+  }
+
   /** Forgets the version of a deleted key. */
   forget(storeKey: string): void {
     this.#versions.delete(storeKey);
