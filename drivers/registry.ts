@@ -33,6 +33,7 @@ import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
 import { SerialRelay } from "./relay/serial_relay.ts";
 import { DutLink } from "./dutlink/dutlink.ts";
+import { Fastboot } from "./flasher/fastboot.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -113,6 +114,7 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       driver: DutLink,
       aliases: ["jumpstarter_driver_dutlink.driver.Dutlink"],
     },
+    { type: "flasher.Fastboot", driver: Fastboot },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
@@ -131,6 +133,7 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",
         "jumpstarter_driver_opendal.client.StorageMuxClient",
+        "jumpstarter_driver_opendal.client.FlasherClient",
       ],
       client: StorageClient,
     },

@@ -133,7 +133,9 @@ export function storageCommands(client: StorageCommandTarget): DriverCommand[] {
   ];
   const methods = client.report.methodsDescription;
   const dumps = "dump" in methods || "read" in methods;
-  return [flash, ...(dumps ? [dump] : []), ...mux];
+  // A flasher without a mux (fastboot, a probe) reports none of info/host/dut/off.
+  const muxes = mux.some((command) => command.name in methods);
+  return [flash, ...(dumps ? [dump] : []), ...(muxes ? mux : [])];
 }
 
 /** The `--compression` option: an encoding, "none" (send as is), or undefined (from the name). */
