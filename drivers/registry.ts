@@ -34,6 +34,8 @@ import { Qemu } from "./qemu/qemu.ts";
 import { SerialRelay } from "./relay/serial_relay.ts";
 import { DutLink } from "./dutlink/dutlink.ts";
 import { Fastboot } from "./flasher/fastboot.ts";
+import { Uf2 } from "./flasher/uf2_flasher.ts";
+import { StLinkMsd } from "./flasher/stlink_msd.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -115,6 +117,16 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_dutlink.driver.Dutlink"],
     },
     { type: "flasher.Fastboot", driver: Fastboot },
+    {
+      type: "flasher.Uf2",
+      driver: Uf2,
+      aliases: ["jumpstarter_driver_pi_pico.driver.PiPicoFlasher"],
+    },
+    {
+      type: "flasher.StLinkMsd",
+      driver: StLinkMsd,
+      aliases: ["jumpstarter_driver_stlink_msd.driver.StlinkMsdFlasher"],
+    },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },

@@ -41,6 +41,14 @@ export abstract class FlasherDriver extends Driver {
   /** Flashes the staged image to `target` with `program` (the resolved path). */
   protected abstract flashImage(image: StagedImage, target: string, program: string): Promise<void>;
 
+  /** `resolveTarget` of a device with one target, "default" (`what` names it in the error). */
+  protected singleTarget(target: string | null | undefined, what: string): string {
+    if (target !== undefined && target !== null && target !== "default") {
+      throw new RangeError(`${what} has one target ("default"), not ${JSON.stringify(target)}`);
+    }
+    return "default";
+  }
+
   /** Writes an uploaded image to `target` with the device's tool. */
   @unary({ description: "Flash an uploaded image to a target", params: ["object", "string?"] })
   async flash(handle: unknown, target?: string | null): Promise<FlashResult> {
