@@ -36,6 +36,9 @@ import { DutLink } from "./dutlink/dutlink.ts";
 import { Fastboot } from "./flasher/fastboot.ts";
 import { Uf2 } from "./flasher/uf2_flasher.ts";
 import { StLinkMsd } from "./flasher/stlink_msd.ts";
+import { OpenOcd } from "./flasher/openocd.ts";
+import { Dfu } from "./flasher/dfu.ts";
+import { ProbeRs } from "./flasher/probe_rs.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -117,6 +120,13 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_dutlink.driver.Dutlink"],
     },
     { type: "flasher.Fastboot", driver: Fastboot },
+    { type: "flasher.OpenOcd", driver: OpenOcd },
+    { type: "flasher.Dfu", driver: Dfu },
+    {
+      type: "flasher.ProbeRs",
+      driver: ProbeRs,
+      aliases: ["jumpstarter_driver_probe_rs.driver.ProbeRs"],
+    },
     {
       type: "flasher.Uf2",
       driver: Uf2,

@@ -36,6 +36,7 @@ export class ToolRunner {
       explain?: (output: string) => string | undefined;
       signal?: AbortSignal;
       cwd?: string;
+      env?: Record<string, string>;
     },
   ): Promise<ToolOutput> {
     let child: Deno.ChildProcess;
@@ -43,6 +44,7 @@ export class ToolRunner {
       child = new Deno.Command(program, {
         args,
         cwd: options.cwd,
+        env: options.env,
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
