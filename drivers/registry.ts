@@ -14,6 +14,9 @@ import { CommandPower } from "./power/command.ts";
 import { HttpPower } from "./power/http.ts";
 import { SnmpPower } from "./power/snmp.ts";
 import { MqttPower } from "./power/mqtt.ts";
+import { Sispmctl } from "./power/sispmctl.ts";
+import { Ykush } from "./power/ykush.ts";
+import { Uhubctl } from "./power/uhubctl.ts";
 import { PowerClient } from "./power/client.ts";
 import { SerialClient } from "./serial/client.ts";
 import { PySerial } from "./serial/pyserial.ts";
@@ -81,6 +84,9 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       driver: MqttPower,
       aliases: ["jumpstarter_driver_tasmota.driver.TasmotaPower"],
     },
+    { type: "power.Sispmctl", driver: Sispmctl },
+    { type: "power.Ykush", driver: Ykush, aliases: ["jumpstarter_driver_yepkit.driver.Ykush"] },
+    { type: "power.Uhubctl", driver: Uhubctl },
     {
       type: "serial.PySerial",
       driver: PySerial,

@@ -11,7 +11,7 @@ import { Driver } from "../../src/driver/driver.ts";
 import { FailedPreconditionError } from "../../src/driver/errors.ts";
 import { unary } from "../../src/driver/exports.ts";
 import { requireProgram } from "../../src/driver/find_program.ts";
-import { ToolRunner } from "./run_tool.ts";
+import { ToolRunner } from "../../src/driver/tool_runner.ts";
 import { type StagedImage, stageImage } from "./staged_image.ts";
 
 /** What `flash()` reports. */

@@ -1,13 +1,13 @@
 /**
- * Running a flashing tool (`fastboot`, `openocd`, `dfu-util`...) to the end:
+ * Running a device's tool (`fastboot`, `openocd`, `sispmctl`, `uhubctl`...) to the end:
  * its output collected, a time limit, the process killed when the driver
  * closes, and a failure as one line with the tool's last words.
  *
  * @module
  */
-import { DriverError } from "../../src/driver/driver_error.ts";
-import { DriverTimeoutError, UnavailableError } from "../../src/driver/errors.ts";
-import { lastLine } from "../../src/driver/last_line.ts";
+import { DriverError } from "./driver_error.ts";
+import { DriverTimeoutError, UnavailableError } from "./errors.ts";
+import { lastLine } from "./last_line.ts";
 
 /** What a finished tool printed. */
 export interface ToolOutput {
