@@ -23,6 +23,8 @@ import { PySerial } from "./serial/pyserial.ts";
 import { StorageClient } from "./storage/client.ts";
 import { FileStorageMux } from "./storage/file.ts";
 import { CommandStorageMux } from "./storage/command.ts";
+import { SdWire } from "./storage/sdwire.ts";
+import { UsbSdMux } from "./storage/usbsdmux.ts";
 import { Shell } from "./shell/driver.ts";
 import { ShellClient } from "./shell/client.ts";
 import { Board } from "./virtual/board.ts";
@@ -94,6 +96,12 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     },
     { type: "storage.FileStorageMux", driver: FileStorageMux },
     { type: "storage.CommandStorageMux", driver: CommandStorageMux },
+    {
+      type: "storage.SdWire",
+      driver: SdWire,
+      aliases: ["jumpstarter_driver_sdwire.driver.SDWire"],
+    },
+    { type: "storage.UsbSdMux", driver: UsbSdMux },
     { type: "shell.Shell", driver: Shell, aliases: ["jumpstarter_driver_shell.driver.Shell"] },
     { type: "virtual.Board", driver: Board },
     { type: "virtual.Power", driver: VirtualPower },

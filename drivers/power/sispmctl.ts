@@ -60,7 +60,7 @@ export class Sispmctl extends ToolPower {
   /** The outlet's state as the strip reports it: `on` or `off`. */
   @unary({ description: "Ask the power strip for the outlet's state: on or off" })
   async state(): Promise<string> {
-    const out = await this.tool([...this.select, "-q", "-n", "-g", this.outlet], "state");
+    const out = await this.runTool([...this.select, "-q", "-n", "-g", this.outlet], "state");
     return out.trim().split(/\s+/).every((v) => v === "1") ? "on" : "off";
   }
 }

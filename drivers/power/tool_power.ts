@@ -6,22 +6,22 @@
  * @module
  */
 import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
-import { ConfigReader } from "../../src/driver/config_check.ts";
-import { requireProgram } from "../../src/driver/find_program.ts";
-import { ToolRunner } from "../../src/driver/tool_runner.ts";
+import { ConfiguredTool } from "../../src/driver/configured_tool.ts";
 import { PowerDriver } from "./interface.ts";
 
 /** A power driver whose `on`/`off` run one tool with arguments. */
 export abstract class ToolPower extends PowerDriver {
-  readonly programName: string;
-  readonly timeout: number;
-  readonly #tools = new ToolRunner();
+  readonly tool: ConfiguredTool;
 
   constructor(config: DriverConfig, context: DriverContext, defaultProgram: string) {
     super(config, context);
-    const reader = new ConfigReader(config, context.path);
-    this.programName = reader.string("program", defaultProgram);
-    this.timeout = reader.number("timeout", 30, 0);
+    this.tool = new ConfiguredTool(
+      config,
+      context.path,
+      defaultProgram,
+      this.hint(),
+      context.baseDir,
+    );
   }
 
   /** How to install the tool, for the missing-tool line. */
@@ -39,30 +39,23 @@ export abstract class ToolPower extends PowerDriver {
   }
 
   override async on(): Promise<void> {
-    await this.tool(this.switchArgs(true), "on");
+    await this.runTool(this.switchArgs(true), "on");
     this.log.info("power on");
   }
 
   override async off(): Promise<void> {
-    await this.tool(this.switchArgs(false), "off");
+    await this.runTool(this.switchArgs(false), "off");
     this.log.info("power off");
   }
 
   /** Runs the tool with `args`; resolves to what it printed on stdout. */
-  protected async tool(args: string[], action: string): Promise<string> {
-    const program = await requireProgram(this.programName, this.hint());
-    this.log.debug(`${action}: ${program} ${args.join(" ")}`);
-    const { stdout } = await this.#tools.run(program, args, {
-      what: `${this.describe()} ${action} (${this.programName})`,
-      timeout: this.timeout,
-      cwd: this.context.baseDir,
-      explain: (output) => this.explain(output),
-    });
-    return stdout;
+  protected runTool(args: string[], action: string): Promise<string> {
+    this.log.debug(`${action}: ${this.tool.programName} ${args.join(" ")}`);
+    return this.tool.run(args, `${this.describe()} ${action}`, (output) => this.explain(output));
   }
 
   override close(): void {
-    this.#tools.killAll();
+    this.tool.killAll();
     super.close();
   }
 }

@@ -83,7 +83,7 @@ export class Uhubctl extends ToolPower {
   @unary({ description: "Ask the hub for the port's power state: on or off" })
   async state(): Promise<string> {
     const first = this.port.split(",")[0];
-    const output = await this.tool(["-l", this.location, "-p", first], "state");
+    const output = await this.runTool(["-l", this.location, "-p", first], "state");
     const state = portState(output, first);
     if (state === undefined) throw new Error(`uhubctl did not report port ${first}`);
     return state;
