@@ -38,6 +38,9 @@ import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
 import { SerialRelay } from "./relay/serial_relay.ts";
 import { DutLink } from "./dutlink/dutlink.ts";
+import { GpioPower } from "./relay/gpio_power.ts";
+import { DigitalInput, Gpio } from "./gpio/gpio.ts";
+import { GpioClient } from "./gpio/client.ts";
 import { Fastboot } from "./flasher/fastboot.ts";
 import { Uf2 } from "./flasher/uf2_flasher.ts";
 import { StLinkMsd } from "./flasher/stlink_msd.ts";
@@ -129,6 +132,17 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_noyito_relay.driver.NoyitoPowerSerial"],
     },
     {
+      type: "power.GpioPower",
+      driver: GpioPower,
+      aliases: ["jumpstarter_driver_gpiod.driver.PowerSwitch"],
+    },
+    { type: "gpio.Gpio", driver: Gpio, aliases: ["jumpstarter_driver_gpiod.driver.DigitalOutput"] },
+    {
+      type: "gpio.DigitalInput",
+      driver: DigitalInput,
+      aliases: ["jumpstarter_driver_gpiod.driver.DigitalInput"],
+    },
+    {
       type: "dutlink.DutLink",
       driver: DutLink,
       aliases: ["jumpstarter_driver_dutlink.driver.Dutlink"],
@@ -165,6 +179,13 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     { labels: ["jumpstarter_driver_pyserial.client.PySerialClient"], client: SerialClient },
     { labels: ["jumpstarter_driver_shell.client.ShellClient"], client: ShellClient },
     { labels: ["jumpstarter_driver_network.client.NetworkClient"], client: NetworkClient },
+    {
+      labels: [
+        "jumpstarter_driver_gpiod.client.DigitalOutputClient",
+        "jumpstarter_driver_gpiod.client.DigitalInputClient",
+      ],
+      client: GpioClient,
+    },
     {
       labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",
