@@ -78,6 +78,7 @@ export { StorageClient } from "./drivers/storage/client.ts";
 export type { VirtualBoard } from "./drivers/virtual/client.ts";
 export { NetworkClient } from "./drivers/network/client.ts";
 export { ShellClient } from "./drivers/shell/client.ts";
+export { GpioClient } from "./drivers/gpio/client.ts";
 
 /**
  * Connects to an exporter at `host` (socket path, `unix://` URL or
