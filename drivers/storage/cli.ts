@@ -135,7 +135,15 @@ export function storageCommands(client: StorageCommandTarget): DriverCommand[] {
   const dumps = "dump" in methods || "read" in methods;
   // A flasher without a mux (fastboot, a probe) reports none of info/host/dut/off.
   const muxes = mux.some((command) => command.name in methods);
-  return [flash, ...(dumps ? [dump] : []), ...(muxes ? mux : [])];
+  if (!muxes) {
+    return [{
+      ...flash,
+      description:
+        "Flash an image with the device's flashing tool (progress on a terminal, sha256 checked at the end)",
+      examples: ["firmware.bin", "app.elf", "boot.img --target boot"],
+    }, ...(dumps ? [dump] : [])];
+  }
+  return [flash, ...(dumps ? [dump] : []), ...mux];
 }
 
 /** The `--compression` option: an encoding, "none" (send as is), or undefined (from the name). */
