@@ -17,6 +17,7 @@ import { MqttPower } from "./power/mqtt.ts";
 import { Sispmctl } from "./power/sispmctl.ts";
 import { Ykush } from "./power/ykush.ts";
 import { Uhubctl } from "./power/uhubctl.ts";
+import { EnerGenie } from "./power/energenie.ts";
 import { PowerClient } from "./power/client.ts";
 import { SerialClient } from "./serial/client.ts";
 import { PySerial } from "./serial/pyserial.ts";
@@ -92,6 +93,11 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     { type: "power.Sispmctl", driver: Sispmctl },
     { type: "power.Ykush", driver: Ykush, aliases: ["jumpstarter_driver_yepkit.driver.Ykush"] },
     { type: "power.Uhubctl", driver: Uhubctl },
+    {
+      type: "power.EnerGenie",
+      driver: EnerGenie,
+      aliases: ["jumpstarter_driver_energenie.driver.EnerGenie"],
+    },
     {
       type: "serial.PySerial",
       driver: PySerial,
