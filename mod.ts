@@ -95,6 +95,7 @@ export {
   type TextMatch,
 } from "./drivers/video/screen_checks.ts";
 export type { QemuBoard } from "./drivers/qemu/board_client.ts";
+export { GpioClient } from "./drivers/gpio/client.ts";
 
 /**
  * Connects to an exporter at `host` (socket path, `unix://` URL or

@@ -14,12 +14,18 @@ import { CommandPower } from "./power/command.ts";
 import { HttpPower } from "./power/http.ts";
 import { SnmpPower } from "./power/snmp.ts";
 import { MqttPower } from "./power/mqtt.ts";
+import { Sispmctl } from "./power/sispmctl.ts";
+import { Ykush } from "./power/ykush.ts";
+import { Uhubctl } from "./power/uhubctl.ts";
+import { EnerGenie } from "./power/energenie.ts";
 import { PowerClient } from "./power/client.ts";
 import { SerialClient } from "./serial/client.ts";
 import { PySerial } from "./serial/pyserial.ts";
 import { StorageClient } from "./storage/client.ts";
 import { FileStorageMux } from "./storage/file.ts";
 import { CommandStorageMux } from "./storage/command.ts";
+import { SdWire } from "./storage/sdwire.ts";
+import { UsbSdMux } from "./storage/usbsdmux.ts";
 import { Shell } from "./shell/driver.ts";
 import { ShellClient } from "./shell/client.ts";
 import { Board } from "./virtual/board.ts";
@@ -37,6 +43,15 @@ import { VideoClient } from "./video/client.ts";
 import { FfmpegVideo } from "./video/ffmpeg.ts";
 import { HttpVideo } from "./video/http.ts";
 import { UStreamer } from "./video/ustreamer.ts";
+import { GpioPower } from "./relay/gpio_power.ts";
+import { DigitalInput, Gpio } from "./gpio/gpio.ts";
+import { GpioClient } from "./gpio/client.ts";
+import { Fastboot } from "./flasher/fastboot.ts";
+import { Uf2 } from "./flasher/uf2_flasher.ts";
+import { StLinkMsd } from "./flasher/stlink_msd.ts";
+import { OpenOcd } from "./flasher/openocd.ts";
+import { Dfu } from "./flasher/dfu.ts";
+import { ProbeRs } from "./flasher/probe_rs.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -79,6 +94,14 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       driver: MqttPower,
       aliases: ["jumpstarter_driver_tasmota.driver.TasmotaPower"],
     },
+    { type: "power.Sispmctl", driver: Sispmctl },
+    { type: "power.Ykush", driver: Ykush, aliases: ["jumpstarter_driver_yepkit.driver.Ykush"] },
+    { type: "power.Uhubctl", driver: Uhubctl },
+    {
+      type: "power.EnerGenie",
+      driver: EnerGenie,
+      aliases: ["jumpstarter_driver_energenie.driver.EnerGenie"],
+    },
     {
       type: "serial.PySerial",
       driver: PySerial,
@@ -86,6 +109,12 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     },
     { type: "storage.FileStorageMux", driver: FileStorageMux },
     { type: "storage.CommandStorageMux", driver: CommandStorageMux },
+    {
+      type: "storage.SdWire",
+      driver: SdWire,
+      aliases: ["jumpstarter_driver_sdwire.driver.SDWire"],
+    },
+    { type: "storage.UsbSdMux", driver: UsbSdMux },
     { type: "shell.Shell", driver: Shell, aliases: ["jumpstarter_driver_shell.driver.Shell"] },
     { type: "virtual.Board", driver: Board },
     { type: "virtual.Power", driver: VirtualPower },
@@ -113,6 +142,17 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_noyito_relay.driver.NoyitoPowerSerial"],
     },
     {
+      type: "power.GpioPower",
+      driver: GpioPower,
+      aliases: ["jumpstarter_driver_gpiod.driver.PowerSwitch"],
+    },
+    { type: "gpio.Gpio", driver: Gpio, aliases: ["jumpstarter_driver_gpiod.driver.DigitalOutput"] },
+    {
+      type: "gpio.DigitalInput",
+      driver: DigitalInput,
+      aliases: ["jumpstarter_driver_gpiod.driver.DigitalInput"],
+    },
+    {
       type: "dutlink.DutLink",
       driver: DutLink,
       aliases: ["jumpstarter_driver_dutlink.driver.Dutlink"],
@@ -123,6 +163,24 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       type: "video.UStreamer",
       driver: UStreamer,
       aliases: ["jumpstarter_driver_ustreamer.driver.UStreamer"],
+    },
+    { type: "flasher.Fastboot", driver: Fastboot },
+    { type: "flasher.OpenOcd", driver: OpenOcd },
+    { type: "flasher.Dfu", driver: Dfu },
+    {
+      type: "flasher.ProbeRs",
+      driver: ProbeRs,
+      aliases: ["jumpstarter_driver_probe_rs.driver.ProbeRs"],
+    },
+    {
+      type: "flasher.Uf2",
+      driver: Uf2,
+      aliases: ["jumpstarter_driver_pi_pico.driver.PiPicoFlasher"],
+    },
+    {
+      type: "flasher.StLinkMsd",
+      driver: StLinkMsd,
+      aliases: ["jumpstarter_driver_stlink_msd.driver.StlinkMsdFlasher"],
     },
   ],
   [
@@ -141,8 +199,16 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     { labels: ["jumpstarter_driver_ustreamer.client.UStreamerClient"], client: VideoClient },
     {
       labels: [
+        "jumpstarter_driver_gpiod.client.DigitalOutputClient",
+        "jumpstarter_driver_gpiod.client.DigitalInputClient",
+      ],
+      client: GpioClient,
+    },
+    {
+      labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",
         "jumpstarter_driver_opendal.client.StorageMuxClient",
+        "jumpstarter_driver_opendal.client.FlasherClient",
       ],
       client: StorageClient,
     },

@@ -5,7 +5,14 @@ import { loadExporterConfig } from "../src/config/exporter_config.ts";
 import { Exporter } from "../src/exporter/exporter.ts";
 import { registry } from "../drivers/registry.ts";
 
-const EXAMPLES = ["serial-pty", "storage-file", "http-power", "shell", "composite"];
+const EXAMPLES = [
+  "serial-pty",
+  "storage-file",
+  "http-power",
+  "shell",
+  "composite",
+  "bench-hardware",
+];
 
 Deno.test("driver example configs load and build their driver trees", async () => {
   for (const name of EXAMPLES) {

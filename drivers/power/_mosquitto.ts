@@ -2,7 +2,8 @@
  * A real `mosquitto` broker for the MqttPower tests, on a free port of
  * 127.0.0.1, with one user, and a peer answering as a Tasmota plug does:
  * `ON`/`OFF`/`TOGGLE` on `cmnd/<topic>/POWER` switch it and it reports on
- * `stat/<topic>/POWER`.
+ * `stat/<topic>/POWER`, and `STATUS 8` is answered on `stat/<topic>/STATUS8`
+ * with an energy reading.
  *
  * @module
  */
@@ -73,8 +74,14 @@ export async function startBroker(topic: string): Promise<Broker> {
     },
   };
   await peer.subscribeAsync(`cmnd/${topic}/POWER`);
-  peer.on("message", (_topic, payload) => {
+  await peer.subscribeAsync(`cmnd/${topic}/STATUS`);
+  peer.on("message", (commandTopic, payload) => {
     if (!state.answering) return;
+    if (commandTopic.endsWith("/STATUS")) {
+      const energy = { Voltage: relay === "ON" ? 229.8 : 0, Current: relay === "ON" ? 0.42 : 0 };
+      peer.publish(`stat/${topic}/STATUS8`, JSON.stringify({ StatusSNS: { ENERGY: energy } }));
+      return;
+    }
     const command = new TextDecoder().decode(payload).trim().toUpperCase();
     if (command === "ON" || command === "1") relay = "ON";
     else if (command === "OFF" || command === "0") relay = "OFF";

@@ -8,8 +8,11 @@
  */
 import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
+import { NotImplementedError } from "../../src/driver/errors.ts";
 import { PowerDriver } from "./interface.ts";
 import { MqttLink } from "./mqtt_link.ts";
+import type { PowerReading } from "./reading.ts";
+import { tasmotaEnergy } from "./mqtt_energy.ts";
 
 const SCHEMES: Record<string, [string, string]> = {
   tcp: ["mqtt", "mqtts"],
@@ -25,12 +28,20 @@ const SCHEMES: Record<string, [string, string]> = {
  * `cmnd_topic` and `stat_topic` (e.g. `cmnd/plug1/POWER`, `stat/plug1/POWER`).
  * Our addition: `topic`, Tasmota's device topic, standing for both
  * (`cmnd/<topic>/POWER<channel>`, `stat/<topic>/POWER<channel>`), with
- * `channel` (default 0: plain `POWER`).
+ * `channel` (default 0: plain `POWER`), and `interval` (seconds between
+ * readings, default 1).
+ *
+ * `read()` asks the plug's energy monitor (`STATUS 8` on `cmnd/<t>/STATUS`,
+ * answered on `stat/<t>/STATUS8`) when the device topic is known: `topic`,
+ * or the `<t>` of a `cmnd/<t>/POWER` command topic.
  */
 export class MqttPower extends PowerDriver {
   readonly url: string;
   readonly cmndTopic: string;
   readonly statTopic: string;
+  /** Tasmota's device topic, when known (for readings). */
+  readonly deviceTopic?: string;
+  readonly interval: number;
   readonly #link: MqttLink;
 
   constructor(config: DriverConfig, context: DriverContext) {
@@ -60,6 +71,8 @@ export class MqttPower extends PowerDriver {
     }
     this.cmndTopic = cmnd;
     this.statTopic = stat;
+    this.deviceTopic = topic ?? /^cmnd\/([^/]+)\/POWER\d*$/.exec(cmnd)?.[1];
+    this.interval = reader.number("interval", 1, 0);
     this.#link = new MqttLink({
       url: this.url,
       clientId: reader.string("client_id"),
@@ -68,6 +81,7 @@ export class MqttPower extends PowerDriver {
       timeout: reader.number("timeout", 5, 0.001),
       cmndTopic: cmnd,
       statTopic: stat,
+      replyTopics: this.deviceTopic === undefined ? [] : [`stat/${this.deviceTopic}/STATUS8`],
     });
   }
 
@@ -79,6 +93,31 @@ export class MqttPower extends PowerDriver {
   override async off(): Promise<void> {
     await this.#link.command("OFF", "OFF");
     this.log.info("power off");
+  }
+
+  override read(): AsyncGenerator<PowerReading> {
+    const device = this.deviceTopic;
+    if (device === undefined) {
+      throw new NotImplementedError(
+        `${this.context.name || "MqttPower"}: readings need Tasmota's device topic (set topic)`,
+      );
+    }
+    return this.#poll(device);
+  }
+
+  async *#poll(device: string): AsyncGenerator<PowerReading> {
+    for (let first = true;; first = false) {
+      if (!first) await this.sleep(this.interval);
+      const reply = `stat/${device}/STATUS8`;
+      const answer = await this.#link.ask(
+        `cmnd/${device}/STATUS`,
+        "8",
+        reply,
+        () => true,
+        () => `The plug did not answer STATUS 8 on ${reply}: is it a Tasmota plug?`,
+      );
+      yield tasmotaEnergy(answer, reply);
+    }
   }
 
   override async close(): Promise<void> {

@@ -24,14 +24,18 @@ export interface MqttSettings {
   timeout: number;
   cmndTopic: string;
   statTopic: string;
+  /** More topics answers come on (Tasmota's `stat/<t>/STATUS8`), subscribed with the state topic. */
+  replyTopics?: string[];
 }
+
+type Waiter = (topic: string, text: string) => void;
 
 /** A connection to the broker that publishes commands and awaits the plug's state. */
 export class MqttLink {
   #client?: MqttClient;
   #connecting?: Promise<MqttClient>;
   #last?: string;
-  readonly #waiters = new Set<(state: string) => void>();
+  readonly #waiters = new Set<Waiter>();
 
   constructor(readonly settings: MqttSettings) {}
 
@@ -70,11 +74,13 @@ export class MqttLink {
       });
       client.on("error", () => {}); // later errors close the connection; the next call reconnects
       client.on("message", (topic, payload) => {
-        if (topic !== this.settings.statTopic) return;
-        this.#last = new TextDecoder().decode(payload).trim();
-        for (const waiter of this.#waiters) waiter(this.#last);
+        const text = new TextDecoder().decode(payload).trim();
+        if (topic === this.settings.statTopic) this.#last = text;
+        for (const waiter of this.#waiters) waiter(topic, text);
       });
-      await client.subscribeAsync(this.settings.statTopic, { qos: 1 });
+      for (const topic of [this.settings.statTopic, ...(this.settings.replyTopics ?? [])]) {
+        await client.subscribeAsync(topic, { qos: 1 });
+      }
     } catch (error) {
       client.end(true);
       throw this.#fail("connecting", error);
@@ -92,31 +98,49 @@ export class MqttLink {
 
   /** Publishes `payload` on the command topic and waits for the plug to report `expect`. */
   async command(payload: string, expect: string): Promise<void> {
+    const { cmndTopic, statTopic, timeout } = this.settings;
+    this.#last = undefined;
+    await this.ask(
+      cmndTopic,
+      payload,
+      statTopic,
+      (text) => text.toUpperCase() === expect,
+      () =>
+        `The plug did not report ${expect} on ${statTopic} within ${timeout} s after ${payload} on ${cmndTopic}${
+          this.#last === undefined ? " (no report at all: check the topics)" : ""
+        }`,
+    );
+  }
+
+  /**
+   * Publishes `payload` on `topic` and resolves to the first message on
+   * `replyTopic` that `accept` takes; fails after `timeout` with `late()`.
+   */
+  async ask(
+    topic: string,
+    payload: string,
+    replyTopic: string,
+    accept: (text: string) => boolean,
+    late: () => string,
+  ): Promise<string> {
     const client = await this.#connected();
-    const { timeout, cmndTopic, statTopic } = this.settings;
     let stop = () => {};
-    const reported = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new DriverTimeoutError(
-            `The plug did not report ${expect} on ${statTopic} within ${timeout} s after ${payload} on ${cmndTopic}${
-              this.#last === undefined ? " (no report at all: check the topics)" : ""
-            }`,
-          ),
-        );
-      }, timeout * 1000);
-      const waiter = (state: string) => {
-        if (state.toUpperCase() === expect) resolve();
+    const answered = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new DriverTimeoutError(late())),
+        this.settings.timeout * 1000,
+      );
+      const waiter: Waiter = (from, text) => {
+        if (from === replyTopic && accept(text)) resolve(text);
       };
       this.#waiters.add(waiter);
       stop = () => (clearTimeout(timer), this.#waiters.delete(waiter));
     });
     try {
-      this.#last = undefined;
-      await client.publishAsync(cmndTopic, payload, { qos: 1 }).catch((error) => {
-        throw this.#fail(`publishing ${payload} on ${cmndTopic}`, error);
+      await client.publishAsync(topic, payload, { qos: 1 }).catch((error) => {
+        throw this.#fail(`publishing ${payload} on ${topic}`, error);
       });
-      await reported;
+      return await answered;
     } finally {
       stop();
     }

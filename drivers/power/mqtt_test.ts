@@ -69,6 +69,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "MqttPower read() asks the plug's energy monitor with STATUS 8 over MQTT",
+  ...real,
+  fn: async () => {
+    await using broker = await startBroker("bench-plug");
+    const { power } = plug(broker.port, { interval: 0.05 });
+    assert.equal(power.deviceTopic, "bench-plug"); // from cmnd/bench-plug/POWER
+    await power.on();
+    const readings = [];
+    for await (const reading of power.read()) {
+      readings.push(reading);
+      if (readings.length === 2) break;
+    }
+    assert.deepEqual(readings, [{ voltage: 229.8, current: 0.42 }, {
+      voltage: 229.8,
+      current: 0.42,
+    }]);
+    await power.close();
+    const custom = plug(broker.port, { cmnd_topic: "plugs/1/set", stat_topic: "plugs/1/state" });
+    assert.throws(() => custom.power.read(), /readings need Tasmota's device topic \(set topic\)/);
+    await custom.power.close();
+  },
+});
+
+Deno.test({
   name: "MqttPower fails in one line when the plug does not report the new state",
   ...real,
   fn: async () => {

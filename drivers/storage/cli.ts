@@ -133,6 +133,16 @@ export function storageCommands(client: StorageCommandTarget): DriverCommand[] {
   ];
   const methods = client.report.methodsDescription;
   const dumps = "dump" in methods || "read" in methods;
+  // A flasher without a mux (fastboot, a probe) reports none of info/host/dut/off.
+  const muxes = mux.some((command) => command.name in methods);
+  if (!muxes) {
+    return [{
+      ...flash,
+      description:
+        "Flash an image with the device's flashing tool (progress on a terminal, sha256 checked at the end)",
+      examples: ["firmware.bin", "app.elf", "boot.img --target boot"],
+    }, ...(dumps ? [dump] : [])];
+  }
   return [flash, ...(dumps ? [dump] : []), ...mux];
 }
 
