@@ -77,6 +77,7 @@ export { Console } from "./drivers/serial/console.ts";
 export { StorageClient } from "./drivers/storage/client.ts";
 export type { VirtualBoard } from "./drivers/virtual/client.ts";
 export { NetworkClient } from "./drivers/network/client.ts";
+export { FileServerClient } from "./drivers/netboot/client.ts";
 export { ShellClient } from "./drivers/shell/client.ts";
 
 /**

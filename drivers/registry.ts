@@ -29,6 +29,9 @@ import { UdpNetwork } from "./network/udp_network.ts";
 import { UnixNetwork } from "./network/unix_network.ts";
 import { NetworkClient } from "./network/client.ts";
 import { Qemu } from "./qemu/qemu.ts";
+import { TftpServer } from "./netboot/tftp_driver.ts";
+import { HttpServer } from "./netboot/http_driver.ts";
+import { FileServerClient } from "./netboot/client.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -84,6 +87,16 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       driver: UnixNetwork,
       aliases: ["jumpstarter_driver_network.driver.UnixNetwork"],
     },
+    {
+      type: "network.TftpServer",
+      driver: TftpServer,
+      aliases: ["jumpstarter_driver_tftp.driver.Tftp"],
+    },
+    {
+      type: "network.HttpServer",
+      driver: HttpServer,
+      aliases: ["jumpstarter_driver_http.driver.HttpServer"],
+    },
     { type: "qemu.Qemu", driver: Qemu },
   ],
   [
@@ -92,6 +105,13 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     { labels: ["jumpstarter_driver_pyserial.client.PySerialClient"], client: SerialClient },
     { labels: ["jumpstarter_driver_shell.client.ShellClient"], client: ShellClient },
     { labels: ["jumpstarter_driver_network.client.NetworkClient"], client: NetworkClient },
+    {
+      labels: [
+        "jumpstarter_driver_tftp.client.TftpServerClient",
+        "jumpstarter_driver_http.client.HttpServerClient",
+      ],
+      client: FileServerClient,
+    },
     {
       labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",
