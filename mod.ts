@@ -78,6 +78,8 @@ export { StorageClient } from "./drivers/storage/client.ts";
 export type { VirtualBoard } from "./drivers/virtual/client.ts";
 export { NetworkClient } from "./drivers/network/client.ts";
 export { FileServerClient } from "./drivers/netboot/client.ts";
+export { UbootClient } from "./drivers/uboot/client.ts";
+export type { UbootSession } from "./drivers/uboot/session.ts";
 export { ShellClient } from "./drivers/shell/client.ts";
 
 /**

@@ -32,6 +32,8 @@ import { Qemu } from "./qemu/qemu.ts";
 import { TftpServer } from "./netboot/tftp_driver.ts";
 import { HttpServer } from "./netboot/http_driver.ts";
 import { FileServerClient } from "./netboot/client.ts";
+import { UbootConsole } from "./uboot/driver.ts";
+import { UbootClient } from "./uboot/client.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -98,6 +100,11 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       aliases: ["jumpstarter_driver_http.driver.HttpServer"],
     },
     { type: "qemu.Qemu", driver: Qemu },
+    {
+      type: "uboot.UbootConsole",
+      driver: UbootConsole,
+      aliases: ["jumpstarter_driver_uboot.driver.UbootConsole"],
+    },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
@@ -112,6 +119,7 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       ],
       client: FileServerClient,
     },
+    { labels: ["jumpstarter_driver_uboot.client.UbootConsoleClient"], client: UbootClient },
     {
       labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",

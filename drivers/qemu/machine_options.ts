@@ -8,9 +8,11 @@ import { resolve } from "node:path";
 import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import type { AccelSetting } from "./accel.ts";
+import { ARCHES, type ArchOptions, archOptions } from "./arch.ts";
+import { type NetworkOptions, networkOptions } from "./network.ts";
 
 /** What a machine boots and how. */
-export interface MachineOptions {
+export interface MachineOptions extends ArchOptions {
   binary: string;
   /** MiB of RAM. */
   memory: number;
@@ -22,6 +24,7 @@ export interface MachineOptions {
   diskInterface: "virtio" | "nvme" | "ide";
   accel: AccelSetting;
   extraArgs: string[];
+  network: NetworkOptions;
   /** Seconds `stop()` waits for the guest after an ACPI power-down; 0 quits at once. */
   shutdownTimeout: number;
 }
@@ -60,8 +63,11 @@ export function machineOptions(config: DriverConfig, context: DriverContext): Ma
       `Invalid config ${context.path}.config.initrd: an initrd needs a kernel; add kernel`,
     );
   }
+  const arch = archOptions(config, context);
   return {
-    binary: reader.string("binary", "qemu-system-x86_64"),
+    ...arch,
+    network: networkOptions(config.network, context),
+    binary: reader.string("binary", ARCHES[arch.arch].binary),
     memory: integer(reader, "memory", 256, 16),
     cpus: integer(reader, "cpus", 1, 1),
     kernel,

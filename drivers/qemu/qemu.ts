@@ -1,5 +1,6 @@
 /**
- * `qemu.Qemu`: a virtual board backed by a real `qemu-system-x86_64`. Its
+ * `qemu.Qemu`: a virtual board backed by a real `qemu-system-x86_64` (or
+ * `qemu-system-aarch64`). Its
  * children are `power` (starts and stops the VM), `serial` (the guest's
  * ttyS0) and `storage` (the disk image it boots from), so the same clients,
  * CLI commands and tests that drive a real board drive it.
@@ -29,7 +30,16 @@ import { QemuStorage } from "./storage.ts";
  * default 256), `cpus` (default 1), `accel` (auto, kvm or tcg; auto uses KVM
  * when a probe guest runs under it), `extraArgs` (more QEMU arguments),
  * `shutdownTimeout` (seconds power off waits after an ACPI power-down before
- * quitting; default 0: quit at once), `binary` (default qemu-system-x86_64).
+ * quitting; default 0: quit at once), `binary` (default qemu-system-x86_64,
+ * or qemu-system-aarch64 for `arch: aarch64`). Boards that boot like lab
+ * boards: `arch` (x86_64 or aarch64, QEMU's virt machine), `bios` (firmware
+ * such as U-Boot from u-boot-qemu), `network` (`{mode: user, hostfwd:
+ * ["tcp:127.0.0.1:2222-:22"], bootfile: URL}` or `{tap: tap0}`, `model` for
+ * the NIC; see `network.ts`).
+ * Boards that boot like lab boards: `arch` (x86_64 or aarch64, QEMU's virt
+ * machine; default x86_64), `bios` (firmware such as U-Boot from
+ * u-boot-qemu), `network` (`{mode: user, hostfwd: ["tcp:127.0.0.1:2222-:22"],
+ * bootfile: URL}` or `{tap: tap0}`; `model` picks the NIC; see `network.ts`).
  */
 export class Qemu extends Driver {
   static override client = "jumpstarter_driver_composite.client.CompositeClient";
