@@ -12,7 +12,7 @@ import { DriverClient } from "../../src/client/driver_client.ts";
 import type { DriverCommand } from "../../src/client/commands.ts";
 import type { ProgressCallback } from "../../src/client/resource_transfer.ts";
 import { messageOf } from "../../src/driver/error_message.ts";
-import type { PutResult, RootEntry } from "./file_root.ts";
+import { BadNameError, nameSegments, type PutResult, type RootEntry } from "./file_root.ts";
 import { fileServerCommands } from "./commands.ts";
 
 /**
@@ -50,6 +50,12 @@ export class FileServerClient extends DriverClient {
     name: string = basename(path),
     options: { onProgress?: ProgressCallback } = {},
   ): Promise<PutResult> {
+    try {
+      nameSegments(name); // the exporter checks it too; failing here sends nothing
+    } catch (error) {
+      if (error instanceof BadNameError) throw new TypeError(error.message);
+      throw error;
+    }
     let file: Deno.FsFile;
     try {
       file = await Deno.open(path, { read: true });

@@ -4,6 +4,7 @@
  * tsize options). Without them the tests skip, except under CI=true.
  */
 import assert from "node:assert/strict";
+import dgram from "node:dgram";
 import { localDevice } from "../../testing.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { FileServerClient } from "./client.ts";
@@ -165,8 +166,64 @@ clientTest(
     const big = await hpa("put", `${dir}/big.bin`, "big.bin");
     assert.match(big.stdout + big.stderr, /Error code 3: File too large/);
     assert.deepEqual((await tftp.list()).map((e) => e.name), ["logs/up.bin"]);
+    // The exporter checks names itself, whatever the client sent.
+    const upload = await tftp.upload(ReadableStream.from([new Uint8Array(4)]));
+    await assert.rejects(tftp.call("put", upload.handle, "a/../../b"), /".." is not allowed/);
+    await upload.done.catch(() => {});
     await tftp.remove("logs/up.bin");
     assert.deepEqual(await tftp.list(), []);
     await assert.rejects(tftp.remove("logs/up.bin"), /No file "logs\/up.bin"/);
   },
 );
+
+Deno.test("TftpServer resends a block whose ACK is lost, ignores duplicate ACKs and answers strangers with error 5", async () => {
+  await using server = await tftpServer();
+  await Deno.writeFile(`${server.dir}/root/two.bin`, new Uint8Array(700).fill(9));
+  const socket = dgram.createSocket("udp4");
+  const stranger = dgram.createSocket("udp4");
+  const inbox: Uint8Array[] = [];
+  const strangerInbox: Uint8Array[] = [];
+  let wake = () => {};
+  socket.on("message", (m: Uint8Array) => (inbox.push(m), wake()));
+  stranger.on("message", (m: Uint8Array) => (strangerInbox.push(m), wake()));
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
+  await new Promise<void>((resolve) => stranger.bind(0, "127.0.0.1", () => resolve()));
+  const next = async (box: Uint8Array[], ms = 3000) => {
+    const deadline = performance.now() + ms;
+    while (box.length === 0 && performance.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+    return box.shift();
+  };
+  try {
+    socket.send(new TextEncoder().encode("\0\x01two.bin\0octet\0"), server.port, "127.0.0.1");
+    const first = (await next(inbox))!;
+    assert.deepEqual([...first.subarray(0, 4)], [0, 3, 0, 1]);
+    const transferPort = await new Promise<number>((resolve) => {
+      // The server's transfer port: where block 1 came from (resent after our silence).
+      socket.once("message", (_m: Uint8Array, from: dgram.RemoteInfo) => resolve(from.port));
+    });
+    const again = (await next(inbox))!;
+    assert.deepEqual([...again.subarray(0, 4)], [0, 3, 0, 1], "block 1 is resent after a timeout");
+    stranger.send(new Uint8Array([0, 4, 0, 1]), transferPort, "127.0.0.1");
+    const refused = (await next(strangerInbox))!;
+    assert.deepEqual(
+      [...refused.subarray(0, 4)],
+      [0, 5, 0, 5],
+      "a stranger gets unknown transfer ID",
+    );
+    socket.send(new Uint8Array([0, 4, 0, 1]), transferPort, "127.0.0.1");
+    socket.send(new Uint8Array([0, 4, 0, 1]), transferPort, "127.0.0.1"); // duplicate
+    const second = (await next(inbox))!;
+    assert.deepEqual([...second.subarray(0, 4)], [0, 3, 0, 2]);
+    assert.equal(second.byteLength, 4 + 700 - 512);
+    socket.send(new Uint8Array([0, 4, 0, 2]), transferPort, "127.0.0.1");
+    assert.equal(await next(inbox, 500), undefined, "the duplicate ACK sent nothing more");
+  } finally {
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await new Promise<void>((resolve) => stranger.close(() => resolve()));
+  }
+});
