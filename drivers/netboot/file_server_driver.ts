@@ -19,7 +19,11 @@ import { messageOf } from "../../src/driver/error_message.ts";
 import { unary } from "../../src/driver/exports.ts";
 import { BadNameError, FileRoot, type PutResult, type RootEntry } from "./file_root.ts";
 
-/** Label with the address a file server listens on (`tftp://192.168.77.1:69`). */
+/**
+ * Label with the address a file server listens on (`tftp://192.168.77.1:69`),
+ * as configured: the report is made before the server binds, so with port 0
+ * only `address()` has the port chosen.
+ */
 export const ADDRESS_LABEL = "jumpstarter.dev/address";
 
 /** What a subclass runs: a server it can stop. */
@@ -101,8 +105,7 @@ export abstract class FileServerDriver extends Driver {
         { cause: error },
       );
     }
-    this.labels[ADDRESS_LABEL] = this.#url(this.#server.port);
-    this.log.info(`serving ${this.rootDir} on ${this.labels[ADDRESS_LABEL]}`);
+    this.log.info(`serving ${this.rootDir} on ${this.address()}`);
   }
 
   @unary({ description: "Stop the server (upstream's stop)" })
@@ -115,7 +118,7 @@ export abstract class FileServerDriver extends Driver {
   /** The URL clients reach the server on (`tftp://192.168.77.1:69`). */
   @unary({ description: "The address the server listens on, as a URL" })
   address(): string {
-    return this.labels[ADDRESS_LABEL];
+    return this.#url(this.#server?.port ?? this.configuredPort);
   }
 
   @unary({ description: "The host the server listens on (upstream's get_host)" })

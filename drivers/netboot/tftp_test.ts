@@ -77,6 +77,8 @@ clientTest(
     // 300 KiB + 1: several block-number steps and a short last block; 512*4: an empty last block.
     const image = randomBytes(300 * 1024 + 1);
     await Deno.writeFile(`${dir}/kernel.img`, image);
+    assert.equal(tftp.labels["jumpstarter.dev/address"], "tftp://127.0.0.1:0"); // as configured
+    assert.equal(await tftp.address(), `tftp://127.0.0.1:${port}`);
     const put = await tftp.put(`${dir}/kernel.img`, "boot/kernel.img");
     assert.deepEqual([put.name, put.size], ["boot/kernel.img", image.byteLength]);
     await Deno.writeFile(`${dir}/even.bin`, randomBytes(2048));
