@@ -9,6 +9,7 @@ import { localDevice } from "../../testing.ts";
 import { exporterConfigFrom } from "../../src/config/exporter_config.ts";
 import { which } from "../qemu/which.ts";
 import { UbootClient } from "./client.ts";
+import { runEntry } from "../../tests/_fixtures/run.ts";
 
 const CI = Deno.env.get("CI") === "true";
 const ARM64_UBOOT = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
@@ -68,5 +69,35 @@ Deno.test({
     const lease = await uboot.dhcp();
     assert.equal(lease.ipaddr, "10.0.2.15");
     assert.equal(lease.serverip, "10.0.2.2");
+  },
+});
+
+Deno.test({
+  name: "jumpstarter uboot run prints a command's output and exits with its status",
+  ignore: missing !== undefined && !CI,
+  async fn() {
+    assert.ok(missing === undefined, `CI=true and ${missing} is not installed`);
+    const dir = await Deno.makeTempDir({ prefix: "jumpstarter-uboot-cli-" });
+    try {
+      const config = `${dir}/exporter.yaml`;
+      await Deno.writeTextFile(
+        config,
+        `apiVersion: jumpstarter.dev/v1alpha1\nkind: ExporterConfig\nexport:\n` +
+          `  board: {type: qemu.Qemu, config: {arch: aarch64, bios: ${ARM64_UBOOT}}}\n` +
+          `  uboot: {type: uboot.UbootConsole, children: {serial: {ref: board.serial}, power: {ref: board.power}}}\n`,
+      );
+      const uboot = (...args: string[]) =>
+        runEntry("cli.ts", ["--exporter-config", config, "uboot", ...args]);
+      const version = await uboot("run", "version", "--cycle");
+      assert.equal(version.code, 0, version.stderr);
+      assert.match(version.stdout, /^U-Boot 20\d\d\.\d\d/);
+      const failed = await uboot("run", "itest 1 == 2", "--cycle");
+      assert.equal(failed.code, 1, failed.stderr);
+      const off = await uboot("run", "version", "--prompt-timeout", "2");
+      assert.notEqual(off.code, 0);
+      assert.match(off.stderr, /No U-Boot prompt "=>" on uboot within 2 s; is the board powered/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
