@@ -52,6 +52,11 @@ import { StLinkMsd } from "./flasher/stlink_msd.ts";
 import { OpenOcd } from "./flasher/openocd.ts";
 import { Dfu } from "./flasher/dfu.ts";
 import { ProbeRs } from "./flasher/probe_rs.ts";
+import { TftpServer } from "./netboot/tftp_driver.ts";
+import { HttpServer } from "./netboot/http_driver.ts";
+import { FileServerClient } from "./netboot/client.ts";
+import { UbootConsole } from "./uboot/driver.ts";
+import { UbootClient } from "./uboot/client.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -182,6 +187,21 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       driver: StLinkMsd,
       aliases: ["jumpstarter_driver_stlink_msd.driver.StlinkMsdFlasher"],
     },
+    {
+      type: "network.TftpServer",
+      driver: TftpServer,
+      aliases: ["jumpstarter_driver_tftp.driver.Tftp"],
+    },
+    {
+      type: "network.HttpServer",
+      driver: HttpServer,
+      aliases: ["jumpstarter_driver_http.driver.HttpServer"],
+    },
+    {
+      type: "uboot.UbootConsole",
+      driver: UbootConsole,
+      aliases: ["jumpstarter_driver_uboot.driver.UbootConsole"],
+    },
   ],
   [
     { labels: ["jumpstarter_driver_composite.client.CompositeClient"], client: CompositeClient },
@@ -204,6 +224,14 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
       ],
       client: GpioClient,
     },
+    {
+      labels: [
+        "jumpstarter_driver_tftp.client.TftpServerClient",
+        "jumpstarter_driver_http.client.HttpServerClient",
+      ],
+      client: FileServerClient,
+    },
+    { labels: ["jumpstarter_driver_uboot.client.UbootConsoleClient"], client: UbootClient },
     {
       labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",

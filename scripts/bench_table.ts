@@ -77,6 +77,7 @@ const SUITES: { file: string; scope: Scope; samples?: boolean }[] = [
   { file: "bench/stream_bench.ts", scope: "local" },
   { file: "bench/call_bench.ts", scope: "local", samples: true },
   { file: "bench/console_bench.ts", scope: "local" },
+  { file: "bench/netboot_bench.ts", scope: "local" },
   { file: "bench/router_bench.ts", scope: "distributed" },
   { file: "bench/lease_bench.ts", scope: "distributed" },
   { file: "bench/sha256_bench.ts", scope: "local" },
@@ -148,9 +149,9 @@ function commands(bin: string): { name: string; argv: string[]; env?: Record<str
 }
 
 const ms = (ns: number) => ns / 1e6;
-const mbps = (timeMs: number) => TOTAL_BYTES / MB / (timeMs / 1000);
+const mbps = (timeMs: number, bytes = TOTAL_BYTES) => bytes / MB / (timeMs / 1000);
 
-/** A throughput row: ours vs a baseline bench, both moving 64 MiB per iteration. */
+/** A throughput row: ours vs a baseline bench, both moving `bytes` (64 MiB) per iteration. */
 function throughputRow(
   r: Results,
   figure: string,
@@ -158,11 +159,12 @@ function throughputRow(
   baseline: string,
   baselineName: string,
   min: number,
+  bytes = TOTAL_BYTES,
 ): Row {
   const o = r.benches.get(ours);
   const b = r.benches.get(baseline);
-  const value = o ? mbps(o.avg) : null;
-  const base = b ? mbps(b.avg) : null;
+  const value = o ? mbps(o.avg, bytes) : null;
+  const base = b ? mbps(b.avg, bytes) : null;
   const ratio = value !== null && base !== null ? value / base : null;
   return {
     figure,
@@ -531,6 +533,28 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
         100,
       );
     },
+  },
+  {
+    scope: "local",
+    row: (r) => [
+      throughputRow(
+        r,
+        "TFTP fetch from network.TftpServer (64 MiB, blksize 1468, curl)",
+        "network.TftpServer: TFTP fetch 64 MiB, blksize 1468",
+        "in.tftpd: TFTP fetch 64 MiB, blksize 1468",
+        "tftpd-hpa's `in.tftpd`",
+        0.5,
+      ),
+      throughputRow(
+        r,
+        "HTTP fetch from network.HttpServer (256 MiB, curl)",
+        "network.HttpServer: HTTP fetch 256 MiB",
+        "busybox httpd: HTTP fetch 256 MiB",
+        "`busybox httpd`",
+        0.5,
+        256 * 1024 * 1024,
+      ),
+    ],
   },
 ];
 

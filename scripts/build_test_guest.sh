@@ -3,7 +3,8 @@
 # (linux-image-cloud-amd64, taken out of its .deb without installing it) and a
 # busybox-static initramfs whose /init prints a login prompt on ttyS0 and gives
 # a shell after any user name; the screen (tty1, shown when the board has a VGA
-# display) gets the same prompt. No network, no root filesystem.
+# display) gets the same prompt. No root filesystem; a virtio NIC driver is
+# loaded but the network is left down (tests bring it up).
 #
 #   scripts/build_test_guest.sh [OUTDIR]      default OUTDIR: .cache/guest in the repo
 #
@@ -34,7 +35,8 @@ trap 'rm -rf "$work"' EXIT
 kernel_pkg="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image/{print $2; exit}')"
 [[ -n "$kernel_pkg" ]] || fail "cannot resolve linux-image-cloud-amd64: run \"apt-get update\" first"
 
-if [[ ! -f "$out/vmlinuz" || "$(cat "$out/.kernel" 2>/dev/null)" != "$kernel_pkg" ]]; then
+if [[ ! -f "$out/vmlinuz" || ! -f "$out/modules/virtio_net.ko" ||
+  "$(cat "$out/.kernel" 2>/dev/null)" != "$kernel_pkg" ]]; then
   echo "downloading $kernel_pkg (not installed, only unpacked)"
   (cd "$work" && apt-get download -qq "$kernel_pkg" 2>&1 | grep -v "unsandboxed" || true)
   deb="$(ls "$work"/linux-image-*.deb 2>/dev/null | head -n1)"
@@ -43,10 +45,11 @@ if [[ ! -f "$out/vmlinuz" || "$(cat "$out/.kernel" 2>/dev/null)" != "$kernel_pkg
   cp "$work"/kernel/boot/vmlinuz-* "$out/vmlinuz"
   rm -rf "$out/modules"
   mkdir -p "$out/modules"
-  # virtio disk support is modular in the cloud kernel; keep the few modules /init loads.
-  for m in virtio/virtio_ring virtio/virtio virtio/virtio_pci_legacy_dev virtio/virtio_pci_modern_dev \
-    virtio/virtio_pci block/virtio_blk; do
-    cp "$work"/kernel/lib/modules/*/kernel/drivers/"$m".ko "$out/modules/"
+  # virtio disk and NIC support is modular in the cloud kernel; keep the few modules /init loads.
+  for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
+    drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk \
+    net/core/failover drivers/net/net_failover drivers/net/virtio_net; do
+    cp "$work"/kernel/lib/modules/*/kernel/"$m".ko "$out/modules/"
   done
   echo "$kernel_pkg" >"$out/.kernel"
 fi
@@ -77,7 +80,8 @@ export PATH=/bin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk \
+  failover net_failover virtio_net; do
   insmod /lib/modules/$m.ko 2>/dev/null
 done
 hostname -F /etc/hostname

@@ -20,7 +20,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["cli.ts", "exporter.ts", "controller.ts", "mod.ts", "testing.ts"],
   ["src/cli/", "testing/"],
   ["drivers/registry.ts"],
-  ["drivers/virtual/", "drivers/qemu/", "drivers/dutlink/", "drivers/relay/"],
+  ["drivers/virtual/", "drivers/qemu/", "drivers/dutlink/", "drivers/relay/", "drivers/uboot/"],
   [
     "drivers/power/",
     "drivers/serial/",
@@ -30,6 +30,7 @@ export const LAYERS: readonly (readonly string[])[] = [
     "drivers/gpio/",
     "drivers/flasher/",
     "drivers/video/",
+    "drivers/netboot/",
   ],
   ["src/exporter/", "src/client/", "src/controller/"],
   ["src/router/"],

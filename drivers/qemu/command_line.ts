@@ -8,6 +8,8 @@
  */
 import { accelArgs } from "./accel.ts";
 import type { MachineOptions } from "./machine_options.ts";
+import { archArgs, ARCHES } from "./arch.ts";
+import { networkArgs } from "./network.ts";
 
 /** Where QEMU listens: the unix sockets of its QMP monitor and its serial port. */
 export interface MachineSockets {
@@ -34,6 +36,7 @@ export function qemuArgs(
     "-smp",
     String(options.cpus),
     ...accelArgs(accel),
+    ...archArgs(options, accel),
     ...(options.display ? ["-vga", "std"] : []),
     "-chardev",
     `socket,id=serial0,path=${sockets.serial},server=on,wait=off`,
@@ -45,6 +48,7 @@ export function qemuArgs(
     ...(options.initrd ? ["-initrd", options.initrd] : []),
     ...(options.kernel && options.append !== undefined ? ["-append", options.append] : []),
     ...(disk ? diskArgs(disk, options.diskInterface) : []),
+    ...networkArgs(options.network, ARCHES[options.arch].nic),
     ...options.extraArgs,
   ];
 }

@@ -16,6 +16,7 @@ import type { Logger } from "../../src/log.ts";
 import { writeAll } from "../../src/driver/write_all.ts";
 import { kvmUsable } from "./accel.ts";
 import { qemuArgs } from "./command_line.ts";
+import { ARCHES, hostRuns } from "./arch.ts";
 import type { MachineOptions } from "./machine_options.ts";
 import { QmpClient } from "./qmp.ts";
 import { StderrTail } from "./stderr_tail.ts";
@@ -92,7 +93,9 @@ export class QemuMachine {
     const binary = await which(options.binary);
     if (!binary) {
       throw new FailedPreconditionError(
-        `Cannot power on: "${options.binary}" is not installed; install it with "apt-get install qemu-system-x86"`,
+        `Cannot power on: "${options.binary}" is not installed; install it with "apt-get install ${
+          ARCHES[options.arch].apt
+        }"`,
       );
     }
     for (const [key, path] of [["kernel", options.kernel], ["initrd", options.initrd]] as const) {
@@ -102,13 +105,21 @@ export class QemuMachine {
         );
       }
     }
-    if (options.kernel === undefined && disk === undefined) {
+    if (options.bios !== undefined && !(await isFile(options.bios))) {
       throw new FailedPreconditionError(
-        "Cannot power on: nothing to boot; configure a kernel, or flash a disk image first",
+        `Cannot power on: bios "${options.bios}" does not exist; install the firmware (apt-get install u-boot-qemu) or fix the path`,
+      );
+    }
+    const netboot = options.network.mode !== "none";
+    if (
+      options.kernel === undefined && disk === undefined && options.bios === undefined && !netboot
+    ) {
+      throw new FailedPreconditionError(
+        "Cannot power on: nothing to boot; configure a kernel, a bios (firmware such as U-Boot) or a network to boot from, or flash a disk image first",
       );
     }
     const accel = options.accel === "auto"
-      ? (await kvmUsable(binary) ? "kvm" : "tcg")
+      ? (hostRuns(options.arch) && await kvmUsable(binary) ? "kvm" : "tcg")
       : options.accel;
     const dir = this.#dir = await Deno.makeTempDir({ prefix: "jumpstarter-qemu-" });
     const qmpPath = `${dir}/qmp.sock`;

@@ -8,9 +8,11 @@ import { resolve } from "node:path";
 import type { DriverConfig, DriverContext } from "../../src/driver/driver_context.ts";
 import { ConfigError, ConfigReader } from "../../src/driver/config_check.ts";
 import type { AccelSetting } from "./accel.ts";
+import { ARCHES, type ArchOptions, archOptions } from "./arch.ts";
+import { type NetworkOptions, networkOptions } from "./network.ts";
 
 /** What a machine boots and how. */
-export interface MachineOptions {
+export interface MachineOptions extends ArchOptions {
   binary: string;
   /** MiB of RAM. */
   memory: number;
@@ -24,6 +26,7 @@ export interface MachineOptions {
   extraArgs: string[];
   /** A VGA display the `video` child reads (QMP screendump). */
   display: boolean;
+  network: NetworkOptions;
   /** Seconds `stop()` waits for the guest after an ACPI power-down; 0 quits at once. */
   shutdownTimeout: number;
 }
@@ -62,8 +65,11 @@ export function machineOptions(config: DriverConfig, context: DriverContext): Ma
       `Invalid config ${context.path}.config.initrd: an initrd needs a kernel; add kernel`,
     );
   }
+  const arch = archOptions(config, context);
   return {
-    binary: reader.string("binary", "qemu-system-x86_64"),
+    ...arch,
+    network: networkOptions(config.network, context),
+    binary: reader.string("binary", ARCHES[arch.arch].binary),
     memory: integer(reader, "memory", 256, 16),
     cpus: integer(reader, "cpus", 1, 1),
     kernel,
@@ -73,7 +79,8 @@ export function machineOptions(config: DriverConfig, context: DriverContext): Ma
     accel: accel as AccelSetting,
     extraArgs,
     shutdownTimeout: reader.number("shutdownTimeout", 0, 0),
-    display: reader.boolean("display", true),
+    // A VGA screen by default on x86_64; the aarch64 virt machine has no VGA unless asked.
+    display: reader.boolean("display", arch.arch === "x86_64"),
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * `qemu.Qemu`: a virtual board backed by a real `qemu-system-x86_64`. Its
+ * `qemu.Qemu`: a virtual board backed by a real `qemu-system-x86_64` (or
+ * `qemu-system-aarch64`). Its
  * children are `power` (starts and stops the VM), `serial` (the guest's
  * ttyS0), `storage` (the disk image it boots from) and `video` (its screen),
  * so the same clients,
@@ -32,7 +33,12 @@ import { QemuDisplay } from "./display.ts";
  * when a probe guest runs under it), `extraArgs` (more QEMU arguments),
  * `shutdownTimeout` (seconds power off waits after an ACPI power-down before
  * quitting; default 0: quit at once), `display` (a VGA screen, the `video`
- * child; default true), `binary` (default qemu-system-x86_64).
+ * child; default true), `binary` (default qemu-system-x86_64, or
+ * qemu-system-aarch64 for `arch: aarch64`). Boards that boot like lab
+ * boards: `arch` (x86_64 or aarch64, QEMU's virt machine; default x86_64),
+ * `bios` (firmware such as U-Boot from u-boot-qemu), `network` (`{mode: user,
+ * hostfwd: ["tcp:127.0.0.1:2222-:22"], bootfile: URL}` or `{tap: tap0}`;
+ * `model` picks the NIC; see `network.ts`).
  */
 export class Qemu extends Driver {
   static override client = "jumpstarter_driver_composite.client.CompositeClient";
