@@ -13,7 +13,7 @@ import { SqliteKv } from "../controller/store/sqlite.ts";
 import { SoloCoordination } from "../controller/coordination.ts";
 import { startController } from "../controller/server.ts";
 import { parseDuration } from "../client/duration.ts";
-import { ensureTlsPair } from "../controller/tls.ts";
+import { ensureTlsPair } from "../transport/tls_pair.ts";
 import { checkDataDir, openConfiguredStore, type StoreFlags } from "./controller_store.ts";
 import { claimDataDir } from "../controller/store/data_dir_claim.ts";
 import { terminal, UsageError } from "./run.ts";

@@ -71,7 +71,7 @@ export async function runDriverCommand(
   const target = await resolveTarget(options);
   try {
     const { registry } = await import("./builtin_drivers.ts");
-    await using root = await connect(target.host, { registry });
+    await using root = await connect(target.host, { registry, direct: target.direct });
     addDriverCommands(program, root);
     await program.parseAsync(argv, { from: "user" });
     return 0;

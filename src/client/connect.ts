@@ -11,6 +11,7 @@ import { clientTree, type Connected } from "./connected.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
 import type { SessionOptions } from "./fast_path_choice.ts";
 import { GrpcSession } from "./session.ts";
+import { directFromEnv } from "./direct.ts";
 import type { ClientRegistry } from "./tree.ts";
 
 /**
@@ -81,5 +82,6 @@ export async function env<T extends DriverClient = CompositeClient>(
       "JUMPSTARTER_HOST is not set: run inside `jumpstarter shell --exporter-config FILE` or set it to an exporter socket",
     );
   }
-  return await connect<T>(host, options);
+  const resolved = await directFromEnv(host);
+  return await connect<T>(resolved.host, { ...options, direct: options.direct ?? resolved.direct });
 }
