@@ -21,6 +21,7 @@ import { terminal, UsageError } from "./run.ts";
 /** The options of `controller serve`. */
 export interface ServeOptions extends StoreFlags {
   replicaId?: string;
+  authConfig?: string;
   listen: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -49,6 +50,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const pairingTimeoutMs = parseDuration(options.pairingTimeout);
   const maxLeaseMs = parseDuration(options.maxLeaseDuration);
   const firstByteTimeoutMs = parseDuration(options.firstByteTimeout);
+  const oidc = options.authConfig
+    ? await (await import("../controller/oidc_config.ts")).loadOidcIssuers(options.authConfig)
+    : undefined;
   await checkDataDir(options);
   const log = new Logger("controller");
   log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
@@ -105,6 +109,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     advertise: options.advertise,
     pairingTimeoutMs,
     maxLeaseMs,
+    oidc,
     connections: {
       maxConnections: options.maxConnections === undefined
         ? undefined

@@ -19,6 +19,8 @@ const STATIC = new Set([
   "exporters",
   "config",
   "admin",
+  "login",
+  "auth",
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
@@ -116,6 +118,8 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     addShellCommand(program, (code) => status = code);
     addDemoCommand(program);
     addLeaseCommands(program);
+    const { addLoginCommands } = await import("./login_commands.ts");
+    addLoginCommands(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));
     if (command === undefined && argv.length === 0) {
       program.outputHelp();

@@ -19,6 +19,7 @@ import {
   controllerTransport,
 } from "../transport/controller_transport.ts";
 import { fromConnectError } from "../transport/errors.ts";
+import { tokenSource } from "./oidc_refresh.ts";
 
 /** What `createLease` asks for. */
 export interface LeaseSpec {
@@ -46,7 +47,7 @@ export class ControllerClient implements AsyncDisposable {
     this.#transport = controllerTransport(config.endpoint, {
       caBase64: config.tls.ca,
       credentials: {
-        token: config.token,
+        token: tokenSource(config),
         kind: "Client",
         namespace: config.metadata.namespace,
         name: config.metadata.name,

@@ -17,6 +17,8 @@ export interface ClientConfig {
   endpoint: string;
   tls: { ca?: string; insecure: boolean };
   token: string;
+  /** An OpenID Connect refresh token (`refresh_token`, upstream's key), stored by `jumpstarter login`. */
+  refreshToken?: string;
   drivers: { allow: string[]; unsafe: boolean };
   /** Where it was read from. */
   source?: string;
@@ -73,6 +75,9 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
       insecure: tls.insecure === true,
     },
     token: doc.token,
+    ...(typeof doc.refresh_token === "string" && doc.refresh_token
+      ? { refreshToken: doc.refresh_token }
+      : {}),
     drivers: {
       allow: driverAllowList(drivers.allow, where),
       unsafe: drivers.unsafe !== false,
