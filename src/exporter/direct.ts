@@ -3,7 +3,8 @@
  * drivers on a TCP port as upstream's `jmp run --tls-grpc-listener` does
  * (ExporterService and RouterService on one HTTP/2 port, TLS or, for
  * development, plaintext), behind `direct_gate.ts`: the passphrase on every
- * call, one client at a time.
+ * call, one client at a time. The config's lease hooks run around it
+ * (`direct_hooks.ts`).
  *
  * @module
  */
@@ -12,6 +13,7 @@ import type { Registry } from "../driver/registry.ts";
 import { Logger } from "../log.ts";
 import { type RpcServer, serveTcp } from "../transport/server.ts";
 import { DirectGate } from "./direct_gate.ts";
+import { DirectHooks } from "./direct_hooks.ts";
 import { Exporter } from "./exporter.ts";
 import { exporterRoutes } from "./service.ts";
 
@@ -48,14 +50,18 @@ export async function serveDirect(
   const log = options.log ?? new Logger("exporter");
   const exporter = await Exporter.create(config, registry, log);
   const gate = new DirectGate(options.passphrase, log);
+  let hooks: DirectHooks | undefined;
   let server: RpcServer & { port: number };
   try {
+    hooks = await DirectHooks.open(exporter, log);
+    await hooks?.before();
     server = await serveTcp(options.host ?? "0.0.0.0", options.port, exporterRoutes(exporter), {
       tls: options.tls,
       interceptors: [gate.interceptor],
       contextValues: gate.contextValues,
     });
   } catch (error) {
+    await hooks?.close();
     await exporter.close();
     throw error;
   }
@@ -63,6 +69,7 @@ export async function serveDirect(
   const close = () =>
     closing ??= (async () => {
       await server.close();
+      await hooks?.after();
       await exporter.close();
     })();
   return {
