@@ -92,6 +92,10 @@ Deno.test("browser login (PKCE): the controller accepts the issuer's token as th
     assert.ok(alice.refreshToken, "offline_access gives a refresh token");
     assert.equal(tokenInfo(alice.token)?.claims.preferred_username, "alice");
     await callsController(clientConfig(controller.url, alice.token));
+    await callsController(clientConfig(controller.url, alice.token));
+    // Discovery and the key set were fetched once, then served from the cache.
+    assert.equal(provider.requests.get("/.well-known/openid-configuration"), 2); // login + controller
+    assert.equal(provider.requests.get("/jwks"), 1); // the controller only
 
     const refused = async (token: string, message: RegExp, name = "alice") =>
       await assert.rejects(

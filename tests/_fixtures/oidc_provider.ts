@@ -16,6 +16,8 @@ const Provider: any = (await import(providerModule)).default;
 /** A running provider. */
 export interface TestProvider extends AsyncDisposable {
   issuer: string;
+  /** Requests served, by path (to see what a verifier fetched, and how often). */
+  requests: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -65,9 +67,15 @@ export async function startProvider(
       RefreshToken: 86400,
     },
   });
-  server.on("request", provider.callback());
+  const requests = new Map<string, number>();
+  const handle = provider.callback();
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const path = new URL(req.url ?? "/", issuer).pathname;
+    requests.set(path, (requests.get(path) ?? 0) + 1);
+    handle(req, res);
+  });
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return { issuer, close, [Symbol.asyncDispose]: close };
+  return { issuer, requests, close, [Symbol.asyncDispose]: close };
 }
 
 /**
