@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { denoDir, ROOT, runEntry, spawnDeno, VIRTUAL_BOARD } from "./_fixtures/run.ts";
+import { ensureTlsPair } from "../src/transport/tls_pair.ts";
 
 const PASS = "s3cret-bench";
 
@@ -103,6 +104,40 @@ Deno.test("exporter serve --tls-grpc-insecure and jumpstarter shell --tls-grpc-i
     const ok = await directShell(exporter.port, "--tls-grpc-insecure", ...powerOn);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /ON/);
+  } finally {
+    await exporter.stop();
+  }
+  await Deno.remove(state, { recursive: true });
+});
+
+Deno.test("exporter serve --tls-cert/--tls-key and jumpstarter shell --ca", async () => {
+  const state = await Deno.makeTempDir({ prefix: "direct-cli-" });
+  const pair = await ensureTlsPair(`${state}/pair`, "127.0.0.1");
+  const exporter = await startExporter(
+    state,
+    "--tls-cert",
+    `${state}/pair/cert.pem`,
+    "--tls-key",
+    `${state}/pair/key.pem`,
+    "--passphrase",
+    PASS,
+  );
+  try {
+    assert.equal(exporter.fingerprint, pair.fingerprint);
+    const ok = await directShell(
+      exporter.port,
+      "--ca",
+      `${state}/pair/cert.pem`,
+      "--passphrase",
+      PASS,
+      ...powerOn,
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /ON/);
+    // Without a way to trust the certificate: one line that says how.
+    const untrusted = await directShell(exporter.port, "--passphrase", PASS, "--", "true");
+    assert.equal(untrusted.code, 1);
+    assert.match(untrusted.stderr, /trust it with --tls-fingerprint .* or --ca FILE/);
   } finally {
     await exporter.stop();
   }
