@@ -13,6 +13,8 @@ import { startController } from "../src/controller/server.ts";
 import { SqliteKv } from "../src/controller/store/sqlite.ts";
 import { TokenAuthority } from "../src/controller/auth.ts";
 import { createIdentity } from "../src/controller/admin.ts";
+import { putPolicy } from "../src/controller/policy_admin.ts";
+import { eventually } from "../testing.ts";
 import type { OidcIssuer } from "../src/controller/oidc_config.ts";
 import { ControllerClient } from "../src/client/controller_client.ts";
 import { discoverIssuer, loginWithBrowser } from "../src/client/oidc_login.ts";
@@ -30,6 +32,7 @@ async function lab(issuer: OidcIssuer) {
   const server = await startController({ store, host: "127.0.0.1", port: 0, oidc: [issuer] });
   return {
     dir,
+    store,
     url: server.url,
     async close() {
       await server.close();
@@ -96,6 +99,33 @@ Deno.test("browser login (PKCE): the controller accepts the issuer's token as th
     // Discovery and the key set were fetched once, then served from the cache.
     assert.equal(provider.requests.get("/.well-known/openid-configuration"), 2); // login + controller
     assert.equal(provider.requests.get("/jwks"), 1); // the controller only
+
+    // The identity's labels decide the access policies: team=a is admitted by no policy for team=b.
+    await putPolicy(controller.store, {
+      name: "team-b",
+      exporterSelector: "",
+      clientSelector: "team=b",
+      priority: 0,
+    });
+    const lease = async () => {
+      await using client = new ControllerClient(clientConfig(controller.url, alice.token));
+      return await client.createLease({ selector: "board=none", durationMs: 60_000 });
+    };
+    await eventually(
+      async () => (await lease().then(() => "admitted", (e) => String(e))).includes("not admitted"),
+      { timeout: 10_000, interval: 50, message: "the policy to refuse alice" },
+    );
+    await putPolicy(controller.store, {
+      name: "team-a",
+      exporterSelector: "",
+      clientSelector: "team=a",
+      priority: 0,
+    });
+    await eventually(async () => (await lease().then(() => true, () => false)), {
+      timeout: 10_000,
+      interval: 50,
+      message: "the policy for team=a to admit alice",
+    });
 
     const refused = async (token: string, message: RegExp, name = "alice") =>
       await assert.rejects(
