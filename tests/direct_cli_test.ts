@@ -20,7 +20,7 @@ async function startExporter(state: string, ...flags: string[]) {
       "-A",
       `${ROOT}/exporter.ts`,
       "serve",
-      "--config",
+      "--exporter-config", // upstream's name for --config
       VIRTUAL_BOARD,
       "--tls-grpc-listener",
       "127.0.0.1:0",
@@ -154,6 +154,7 @@ Deno.test("direct-mode flags: bad values get one line and status 2 before anythi
     ],
     ["exporter.ts", ["serve", "-c", VIRTUAL_BOARD, "--passphrase", "x"], /add --tls-grpc-listener/],
     ["cli.ts", ["shell", "--passphrase", "x", "--", "true"], /add --tls-grpc HOST:PORT/],
+    ["exporter.ts", ["serve", "--tls-grpc-listener", "1234"], /Give the exporter config/],
     [
       "cli.ts",
       [

@@ -55,7 +55,8 @@ export async function exporterMain(argv: string[]): Promise<number> {
   program
     .command("serve")
     .description("Build the drivers of an exporter config and serve them")
-    .requiredOption("-c, --config <file>", "ExporterConfig YAML")
+    .option("-c, --config <file>", "ExporterConfig YAML (required)")
+    .option("--exporter-config <file>", "the same as --config (upstream's jmp run flag)")
     .option("--local", "serve on a local unix socket (no controller)")
     .option("--socket <path>", "unix socket path for --local")
     .option("--create", "make the --socket path's folder (mode 0700) if it does not exist")
@@ -82,7 +83,7 @@ export async function exporterMain(argv: string[]): Promise<number> {
           `Cannot serve on "${options.socket}": folder "${socketDir}" does not exist; create it, or give --create`,
         );
       }
-      const config = await loadExporterConfig(options.config);
+      const config = await loadExporterConfig(configPath(options));
       const log = new Logger("exporter");
       log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
       if (listener) {
@@ -108,6 +109,16 @@ export async function exporterMain(argv: string[]): Promise<number> {
     });
   await program.parseAsync(argv, { from: "user" });
   return 0;
+}
+
+/** `--config`, or upstream's `--exporter-config`; one of them, once. */
+function configPath(options: { config?: string; exporterConfig?: string }): string {
+  if (options.config && options.exporterConfig) {
+    throw new UsageError("--config and --exporter-config name the same file: give one");
+  }
+  const path = options.config ?? options.exporterConfig;
+  if (!path) throw new UsageError("Give the exporter config with --config FILE");
+  return path;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
