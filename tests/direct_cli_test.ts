@@ -8,7 +8,14 @@
  * starts.
  */
 import assert from "node:assert/strict";
-import { denoDir, ROOT, runEntry, spawnDeno, VIRTUAL_BOARD } from "./_fixtures/run.ts";
+import {
+  denoDir,
+  exampleSuiteArgs,
+  ROOT,
+  runEntry,
+  spawnDeno,
+  VIRTUAL_BOARD,
+} from "./_fixtures/run.ts";
 import { ensureTlsPair } from "../src/transport/tls_pair.ts";
 
 const PASS = "s3cret-bench";
@@ -77,6 +84,21 @@ Deno.test("exporter serve --tls-grpc-listener (self-signed) and jumpstarter shel
     );
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /ON/);
+    // A script (env()) and a test suite (device()) inside the session reach the board too.
+    const script = await runEntry("cli.ts", [
+      "run",
+      "--tls-grpc",
+      `127.0.0.1:${exporter.port}`,
+      "--tls-fingerprint",
+      exporter.fingerprint!,
+      "--passphrase",
+      PASS,
+      `${ROOT}/examples/power_cycle.ts`,
+    ]);
+    assert.equal(script.code, 0, script.stderr);
+    assert.match(script.stdout, /login prompt seen/);
+    const suite = await shell("--passphrase", PASS, "--", Deno.execPath(), ...exampleSuiteArgs());
+    assert.equal(suite.code, 0, suite.stdout + suite.stderr);
     const wrong = await shell("--passphrase", "not-it", "--", "true");
     assert.equal(wrong.code, 1);
     assert.equal(wrong.stderr.trim().split("\n").length, 1, wrong.stderr);
