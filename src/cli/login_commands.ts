@@ -53,6 +53,7 @@ export function addLoginCommands(program: Command): void {
   program
     .command("auth")
     .description("Single sign-on state")
+    .addHelpText("after", "\nExample:\n  $ jumpstarter auth status")
     .command("status")
     .description("Show the token in use: issuer, user, expiry, refresh")
     .addHelpText("after", statusHelp)
