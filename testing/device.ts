@@ -71,10 +71,12 @@ export type Device<T extends DriverClient> = Connected<T> & {
 export async function device<T extends DriverClient = CompositeClient>(
   options: DeviceOptions = {},
 ): Promise<Device<T>> {
-  const { origin, host, held, release, guardian: leaseGuardian } = await obtainBoard(options);
+  const { origin, host, direct, held, release, guardian: leaseGuardian } = await obtainBoard(
+    options,
+  );
   let root: Connected<T>;
   try {
-    root = await connect<T>(host, { registry });
+    root = await connect<T>(host, { registry, direct });
   } catch (error) {
     await release();
     throw error;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { directFromEnv, type DirectOptions } from "../src/client/direct.ts";
 import { acquire, type HeldLease } from "../src/client/lease_acquire.ts";
 import { formatQueueLine } from "../src/client/lease_status.ts";
 import { type ClientConfig, resolveClientConfig } from "../src/config/client_config.ts";
@@ -63,6 +64,8 @@ export interface DeviceSource {
   origin: DeviceOrigin;
   /** The exporter address the test talks to. */
   host: string;
+  /** A direct-mode session's passphrase and trust (`jumpstarter shell --tls-grpc`). */
+  direct?: DirectOptions;
   /** The lease, when leased. */
   held?: HeldLease;
   /** Gives the board back: releases the lease or stops the local exporter. */
@@ -87,7 +90,8 @@ function labAsked(options: DeviceOptions): boolean {
 export async function obtainBoard(options: DeviceOptions): Promise<DeviceSource> {
   const sessionHost = Deno.env.get("JUMPSTARTER_HOST");
   if (sessionHost) {
-    return { origin: "session", host: sessionHost, release: () => Promise.resolve() };
+    const { host, direct } = await directFromEnv(sessionHost);
+    return { origin: "session", host, direct, release: () => Promise.resolve() };
   }
   const wantsLease = options.selector !== undefined || options.exporterName !== undefined;
   const leases = wantsLease && (options.exporterConfig === undefined || labAsked(options));

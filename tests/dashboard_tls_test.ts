@@ -18,7 +18,7 @@ import { freePort, spawn } from "./_fixtures/lab.ts";
 import { cli, VIRTUAL_BOARD } from "./_fixtures/run.ts";
 import { eventually } from "../testing/eventually.ts";
 import { Logger } from "../src/log.ts";
-import { ensureTlsPair } from "../src/controller/tls.ts";
+import { ensureTlsPair } from "../src/transport/tls_pair.ts";
 import { openDataDir } from "../src/controller/store/data_dir.ts";
 import { startController } from "../src/controller/server.ts";
 import { createIdentity } from "../src/controller/admin.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import { startController } from "../src/controller/server.ts";
 import { openDataDir } from "../src/controller/store/data_dir.ts";
-import { ensureTlsPair } from "../src/controller/tls.ts";
+import { ensureTlsPair } from "../src/transport/tls_pair.ts";
 import { Logger } from "../src/log.ts";
 
 function get(session: http2.ClientHttp2Session, path: string): Promise<number> {

@@ -13,7 +13,7 @@ import { SqliteKv } from "../controller/store/sqlite.ts";
 import { SoloCoordination } from "../controller/coordination.ts";
 import { startController } from "../controller/server.ts";
 import { parseDuration } from "../client/duration.ts";
-import { ensureTlsPair } from "../controller/tls.ts";
+import { ensureTlsPair } from "../transport/tls_pair.ts";
 import { checkDataDir, openConfiguredStore, type StoreFlags } from "./controller_store.ts";
 import { claimDataDir } from "../controller/store/data_dir_claim.ts";
 import { terminal, UsageError } from "./run.ts";
@@ -22,6 +22,7 @@ import { boardOpener } from "./dashboard_boards.ts";
 /** The options of `controller serve`. */
 export interface ServeOptions extends StoreFlags {
   replicaId?: string;
+  authConfig?: string;
   listen: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -76,6 +77,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     );
   }
   const firstByteTimeoutMs = parseDuration(options.firstByteTimeout);
+  const oidc = options.authConfig
+    ? await (await import("../controller/oidc_config.ts")).loadOidcIssuers(options.authConfig)
+    : undefined;
   await checkDataDir(options);
   const log = new Logger("controller");
   log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
@@ -134,6 +138,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     pairingTimeoutMs,
     maxLeaseMs,
     clientKeepaliveTimeoutMs,
+    oidc,
     connections: {
       maxConnections: options.maxConnections === undefined
         ? undefined

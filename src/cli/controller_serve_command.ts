@@ -50,6 +50,10 @@ export function addServeCommand(program: Command): void {
       "--advertise <url>",
       "router URL handed to clients and exporters (default: from --listen)",
     )
+    .option(
+      "--auth-config <file>",
+      "trust tokens of these OpenID Connect issuers (jwt: list, upstream's shape)",
+    )
     .option("--pairing-timeout <duration>", "close a router stream whose peer never comes", "30s")
     .option("--max-lease-duration <duration>", "the longest lease this controller gives", "7d")
     .option(

@@ -75,7 +75,11 @@ export async function runDriverCommand(
   const target = await resolveTarget(options);
   try {
     const { registry } = await import("./builtin_drivers.ts");
-    await using root = await connect(target.host, { registry, drivers: target.drivers });
+    await using root = await connect(target.host, {
+      registry,
+      drivers: target.drivers,
+      direct: target.direct,
+    });
     addDriverCommands(program, root);
     await program.parseAsync(argv, { from: "user" });
     return 0;

@@ -24,6 +24,8 @@ const STATIC = new Set([
   "delete",
   "update",
   "dashboard",
+  "login",
+  "auth",
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
@@ -127,6 +129,8 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     addDashboardCommand(program);
     const { addUpstreamVerbs } = await import("./upstream_commands.ts");
     addUpstreamVerbs(program);
+    const { addLoginCommands } = await import("./login_commands.ts");
+    addLoginCommands(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));
     if (command === undefined && argv.length === 0) {
       program.outputHelp();

@@ -12,6 +12,7 @@ import type { ExporterConfig } from "../config/exporter_config.ts";
 import { UsageError } from "./run.ts";
 import { Logger, type LogLevel, stderrSink } from "../log.ts";
 import { defaultSocketPath } from "../exporter/socket_path.ts";
+import type { DirectOptions } from "../client/direct.ts";
 
 // Each branch loads what it needs when taken: a command inside a session
 // (JUMPSTARTER_HOST) loads neither the exporter, YAML, nor the controller client.
@@ -35,6 +36,8 @@ function exists(path: string): boolean {
 /** An exporter address and what to do when the command is done with it. */
 export interface Target {
   host: string;
+  /** A direct-mode exporter's passphrase and trust (from the session's environment). */
+  direct?: DirectOptions;
   /** How the target was chosen, for `--verbose` style messages. */
   origin: string;
   close(): Promise<void>;
@@ -87,7 +90,11 @@ export async function resolveTarget(options: {
     );
   }
   const host = Deno.env.get("JUMPSTARTER_HOST");
-  if (host) return { host, origin: "JUMPSTARTER_HOST", close: () => Promise.resolve() };
+  if (host) {
+    const { directFromEnv } = await import("../client/direct.ts");
+    const resolved = await directFromEnv(host);
+    return { ...resolved, origin: "JUMPSTARTER_HOST", close: () => Promise.resolve() };
+  }
   const leaseName = options.lease ?? Deno.env.get("JMP_LEASE");
   if (leaseName) {
     const { resolveClientConfig } = await import("../config/client_config.ts");

@@ -21,6 +21,11 @@ interface ShellOptions {
   timeout?: string;
   requeue?: boolean;
   waitForExporter?: boolean;
+  tlsGrpc?: string;
+  tlsGrpcInsecure?: boolean;
+  passphrase?: string;
+  ca?: string;
+  tlsFingerprint?: string;
 }
 
 const example = `
@@ -30,12 +35,17 @@ Examples:
   $ jumpstarter shell -- deno test -A examples/boot_test.ts
   $ jumpstarter shell --selector board=virtual --duration 10m -- deno test -A examples/
   $ jumpstarter shell --lease 0193a8f2-... -- jumpstarter power cycle
+  $ jumpstarter shell --tls-grpc bench-1.lab:19090 --tls-fingerprint AB:CD:... --passphrase S
 
 Local mode (no --selector/--exporter/--lease): serves --exporter-config, else
 ~/.config/jumpstarter/exporters/default.yaml, else the built-in virtual board.
 Distributed mode (--selector, --exporter or --lease, with a client config): leases a
 board from the controller (waiting in the queue with a live position/ETA line), tunnels
 to it, and releases the lease on exit unless it was made separately (--lease).
+Direct mode (--tls-grpc HOST:PORT): connects to an exporter served with
+"exporter serve --tls-grpc-listener" (or upstream's "jmp run --tls-grpc-listener"), no
+controller; trusts it by --ca FILE or --tls-fingerprint (else the system's CAs), or talks
+plaintext with --tls-grpc-insecure; --passphrase (or JMP_GRPC_PASSPHRASE) as it was started.
 The command's exit status is the shell's exit status.`;
 
 /**
@@ -102,6 +112,29 @@ async function runInSession(
   globals: Globals,
 ): Promise<number> {
   const leaseName = options.lease ?? globals.lease;
+  if (options.tlsGrpc !== undefined) {
+    if (options.selector !== undefined || options.exporter !== undefined || leaseName) {
+      throw new UsageError(
+        "--tls-grpc connects without a controller: drop --selector/--exporter/--lease",
+      );
+    }
+    if (options.exporterConfig ?? globals.exporterConfig) {
+      throw new UsageError("--tls-grpc and --exporter-config exclude each other");
+    }
+    const { openDirect } = await import("./direct_session.ts");
+    const direct = await openDirect(options);
+    try {
+      const { shellArgv } = await import("./session_env.ts");
+      return await runWithEnv(argv ?? shellArgv(true), direct.env);
+    } finally {
+      await direct.close();
+    }
+  }
+  if (options.tlsGrpcInsecure || options.passphrase || options.ca || options.tlsFingerprint) {
+    throw new UsageError(
+      "--tls-grpc-insecure, --passphrase, --ca and --tls-fingerprint are for direct mode: add --tls-grpc HOST:PORT",
+    );
+  }
   if (options.selector !== undefined || options.exporter !== undefined || leaseName !== undefined) {
     if (options.exporterConfig) {
       throw new UsageError("--exporter-config is for local mode; drop it to lease a board");
@@ -176,7 +209,12 @@ function sessionOptions(command: Command): Command {
     .option(
       "--wait-for-exporter",
       "wait even while no exporter matches at all (else that fails at once)",
-    );
+    )
+    .option("--tls-grpc <host:port>", "direct mode: connect to this exporter, no controller")
+    .option("--tls-grpc-insecure", "direct mode without TLS (development only)")
+    .option("--passphrase <text>", "direct mode: the exporter's passphrase")
+    .option("--ca <file>", "direct mode: CA (or the exporter's own certificate) to trust, PEM")
+    .option("--tls-fingerprint <sha256>", "direct mode: pin the exporter's certificate");
 }
 
 /** The deno that runs scripts: this one, unless we are a compiled binary. */

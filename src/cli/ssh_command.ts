@@ -102,7 +102,7 @@ export async function runSshCommand(
 ): Promise<number> {
   const target = await resolveTarget(options);
   try {
-    await using root = await connect(target.host, { registry });
+    await using root = await connect(target.host, { registry, direct: target.direct });
     const next = argv[commandIndex(argv) + 1];
     const sshDriver = root.children.get("ssh");
     const driverCommands = sshDriver instanceof NetworkClient

@@ -13,6 +13,7 @@ import type { SessionOptions } from "./fast_path_choice.ts";
 import { GrpcSession } from "./session.ts";
 import { checkDriversPolicy } from "./drivers_policy.ts";
 import { type DriversPolicy, driversPolicyFrom } from "../config/client_config_fields.ts";
+import { directFromEnv } from "./direct.ts";
 import type { ClientRegistry } from "./tree.ts";
 
 /**
@@ -100,5 +101,6 @@ export async function env<T extends DriverClient = CompositeClient>(
       "JUMPSTARTER_HOST is not set: run inside `jumpstarter shell --exporter-config FILE` or set it to an exporter socket",
     );
   }
-  return await connect<T>(host, options);
+  const resolved = await directFromEnv(host);
+  return await connect<T>(resolved.host, { ...options, direct: options.direct ?? resolved.direct });
 }

@@ -19,6 +19,7 @@ import {
   controllerTransport,
 } from "../transport/controller_transport.ts";
 import { fromConnectError } from "../transport/errors.ts";
+import { tokenSource } from "./oidc_refresh.ts";
 
 /** The context key a client sets at create and the controller answers with its timeout (ms). */
 export const KEEPALIVE_CONTEXT = "jumpstarter.dev/client-keepalive";
@@ -55,7 +56,7 @@ export class ControllerClient implements AsyncDisposable {
     this.#transport = controllerTransport(config.endpoint, {
       caBase64: config.tls.ca,
       credentials: {
-        token: config.token,
+        token: tokenSource(config),
         kind: "Client",
         namespace: config.metadata.namespace,
         name: config.metadata.name,

@@ -10,6 +10,7 @@ import type { FastTarget } from "../transport/fast/dial.ts";
 import type { ExporterReport } from "../transport/fast/opening.ts";
 import { FAST_PATH_LABEL, FAST_PATH_SIBLING } from "../transport/fast/protocol.ts";
 import { switchedOff } from "../env_switch.ts";
+import type { DirectOptions } from "./direct.ts";
 
 /** Options of `GrpcSession.open` and `connect`. */
 export interface SessionOptions {
@@ -23,6 +24,8 @@ export interface SessionOptions {
    * a lease opens it straight through the router, skipping its tunnel.
    */
   fastTarget?: FastTarget;
+  /** A direct-mode exporter over TCP: its passphrase and how to trust its certificate. */
+  direct?: DirectOptions;
 }
 
 /** True unless the caller or the environment (`JMP_FAST_PATH=off`) turned the fast channel off. */

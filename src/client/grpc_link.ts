@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { ExporterService, type GetReportResponse } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
 import { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import { decodeValue, fromJsonValue } from "../driver/value.ts";
@@ -16,6 +16,7 @@ import { argsValue } from "../driver/json_value.ts";
 import type { Duplex } from "../driver/stream.ts";
 import type { ResourceHandle } from "../driver/resource_handle.ts";
 import { UnavailableError } from "../driver/errors.ts";
+import { DriverError } from "../driver/driver_error.ts";
 import { fromConnectError } from "../transport/errors.ts";
 import { readAhead } from "../transport/read_ahead.ts";
 import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
@@ -37,7 +38,16 @@ export class GrpcLink {
       return await this.exporter.getReport({}, { timeoutMs: 10_000 });
     } catch (error) {
       const reason = fromConnectError(error).message;
-      throw new UnavailableError(`Cannot reach exporter at "${host}": ${reason}`);
+      if (error instanceof ConnectError && error.code === Code.Unauthenticated) {
+        throw new DriverError(
+          "unauthenticated",
+          `Exporter at "${host}" refused the connection: ${reason}; give the passphrase it was started with (--passphrase)`,
+        );
+      }
+      const hint = /certificate/i.test(reason) && host.startsWith("https:")
+        ? "; trust it with --tls-fingerprint (the exporter prints it) or --ca FILE"
+        : "";
+      throw new UnavailableError(`Cannot reach exporter at "${host}": ${reason}${hint}`);
     }
   }
 

@@ -29,11 +29,12 @@ import {
   type SessionOptions,
 } from "./fast_path_choice.ts";
 import type { GrpcLink } from "./grpc_link.ts";
+import type { DirectOptions } from "./direct.ts";
 import { lazyExporterClient, lazyRouterClient } from "./lazy_grpc_client.ts";
 import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
 
 type TransportSource =
-  | { kind: "address"; address: Address }
+  | { kind: "address"; address: Address; direct?: DirectOptions }
   | { kind: "routes"; routes: (router: ConnectRouter) => void }
   | { kind: "transport"; transport: Transport };
 
@@ -56,8 +57,8 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
   }
 
   /** A session to an address (unix socket or h2c URL); nothing connects until it is used. */
-  static forAddress(address: Address): GrpcSession {
-    return new GrpcSession({ kind: "address", address });
+  static forAddress(address: Address, direct?: DirectOptions): GrpcSession {
+    return new GrpcSession({ kind: "address", address, direct });
   }
 
   /** A session served in memory by `routes`: no socket, for unit tests of drivers. */
@@ -95,7 +96,7 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
     }
     let opened;
     try {
-      opened = await GrpcSession.attach(GrpcSession.forAddress(address), host);
+      opened = await GrpcSession.attach(GrpcSession.forAddress(address, options.direct), host);
     } catch (error) {
       await fast?.close();
       throw error;
@@ -170,7 +171,7 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
       const source = this.#source;
       let transport: Transport;
       if (source.kind === "address") {
-        const made = transports.transportFor(source.address);
+        const made = await transports.transportFor(source.address, source.direct);
         transport = made.transport;
         this.#closeTransport = made.close;
       } else if (source.kind === "routes") {

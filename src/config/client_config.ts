@@ -29,6 +29,8 @@ export interface ClientConfig {
   endpoint: string;
   tls: { ca?: string; insecure: boolean };
   token: string;
+  /** An OpenID Connect refresh token (`refresh_token`, upstream's key), stored by `jumpstarter login`. */
+  refreshToken?: string;
   drivers: DriversPolicy;
   leases: LeaseTimeouts;
   shell: ShellSettings;
@@ -72,6 +74,9 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
       insecure: tls.insecure === true,
     },
     token: doc.token,
+    ...(typeof doc.refresh_token === "string" && doc.refresh_token
+      ? { refreshToken: doc.refresh_token }
+      : {}),
     drivers: driversPolicyFrom(doc, where),
     leases: leaseTimeoutsFrom(doc, where),
     shell: shellSettingsFrom(doc, where),

@@ -20,6 +20,7 @@
  */
 import type { DriverReport } from "../driver/driver_report.ts";
 import { Logger } from "../log.ts";
+import { OidcVerifier } from "./oidc_verifier.ts";
 import { TokenAuthority } from "./auth.ts";
 import { type Coordination, SoloCoordination } from "./coordination.ts";
 import {
@@ -79,6 +80,7 @@ export class Controller {
       options.coordination ?? new SoloCoordination(store),
       options.log ?? new Logger("controller"),
     );
+    if (options.oidc?.length) controller.#parts.identities.oidc = new OidcVerifier(options.oidc);
     const { replication } = controller.#parts;
     controller.#stopWatch = store.watch("", (change) => replication.apply(change));
     await replication.load();

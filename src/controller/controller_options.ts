@@ -8,6 +8,7 @@
 import type { Logger } from "../log.ts";
 import type { Coordination } from "./coordination.ts";
 import { DEFAULT_MAX_LEASE_MS } from "./limits.ts";
+import type { OidcIssuer } from "./oidc_config.ts";
 
 /** Tunables, mostly for tests. */
 export interface ControllerOptions {
@@ -28,11 +29,13 @@ export interface ControllerOptions {
   clientKeepaliveTimeoutMs?: number;
   /** Leadership and ephemeral keys when replicas share the store (default: one replica). */
   coordination?: Coordination;
+  /** OpenID Connect issuers whose tokens are accepted as client identities (`--auth-config`). */
+  oidc?: OidcIssuer[];
   log?: Logger;
 }
 
 /** Every tunable, set. */
-export type ControllerTunables = Required<Omit<ControllerOptions, "log" | "coordination">>;
+export type ControllerTunables = Required<Omit<ControllerOptions, "log" | "coordination" | "oidc">>;
 
 /** The tunables of `options`, with defaults for those it leaves out. */
 export function controllerTunables(options: ControllerOptions): ControllerTunables {

@@ -5,7 +5,9 @@
  * @module
  */
 import { AuthError } from "./auth_error.ts";
-import type { IdentityClaims, TokenAuthority } from "./auth.ts";
+import { type IdentityClaims, ISSUER, type TokenAuthority } from "./auth.ts";
+import type { OidcIssuer } from "./oidc_config.ts";
+import { OidcVerifier } from "./oidc_verifier.ts";
 import { type AccessPolicy, type Identity, keys, type LeaseRecord } from "./model.ts";
 import type { KvStore } from "./store/kv.ts";
 
@@ -13,6 +15,8 @@ import type { KvStore } from "./store/kv.ts";
 export class Identities {
   readonly byKey = new Map<string, Identity>();
   policies: AccessPolicy[] = [];
+  /** Trusted OpenID Connect issuers (`--auth-config`), if any. */
+  oidc?: OidcVerifier;
 
   constructor(readonly store: KvStore, readonly authority: TokenAuthority) {}
 
@@ -42,6 +46,17 @@ export class Identities {
     headers: { kind?: string | null; namespace?: string | null; name?: string | null },
   ): Promise<Identity> {
     if (!token) throw new AuthError("Missing authorization: Bearer token");
+    const issuer = this.oidc?.issuerOf(token);
+    if (issuer) return await this.#authenticateOidc(token, issuer, headers);
+    const claimed = OidcVerifier.claimedIssuer(token);
+    if (claimed !== undefined && claimed !== ISSUER) {
+      const trusted = this.oidc?.issuers.map((i) => i.url).join(", ");
+      throw new AuthError(
+        `Token issuer "${claimed}" is not trusted by this controller${
+          trusted ? ` (it trusts ${trusted})` : " (it trusts no OpenID issuer: see --auth-config)"
+        }`,
+      );
+    }
     const claims: IdentityClaims = await this.authority.verify(token);
     if (headers.kind && headers.kind !== claims.kind) {
       throw new AuthError("jumpstarter-kind does not match the token");
@@ -68,6 +83,37 @@ export class Identities {
     }
     if (identity.generation !== claims.generation) {
       throw new AuthError("Token revoked: it was rotated");
+    }
+    return identity;
+  }
+
+  /** A token from a trusted OpenID issuer: the client identity its username claim names. */
+  async #authenticateOidc(
+    token: string,
+    issuer: OidcIssuer,
+    headers: { kind?: string | null; namespace?: string | null; name?: string | null },
+  ): Promise<Identity> {
+    const caller = await this.oidc!.verify(token, issuer);
+    if (headers.kind && headers.kind !== "Client") {
+      throw new AuthError("Tokens from an OpenID issuer act as clients only");
+    }
+    if (headers.namespace && headers.namespace !== issuer.namespace) {
+      throw new AuthError(
+        `jumpstarter-namespace "${headers.namespace}" does not match the issuer's namespace "${issuer.namespace}"`,
+      );
+    }
+    if (headers.name && headers.name !== caller.identityName) {
+      throw new AuthError(
+        `jumpstarter-name "${headers.name}" does not match the token's user ${caller.username} (client "${caller.identityName}")`,
+      );
+    }
+    const key = `Client/${issuer.namespace}/${caller.identityName}`;
+    if (!this.byKey.has(key)) await this.reload();
+    const identity = this.byKey.get(key);
+    if (!identity) {
+      throw new AuthError(
+        `User ${caller.username} maps to client "${caller.identityName}" in namespace "${issuer.namespace}", which does not exist: an admin creates it with "controller admin create client ${caller.identityName}"`,
+      );
     }
     return identity;
   }

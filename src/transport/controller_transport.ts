@@ -12,7 +12,8 @@ import { failoverTransport, type ReplicaTransport } from "./failover_transport.t
 
 /** Who is calling, for the `authorization` and `jumpstarter-*` headers. */
 export interface Credentials {
-  token: string;
+  /** The bearer token, or where to get the current one before each call (it may refresh). */
+  token: string | (() => Promise<string>);
   kind: "Client" | "Exporter";
   namespace: string;
   name: string;
@@ -64,20 +65,23 @@ function singleTransport(
     ca ? { ca } : {},
   );
   const credentials = options.credentials;
-  const identify: Interceptor = (next) => (req) => {
-    if (credentials && credentials.token.length > MAX_TOKEN_BYTES) {
-      throw new ConnectError(
-        `The ${credentials.kind.toLowerCase()} token of "${credentials.name}" is ${credentials.token.length} bytes, over the ${MAX_TOKEN_BYTES} a token may have: check the token in its config`,
-        Code.Unauthenticated,
-      );
-    }
+  const identify: Interceptor = (next) => async (req) => {
     if (credentials) {
-      req.header.set("authorization", `Bearer ${credentials.token}`);
+      const token = typeof credentials.token === "string"
+        ? credentials.token
+        : await credentials.token();
+      if (token.length > MAX_TOKEN_BYTES) {
+        throw new ConnectError(
+          `The ${credentials.kind.toLowerCase()} token of "${credentials.name}" is ${token.length} bytes, over the ${MAX_TOKEN_BYTES} a token may have: check the token in its config`,
+          Code.Unauthenticated,
+        );
+      }
+      req.header.set("authorization", `Bearer ${token}`);
       req.header.set("jumpstarter-kind", credentials.kind);
       req.header.set("jumpstarter-namespace", credentials.namespace);
       req.header.set("jumpstarter-name", credentials.name);
     }
-    return next(req);
+    return await next(req);
   };
   const transport = createGrpcTransport({
     baseUrl: url,

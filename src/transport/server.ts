@@ -6,7 +6,7 @@
  */
 import * as http2 from "node:http2";
 import type * as net from "node:net";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, ContextValues, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { claimSocketPath } from "./socket_claim.ts";
 
@@ -17,8 +17,29 @@ export interface RpcServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-function createHandler(routes: (router: ConnectRouter) => void) {
-  const adapter = connectNodeAdapter({ routes, readMaxBytes: 16 * 1024 * 1024 });
+/** Options of `serveTcp`: TLS, interceptors and per-request context, a bound on connections. */
+export interface TcpServeOptions {
+  /** Serve TLS (h2) with this PEM pair instead of h2c. */
+  tls?: { cert: string; key: string };
+  interceptors?: Interceptor[];
+  /** Per-request context values, made from the HTTP/2 request (its socket, its session). */
+  contextValues?: (req: http2.Http2ServerRequest) => ContextValues;
+  /** Connections open at once beyond which new ones are dropped (default 64). */
+  maxConnections?: number;
+  /** A connection that has not finished its TLS handshake in this long is dropped (default 10 s). */
+  handshakeTimeoutMs?: number;
+}
+
+function createHandler(
+  routes: (router: ConnectRouter) => void,
+  options: Pick<TcpServeOptions, "interceptors" | "contextValues"> = {},
+) {
+  const adapter = connectNodeAdapter({
+    routes,
+    readMaxBytes: 16 * 1024 * 1024,
+    interceptors: options.interceptors,
+    contextValues: options.contextValues as never,
+  });
   return (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     // grpcio sends the percent-encoded socket path as :authority; connect-node
     // parses it as a URL host and would throw out of the request handler.
@@ -78,13 +99,25 @@ export async function serveUnix(
   return { address: `unix://${path}`, close, [Symbol.asyncDispose]: close };
 }
 
-/** Serves `routes` as h2c on a TCP host and port (0 picks a free port). */
+/** Serves `routes` as h2c (or TLS with `options.tls`) on a TCP host and port (0 picks a free port). */
 export async function serveTcp(
   host: string,
   port: number,
   routes: (router: ConnectRouter) => void,
+  options: TcpServeOptions = {},
 ): Promise<RpcServer & { port: number }> {
-  const server = http2.createServer({}, createHandler(routes));
+  const handler = createHandler(routes, options);
+  // Bounded: concurrent streams per connection, header size.
+  const settings = { maxConcurrentStreams: 256, maxHeaderListSize: 64 * 1024 };
+  const server: http2.Http2Server = options.tls
+    ? http2.createSecureServer({
+      cert: options.tls.cert,
+      key: options.tls.key,
+      settings,
+      handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+    }, handler) as unknown as http2.Http2Server
+    : http2.createServer({ settings }, handler);
+  server.maxConnections = options.maxConnections ?? 64;
   const sessions = track(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -95,5 +128,12 @@ export async function serveTcp(
   });
   const actual = (server.address() as net.AddressInfo).port;
   const close = closer(server, sessions);
-  return { address: `http://${host}:${actual}`, port: actual, close, [Symbol.asyncDispose]: close };
+  const scheme = options.tls ? "https" : "http";
+  const shown = host.includes(":") ? `[${host}]` : host;
+  return {
+    address: `${scheme}://${shown}:${actual}`,
+    port: actual,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * A self-signed TLS pair for a controller started on a non-loopback address
- * without one, made once with the system's `openssl` and kept in the data dir.
+ * A self-signed TLS pair, made once with the system's `openssl` and kept in a
+ * folder: a controller started on a non-loopback address without one, a
+ * direct-mode exporter (`--tls-grpc-listener`) without `--tls-cert`.
  *
  * @module
  */
@@ -57,8 +58,24 @@ export async function ensureTlsPair(
     cert = await Deno.readTextFile(certPath);
     key = await Deno.readTextFile(keyPath);
   }
-  const der = new X509Certificate(cert).raw;
-  const fingerprint = createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g)!
-    .join(":");
-  return { cert, key, fingerprint };
+  return { cert, key, fingerprint: certFingerprint(cert) };
+}
+
+/** The SHA-256 fingerprint of a PEM or DER certificate, as `AB:CD:...` (what browsers show). */
+export function certFingerprint(cert: string | Uint8Array): string {
+  const der = typeof cert === "string" ? new X509Certificate(cert).raw : cert;
+  return createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g)!.join(":");
+}
+
+/** A fingerprint as typed (any case, with or without colons) in the `AB:CD:...` form; `TypeError` if it is not 32 bytes of hex. */
+export function normalizeFingerprint(text: string): string {
+  const hex = text.trim().replace(/^sha256:/i, "").replace(/[:\s]/g, "").toUpperCase();
+  if (!/^[0-9A-F]{64}$/.test(hex)) {
+    throw new TypeError(
+      `Bad TLS fingerprint "${
+        text.slice(0, 100)
+      }": give the SHA-256 fingerprint the exporter printed (64 hex digits, colons optional)`,
+    );
+  }
+  return hex.match(/../g)!.join(":");
 }
