@@ -5,7 +5,15 @@ import { loadExporterConfig } from "../src/config/exporter_config.ts";
 import { Exporter } from "../src/exporter/exporter.ts";
 import { registry } from "../drivers/registry.ts";
 
-const EXAMPLES = ["serial-pty", "storage-file", "http-power", "shell", "composite"];
+const EXAMPLES = [
+  "serial-pty",
+  "storage-file",
+  "http-power",
+  "shell",
+  "composite",
+  "video",
+  "qemu-screen",
+];
 
 Deno.test("driver example configs load and build their driver trees", async () => {
   for (const name of EXAMPLES) {
