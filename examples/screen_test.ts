@@ -6,8 +6,8 @@
  * beside the console transcripts.
  *
  *   bash scripts/build_test_guest.sh                   # the kernel + busybox guest
- *   deno test -A examples/screen_test.ts               # serves qemu-board.yaml itself
- *   jumpstarter shell --exporter-config examples/qemu-board.yaml -- deno test -A examples/screen_test.ts
+ *   deno test -A examples/screen_test.ts               # serves qemu-screen.yaml itself
+ *   jumpstarter shell --exporter-config examples/qemu-screen.yaml -- deno test -A examples/screen_test.ts
  *
  * Needs qemu-system-x86_64 and tesseract (apt-get install qemu-system-x86
  * tesseract-ocr tesseract-ocr-eng); without them it is skipped, except under CI=true.
@@ -17,7 +17,7 @@ import type { QemuBoard } from "@jumpstarter/jumpstarter";
 import { withDevice } from "@jumpstarter/jumpstarter/testing";
 
 const board = {
-  exporterConfig: new URL("./qemu-board.yaml", import.meta.url),
+  exporterConfig: new URL("./qemu-screen.yaml", import.meta.url),
   timeout: 180_000,
 };
 
@@ -29,6 +29,7 @@ Deno.test({
     await t.step("the login prompt shows on the screen", async () => {
       const { text } = await dut.video.waitForText("login:", { timeout: 120_000 });
       assert.match(text, /Jumpstarter test guest/);
+      assert.match(text, /\[\s*\d+\.\d+\]/, "the kernel's boot lines show too");
     });
     await t.step("the top of the screen stays as it is", async () => {
       const frame = await dut.video.snapshot();

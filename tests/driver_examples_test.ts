@@ -12,6 +12,8 @@ const EXAMPLES = [
   "shell",
   "composite",
   "bench-hardware",
+  "video",
+  "qemu-screen",
 ];
 
 Deno.test("driver example configs load and build their driver trees", async () => {

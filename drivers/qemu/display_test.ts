@@ -14,6 +14,7 @@ import { imageSize, imageType } from "../video/image.ts";
 import { encodePng } from "../video/image.ts";
 import type { VideoClient } from "../video/client.ts";
 import { ScreenCheckError } from "../video/screen_checks.ts";
+import { ppmPixels } from "./display.ts";
 import { Qemu } from "./qemu.ts";
 import { which } from "./which.ts";
 
@@ -146,4 +147,15 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("ppmPixels() reads the PPM an older QEMU's screendump writes", () => {
+  const ppm = new Uint8Array([...new TextEncoder().encode("P6\n2 1\n255\n"), 255, 0, 0, 0, 0, 255]);
+  assert.deepEqual(ppmPixels(ppm), {
+    width: 2,
+    height: 1,
+    data: new Uint8Array([255, 0, 0, 255, 0, 0, 255, 255]),
+  });
+  assert.throws(() => ppmPixels(new TextEncoder().encode("P3\n2 1\n255\n")), /Not a binary PPM/);
+  assert.throws(() => ppmPixels(ppm.subarray(0, 14)), /PPM screendump is short: 3 bytes for 2x1/);
 });

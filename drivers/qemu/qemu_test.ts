@@ -6,6 +6,7 @@ import { eventually } from "../../testing/eventually.ts";
  */
 import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
+import { parse } from "yaml";
 import { ROOT } from "../../tests/_fixtures/run.ts";
 import { localDevice } from "../../testing.ts";
 import { connect } from "../../mod.ts";
@@ -53,18 +54,32 @@ function bootTest(name: string, fn: () => Promise<void>): void {
   });
 }
 
-/** PIDs of qemu-system processes whose parent is `parent`. */
-async function qemuChildren(parent: number): Promise<number[]> {
+/**
+ * Marks the kernel command line of this file's VMs: test files run in parallel
+ * in one process, and other files boot VMs of their own (the screen tests).
+ */
+const MARK = "jumpstarter.test=qemu_test";
+
+/** PIDs of qemu-system processes whose parent is `parent` and whose command line has `mark`. */
+async function qemuChildren(parent: number, mark = MARK): Promise<number[]> {
   const found: number[] = [];
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => "");
     const match = stat.match(/^\d+ \((.*)\) (\S) (\d+)/);
     if (match && match[1].startsWith("qemu-system") && match[2] !== "Z") {
-      if (Number(match[3]) === parent) found.push(Number(entry.name));
+      const command = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
+      if (Number(match[3]) === parent && command.includes(mark)) found.push(Number(entry.name));
     }
   }
   return found;
+}
+
+/** examples/qemu-board.yaml as it is, with MARK on its kernel command line. */
+async function markedExample() {
+  const doc = parse(await Deno.readTextFile(`${ROOT}/examples/qemu-board.yaml`));
+  doc.export.board.config.append += ` ${MARK}`;
+  return exporterConfigFrom(doc, `${ROOT}/examples`);
 }
 
 /** Whether process `pid` is gone (or a zombie waiting for init to reap it). */
@@ -81,7 +96,7 @@ function guestConfig(dir: string, extra: Record<string, unknown> = {}) {
         config: {
           kernel: `${GUEST}/vmlinuz`,
           initrd: `${GUEST}/initrd.img`,
-          append: "console=ttyS0 quiet panic=-1",
+          append: `console=ttyS0 quiet panic=-1 ${MARK}`,
           ...extra,
         },
       },
@@ -160,7 +175,7 @@ bootTest(
   "Qemu boots examples/qemu-board.yaml: login prompt, commands, power off, nothing left running",
   async () => {
     const started = performance.now();
-    await using dut = await localDevice<VirtualBoard>(`${ROOT}/examples/qemu-board.yaml`);
+    await using dut = await localDevice<VirtualBoard>(await markedExample());
     // Attached before power on: the console must see the whole boot.
     await using console = await dut.serial.open({ timeout: 30_000 });
     await dut.power.on();
@@ -264,7 +279,7 @@ bootTest("Qemu dies with its exporter even when the exporter is killed", async (
       await using dut = await connect<VirtualBoard>(socket);
       await dut.power.on();
     }
-    const qemu = await qemuChildren(exporter.pid);
+    const qemu = await qemuChildren(exporter.pid, "");
     assert.equal(qemu.length, 1, "the exporter runs one qemu");
     exporter.kill("SIGKILL");
     await exporter.status;

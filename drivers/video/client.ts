@@ -52,11 +52,11 @@ import {
  * ```
  */
 export class VideoClient extends DriverClient {
-  #lastFrame?: Uint8Array;
+  #lastFrame?: Uint8Array<ArrayBuffer>;
   #saved?: { frame: Uint8Array; file: string };
 
   /** The last frame `snapshot()` returned, if any. */
-  get lastFrame(): Uint8Array | undefined {
+  get lastFrame(): Uint8Array<ArrayBuffer> | undefined {
     return this.#lastFrame;
   }
 
@@ -78,7 +78,7 @@ export class VideoClient extends DriverClient {
   }
 
   /** One frame from the driver: PNG (QEMU, ffmpeg) or JPEG (HTTP cameras) bytes. */
-  async snapshot(): Promise<Uint8Array> {
+  async snapshot(): Promise<Uint8Array<ArrayBuffer>> {
     const encoded = await this.call<string>("snapshot");
     const frame = new Uint8Array(Buffer.from(encoded, "base64"));
     this.#lastFrame = frame;
@@ -101,7 +101,7 @@ export class VideoClient extends DriverClient {
   }
 
   /** The stream's JPEG frames; breaking out of the loop stops the stream. */
-  async *frames(): AsyncGenerator<Uint8Array> {
+  async *frames(): AsyncGenerator<Uint8Array<ArrayBuffer>> {
     for await (const frame of readMjpegFrames(await this.mjpeg())) {
       this.#lastFrame = frame;
       yield frame;

@@ -121,7 +121,11 @@ export abstract class VideoDriver extends Driver {
       writer.closed.catch(() => stop.abort()); // the client went away
       try {
         for await (const jpeg of this.jpegFrames(signal)) {
-          await writer.write(mjpegPart(this.captured(jpeg)));
+          const sent = await writer.write(mjpegPart(this.captured(jpeg))).then(
+            () => true,
+            () => false,
+          );
+          if (!sent) return; // the client went away
         }
         await writer.close();
       } catch (error) {

@@ -53,9 +53,9 @@ export function boundaryOf(contentType: string | null | undefined): string | und
 export async function* readMjpegFrames(
   readable: ReadableStream<Uint8Array>,
   boundary?: string,
-): AsyncGenerator<Uint8Array> {
+): AsyncGenerator<Uint8Array<ArrayBuffer>> {
   const reader = readable.getReader();
-  let buffer = new Uint8Array(0);
+  let buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
   const more = async (): Promise<boolean> => {
     const { value, done } = await reader.read();
     if (done) return false;
@@ -83,7 +83,7 @@ export async function* readMjpegFrames(
       const length = lines.slice(start + 1).map((l) => l.match(/^content-length:\s*(\d+)$/i))
         .find((m) => m)?.[1];
       buffer = buffer.subarray(headEnd + 4);
-      let frame: Uint8Array;
+      let frame: Uint8Array<ArrayBuffer>;
       if (length !== undefined) {
         const n = Number(length);
         if (n > MAX_FRAME_BYTES) {

@@ -13,7 +13,7 @@ import { MJPEG_CONTENT_TYPE } from "./mjpeg.ts";
 export interface StreamSource {
   readonly name: string;
   stream(): Promise<Duplex>;
-  snapshot(): Promise<Uint8Array>;
+  snapshot(): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 /** A running server. */
@@ -49,7 +49,7 @@ export function serveStream(
     }
     if (path === "/snapshot") {
       const frame = await source.snapshot();
-      return new Response(frame as Uint8Array<ArrayBuffer>, {
+      return new Response(frame, {
         headers: {
           "content-type": imageType(frame) === "jpeg" ? "image/jpeg" : "image/png",
           "cache-control": "no-store",
