@@ -60,7 +60,8 @@ export function exporterRow(exporter: Exporter) {
     name: exporter.name.replace(/^.*\//, ""),
     labels: exporter.labels,
     online: exporter.online,
-    status: ExporterStatus[exporter.status] ?? "UNSPECIFIED",
+    status: (ExporterStatus[exporter.status] ?? "UNSPECIFIED") +
+      (exporter.enabled === false ? " (disabled)" : ""),
     lease: exporter.deprecatedLabels["jumpstarter.dev/lease"] ?? "",
     client: exporter.deprecatedLabels["jumpstarter.dev/client"] ?? "",
   };

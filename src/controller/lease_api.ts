@@ -155,6 +155,7 @@ export class LeaseApi {
           records.exporters.values(),
           identities.policies,
           identities.clientOf(l),
+          (e) => identities.exporterDisabled(e),
         ).map((e) => e.name),
       );
     const online = new Set(
