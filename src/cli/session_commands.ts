@@ -11,6 +11,7 @@ import { parseLogLevel } from "../log.ts";
 import { UsageError } from "./run.ts";
 import { signalNumber, signals, whileSignalled } from "./interrupt.ts";
 import { sessionBin } from "./session_bin.ts";
+import { whileFollowingLogs } from "./exporter_logs_tap.ts";
 
 interface ShellOptions {
   exporterConfig?: string;
@@ -21,6 +22,7 @@ interface ShellOptions {
   timeout?: string;
   requeue?: boolean;
   waitForExporter?: boolean;
+  exporterLogs?: boolean;
 }
 
 const example = `
@@ -30,6 +32,7 @@ Examples:
   $ jumpstarter shell -- deno test -A examples/boot_test.ts
   $ jumpstarter shell --selector board=virtual --duration 10m -- deno test -A examples/
   $ jumpstarter shell --lease 0193a8f2-... -- jumpstarter power cycle
+  $ jumpstarter shell --selector board=virtual --exporter-logs -- jumpstarter power on
 
 Local mode (no --selector/--exporter/--lease): serves --exporter-config, else
 ~/.config/jumpstarter/exporters/default.yaml, else the built-in virtual board.
@@ -143,11 +146,16 @@ async function runInSession(
       if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
     });
     try {
-      return await runWithEnv(argv ?? shellArgv(client?.shell.useProfiles ?? true), {
-        JUMPSTARTER_HOST: held.tunnel.host,
-        JMP_LEASE: held.name,
-        ...driversEnv(held.drivers),
-      });
+      return await whileFollowingLogs(
+        held.tunnel.host,
+        options.exporterLogs,
+        () =>
+          runWithEnv(argv ?? shellArgv(client?.shell.useProfiles ?? true), {
+            JUMPSTARTER_HOST: held.tunnel.host,
+            JMP_LEASE: held.name,
+            ...driversEnv(held.drivers),
+          }),
+      );
     } finally {
       await held.close();
     }
@@ -156,9 +164,14 @@ async function runInSession(
   const config = await defaultExporterConfig(options.exporterConfig ?? globals.exporterConfig);
   const target = await startInProcess(config, parseLogLevel(globals.logLevel));
   try {
-    return await runWithEnv(argv ?? [Deno.env.get("SHELL") || "/bin/sh"], {
-      JUMPSTARTER_HOST: target.host,
-    });
+    return await whileFollowingLogs(
+      target.host,
+      options.exporterLogs,
+      () =>
+        runWithEnv(argv ?? [Deno.env.get("SHELL") || "/bin/sh"], {
+          JUMPSTARTER_HOST: target.host,
+        }),
+    );
   } finally {
     await target.close();
   }
@@ -176,7 +189,8 @@ function sessionOptions(command: Command): Command {
     .option(
       "--wait-for-exporter",
       "wait even while no exporter matches at all (else that fails at once)",
-    );
+    )
+    .option("--exporter-logs", "print the exporter's log stream on stderr while the command runs");
 }
 
 /** The deno that runs scripts: this one, unless we are a compiled binary. */
