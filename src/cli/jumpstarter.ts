@@ -23,6 +23,8 @@ const STATIC = new Set([
   "create",
   "delete",
   "update",
+  "driver",
+  "completion",
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
@@ -123,7 +125,11 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     addLeaseCommands(program);
     addConfigCommands(program);
     const { addUpstreamVerbs } = await import("./upstream_commands.ts");
+    const { addDriverListCommand } = await import("./driver_list.ts");
+    const { addCompletionCommand } = await import("./completion.ts");
     addUpstreamVerbs(program);
+    addDriverListCommand(program);
+    addCompletionCommand(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));
     if (command === undefined && argv.length === 0) {
       program.outputHelp();

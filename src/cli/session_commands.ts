@@ -23,6 +23,9 @@ interface ShellOptions {
   requeue?: boolean;
   waitForExporter?: boolean;
   exporterLogs?: boolean;
+  acquisitionTimeout?: string;
+  dialTimeout?: string;
+  retryTimeout?: string;
 }
 
 const example = `
@@ -127,7 +130,7 @@ async function runInSession(
     ]);
     if (options.selector) parseSelector(options.selector);
     parseDuration(options.duration);
-    const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
+    const { timeoutMs, dialRetry } = sessionTimeouts(options, parseDuration);
     const client = await resolveClientConfig(globals.clientConfig);
     const held = await whileSignalled((signal) =>
       acquire({
@@ -139,6 +142,7 @@ async function runInSession(
         timeoutMs,
         requeueOnExporterLoss: options.requeue === true,
         waitForExporter: options.waitForExporter || undefined,
+        dialRetry,
         onWait: waitPrinter(),
         signal,
       })
@@ -190,7 +194,36 @@ function sessionOptions(command: Command): Command {
       "--wait-for-exporter",
       "wait even while no exporter matches at all (else that fails at once)",
     )
-    .option("--exporter-logs", "print the exporter's log stream on stderr while the command runs");
+    .option("--exporter-logs", "print the exporter's log stream on stderr while the command runs")
+    .option("--acquisition-timeout <duration>", "as --timeout (upstream's name; at least 5s)")
+    .option("--dial-timeout <duration>", "retry Dial this long while the lease is not ready (30s)")
+    .option(
+      "--retry-timeout <duration>",
+      "retry an unreachable controller this long (5m; 0: never)",
+    );
+}
+
+/** `--timeout`/`--acquisition-timeout`, `--dial-timeout` and `--retry-timeout`, checked. */
+function sessionTimeouts(
+  options: ShellOptions,
+  parseDuration: (text: string) => number,
+): { timeoutMs?: number; dialRetry: { dialTimeoutMs?: number; retryTimeoutMs?: number } } {
+  if (options.timeout && options.acquisitionTimeout) {
+    throw new UsageError("Give --timeout or --acquisition-timeout, not both");
+  }
+  const wait = options.acquisitionTimeout ?? options.timeout;
+  const timeoutMs = wait ? parseDuration(wait) : undefined;
+  if (options.acquisitionTimeout && timeoutMs! < 5000) {
+    throw new UsageError(`Invalid --acquisition-timeout "${wait}": at least 5s`);
+  }
+  const dialRetry: { dialTimeoutMs?: number; retryTimeoutMs?: number } = {};
+  if (options.dialTimeout) dialRetry.dialTimeoutMs = parseDuration(options.dialTimeout);
+  if (options.retryTimeout) {
+    dialRetry.retryTimeoutMs = /^0+(s|ms|m)?$/.test(options.retryTimeout.trim())
+      ? 0
+      : parseDuration(options.retryTimeout);
+  }
+  return { timeoutMs, dialRetry };
 }
 
 /** The deno that runs scripts: this one, unless we are a compiled binary. */
