@@ -136,5 +136,18 @@ Deno.test("shell's upstream timeout flags are checked before anything is leased"
       "true",
     ], { HOME: dir });
     assert.match(both.stderr, /Give --timeout or --acquisition-timeout, not both/);
+    const names = await runEntry("cli.ts", [
+      "--client-config",
+      `${dir}/c.yaml`,
+      "shell",
+      "-n",
+      "bench-1",
+      "--exporter",
+      "bench-2",
+      "--",
+      "true",
+    ], { HOME: dir });
+    assert.equal(names.code, 2);
+    assert.match(names.stderr, /Give --exporter or --name, not both/);
   });
 });

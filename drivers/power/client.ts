@@ -78,7 +78,8 @@ export class PowerClient extends DriverClient {
           description: "stop after this many readings (default: until the stream ends)",
         }, {
           flags: "--interval <seconds>",
-          description: "print one reading per interval at most, skipping those in between (default: every one)",
+          description:
+            "print one reading per interval at most, skipping those in between (default: every one)",
         }],
         examples: ["--count 3", "--interval 1 --count 10"],
         run: async (input) => {

@@ -23,6 +23,7 @@ interface ShellOptions {
   requeue?: boolean;
   waitForExporter?: boolean;
   exporterLogs?: boolean;
+  name?: string;
   acquisitionTimeout?: string;
   dialTimeout?: string;
   retryTimeout?: string;
@@ -108,6 +109,10 @@ async function runInSession(
   globals: Globals,
 ): Promise<number> {
   const leaseName = options.lease ?? globals.lease;
+  if (options.name !== undefined) {
+    if (options.exporter !== undefined) throw new UsageError("Give --exporter or --name, not both");
+    options.exporter = options.name; // upstream's spelling
+  }
   if (options.selector !== undefined || options.exporter !== undefined || leaseName !== undefined) {
     if (options.exporterConfig) {
       throw new UsageError("--exporter-config is for local mode; drop it to lease a board");
@@ -186,6 +191,7 @@ function sessionOptions(command: Command): Command {
     .option("--exporter-config <file>", "local mode: exporter config to serve (default: see below)")
     .option("-l, --selector <selector>", "lease a board matching this label selector")
     .option("--exporter <name>", "lease this exporter by name")
+    .option("-n, --name <exporter>", "as --exporter (upstream's spelling)")
     .option("--lease <name>", "use an existing lease (not released on exit)")
     .option("-d, --duration <duration>", "lease duration", "30m")
     .option("--timeout <duration>", "give up waiting in the queue after this long")
