@@ -124,7 +124,7 @@ async function runInSession(
       { parseSelector },
       { waitPrinter },
       { resolveClientConfig },
-      { driversEnv, shellArgv },
+      { driversEnv, sessionTimeouts, shellArgv },
     ] = await Promise.all([
       import("../client/lease_acquire.ts"),
       import("../client/duration.ts"),
@@ -207,29 +207,6 @@ function sessionOptions(command: Command): Command {
       "--retry-timeout <duration>",
       "retry an unreachable controller this long (5m; 0: never)",
     );
-}
-
-/** `--timeout`/`--acquisition-timeout`, `--dial-timeout` and `--retry-timeout`, checked. */
-function sessionTimeouts(
-  options: ShellOptions,
-  parseDuration: (text: string) => number,
-): { timeoutMs?: number; dialRetry: { dialTimeoutMs?: number; retryTimeoutMs?: number } } {
-  if (options.timeout && options.acquisitionTimeout) {
-    throw new UsageError("Give --timeout or --acquisition-timeout, not both");
-  }
-  const wait = options.acquisitionTimeout ?? options.timeout;
-  const timeoutMs = wait ? parseDuration(wait) : undefined;
-  if (options.acquisitionTimeout && timeoutMs! < 5000) {
-    throw new UsageError(`Invalid --acquisition-timeout "${wait}": at least 5s`);
-  }
-  const dialRetry: { dialTimeoutMs?: number; retryTimeoutMs?: number } = {};
-  if (options.dialTimeout) dialRetry.dialTimeoutMs = parseDuration(options.dialTimeout);
-  if (options.retryTimeout) {
-    dialRetry.retryTimeoutMs = /^0+(s|ms|m)?$/.test(options.retryTimeout.trim())
-      ? 0
-      : parseDuration(options.retryTimeout);
-  }
-  return { timeoutMs, dialRetry };
 }
 
 /** The deno that runs scripts: this one, unless we are a compiled binary. */
