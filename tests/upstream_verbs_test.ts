@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { Lab } from "./_fixtures/lab.ts";
 import { grpcJsClientService } from "./_fixtures/grpc_js.ts";
 import { runEntry } from "./_fixtures/run.ts";
+import { eventually } from "../testing.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -78,7 +79,22 @@ Deno.test({
 
     // Bob sees nothing of alice's, even with -A, until a policy lets him.
     assert.equal((await cli(bob, "get", "leases", "-A", "-o", "name")).stdout.trim(), "");
-    await lab.admin("policy", "set", "all", "--view-all-leases");
+    const bobApi = await grpcJsClientService(bob);
+    const bobLeases = async () =>
+      (await bobApi.call<{ leases: { name: string }[] }>("ListLeases", {
+        parent: `namespaces/${bobApi.namespace}`,
+      })).leases.map((l) => l.name.replace(/^.*\//, ""));
+    try {
+      assert.deepEqual(await bobLeases(), [], "the controller returns only bob's own");
+      await lab.admin("policy", "set", "all", "--view-all-leases");
+      await eventually(async () => (await bobLeases()).includes("nightly-42"), {
+        timeout: 10_000,
+        interval: 100,
+        message: "bob's ListLeases to include alice's lease under the policy",
+      });
+    } finally {
+      bobApi.close();
+    }
     const all = await cli(bob, "get", "leases", "-A", "-o", "json");
     assert.equal(all.code, 0, all.stderr);
     assert.deepEqual(JSON.parse(all.stdout).map((r: { client: string }) => r.client), ["alice"]);

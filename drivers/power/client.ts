@@ -76,15 +76,26 @@ export class PowerClient extends DriverClient {
         options: [{
           flags: "--count <n>",
           description: "stop after this many readings (default: until the stream ends)",
+        }, {
+          flags: "--interval <seconds>",
+          description:
+            "print one reading per interval at most, skipping those in between (default: every one)",
         }],
-        examples: ["--count 3"],
+        examples: ["--count 3", "--interval 1 --count 10"],
         run: async (input) => {
           const text = stringOption(input, "count");
           const count = text === undefined
             ? Infinity
             : parseNumberOption("--count", text, { min: 1, integer: true });
+          const every = stringOption(input, "interval");
+          const intervalMs = every === undefined
+            ? 0
+            : parseNumberOption("--interval", every, { min: 0.01 }) * 1000;
           let seen = 0;
+          let last = -Infinity;
           for await (const reading of this.read()) {
+            if (performance.now() - last < intervalMs) continue;
+            last = performance.now();
             input.output.out(formatReading(reading));
             if (++seen >= count) break;
           }

@@ -23,6 +23,7 @@ export function serialCommands(client: SerialCommandTarget): DriverCommand[] {
   return [
     {
       name: "console",
+      aliases: ["start-console"],
       description:
         "Interactive terminal on the console (raw keys; press Ctrl-B three times to exit)",
       examples: [""],

@@ -6,7 +6,13 @@
  * @module
  */
 import type { DriverCommand } from "../../src/client/commands.ts";
-import { formatResult, stringArg, stringOption } from "../../src/client/command_values.ts";
+import {
+  formatResult,
+  listOption,
+  stringArg,
+  stringOption,
+} from "../../src/client/command_values.ts";
+import type { CliOutput } from "../../src/client/commands.ts";
 import type { ProgressCallback, UploadOptions } from "../../src/client/resource_transfer.ts";
 import { ProgressBar } from "../../src/client/progress.ts";
 import type { JsonValue } from "../../src/driver/json_value.ts";
@@ -44,35 +50,28 @@ export function storageCommands(client: StorageCommandTarget): DriverCommand[] {
   const flash: DriverCommand = {
     name: "flash",
     description:
-      "Write an image to the storage (progress on a terminal, sha256 checked at the end)",
-    arguments: [{ name: "<image>", description: "local image file" }],
-    options: [target, {
+      "Write an image to the storage (progress on a terminal, sha256 checked at the end); -t NAME:FILE flashes several targets",
+    arguments: [{ name: "[image]", description: "local image file (or give -t NAME:FILE)" }],
+    options: [{
+      flags: "-t, --target <name[:file]>",
+      description:
+        "flasher target (partition or device); NAME:FILE flashes FILE there (repeatable, in order)",
+      repeatable: true,
+    }, {
       flags: "--compression <type>",
       description:
         "gzip, xz, zstd, bz2 or none (default: from the file name); the exporter expands it",
     }],
-    examples: ["disk.img", "disk.img.zst", "rootfs.img --target rootfs"],
+    examples: [
+      "disk.img",
+      "disk.img.zst",
+      "rootfs.img --target rootfs",
+      "-t boot:boot.img -t rootfs:rootfs.img.xz",
+    ],
     run: async (input) => {
-      const { output } = input;
-      const image = stringArg(input, "image")!;
-      const bar = new ProgressBar("flashing", output.isTerminal);
-      const started = performance.now();
-      let bytes = 0;
-      const result = await client.flash(image, {
-        target: stringOption(input, "target"),
-        encoding: parseCompression(stringOption(input, "compression")),
-        onProgress: (sent, total) => {
-          bytes = sent;
-          bar.update(sent, total);
-        },
-      }).finally(() => bar.done());
-      const seconds = (performance.now() - started) / 1000;
-      output.out(
-        `Flashed ${image}: ${(bytes / 1024 / 1024).toFixed(1)} MB sent in ${seconds.toFixed(1)} s${
-          (result as VerifiedResult | null)?.verified ? ", sha256 verified" : ""
-        }`,
-      );
-      if (result !== null && result !== undefined) output.out(formatResult(result));
+      const jobs = flashJobs(stringArg(input, "image"), listOption(input, "target"));
+      const encoding = parseCompression(stringOption(input, "compression"));
+      for (const job of jobs) await flashOne(client, input.output, job, encoding);
     },
   };
   const dump: DriverCommand = {
@@ -157,4 +156,66 @@ function parseCompression(value: string | undefined): UploadOptions["encoding"] 
       `Invalid --compression "${value}": use gzip, xz, zstd, bz2 or none`,
     );
   }
+}
+
+/** One image to one target (undefined: the driver's only or default target). */
+export interface FlashJob {
+  image: string;
+  target?: string;
+}
+
+/**
+ * What `flash [IMAGE] [-t NAME | -t NAME:FILE ...]` asks for: IMAGE with at
+ * most one bare target, or NAME:FILE pairs (without IMAGE), flashed in order.
+ */
+export function flashJobs(image: string | undefined, targets: string[]): FlashJob[] {
+  const pairs = targets.filter((t) => t.includes(":"));
+  const bare = targets.filter((t) => !t.includes(":"));
+  if (pairs.length > 0) {
+    if (image !== undefined || bare.length > 0) {
+      throw new TypeError("Give IMAGE [--target NAME], or -t NAME:FILE pairs, not both");
+    }
+    return pairs.map((pair) => {
+      const at = pair.indexOf(":");
+      const [target, file] = [pair.slice(0, at), pair.slice(at + 1)];
+      if (!target || !file) throw new TypeError(`Invalid -t "${pair}": use NAME:FILE`);
+      return { image: file, target };
+    });
+  }
+  if (image === undefined) throw new TypeError("Give an IMAGE to flash, or -t NAME:FILE");
+  if (bare.length > 1) {
+    throw new TypeError("Give one --target NAME with IMAGE, or -t NAME:FILE pairs");
+  }
+  return [{ image, target: bare[0] }];
+}
+
+async function flashOne(
+  client: StorageCommandTarget,
+  output: CliOutput,
+  job: FlashJob,
+  encoding: UploadOptions["encoding"],
+): Promise<void> {
+  const bar = new ProgressBar(
+    job.target ? `flashing ${job.target}` : "flashing",
+    output.isTerminal,
+  );
+  const started = performance.now();
+  let bytes = 0;
+  const result = await client.flash(job.image, {
+    target: job.target,
+    encoding,
+    onProgress: (sent, total) => {
+      bytes = sent;
+      bar.update(sent, total);
+    },
+  }).finally(() => bar.done());
+  const seconds = (performance.now() - started) / 1000;
+  output.out(
+    `Flashed ${job.image}${job.target ? ` to ${job.target}` : ""}: ${
+      (bytes / 1024 / 1024).toFixed(1)
+    } MB sent in ${seconds.toFixed(1)} s${
+      (result as VerifiedResult | null)?.verified ? ", sha256 verified" : ""
+    }`,
+  );
+  if (result !== null && result !== undefined) output.out(formatResult(result));
 }

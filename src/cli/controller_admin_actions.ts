@@ -22,6 +22,7 @@ import {
   deleteIdentity,
   listIdentities,
   rotateIdentity,
+  setExporterDisabled,
 } from "../controller/admin.ts";
 import { deletePolicy, listPolicies, putPolicy } from "../controller/policy_admin.ts";
 import type { Identity, Kind } from "../controller/model.ts";
@@ -125,11 +126,12 @@ export async function identityList(
     labels: i.labels,
     generation: i.generation,
     created: i.createdAt,
+    disabled: i.disabled === true,
   }));
   printList(
     rows,
     options.output,
-    ["kind", "namespace", "name", "labels", "created"],
+    ["kind", "namespace", "name", "labels", "disabled", "created"],
     (r) => `${r.kind.toLowerCase()}/${r.name}`,
   );
 }
@@ -225,4 +227,27 @@ export async function policyList(admin: Command, options: { output: string }): P
 export async function policyDelete(admin: Command, name: string): Promise<void> {
   await withStore(admin, (store) => deletePolicy(store, name));
   terminal.out(`Policy "${name}" deleted`);
+}
+
+/** `admin disable exporter NAME` / `admin enable exporter NAME`. */
+export async function exporterSetDisabled(
+  admin: Command,
+  kindText: string,
+  name: string,
+  disabled: boolean,
+): Promise<void> {
+  if (kindOf(kindText) !== "Exporter") {
+    throw new UsageError(
+      `Only exporters can be ${disabled ? "disabled" : "enabled"}, not "${kindText}"`,
+    );
+  }
+  await withStore(
+    admin,
+    (store) => setExporterDisabled(store, { namespace: namespaceOf(admin), name }, disabled),
+  );
+  terminal.out(
+    disabled
+      ? `Exporter "${name}" disabled: it gets no new leases (a running one goes on)`
+      : `Exporter "${name}" enabled`,
+  );
 }

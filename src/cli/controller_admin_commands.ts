@@ -79,6 +79,25 @@ export function addAdminCommands(program: Command): void {
       (await actions()).identityDelete(admin, kind, name)
     );
 
+  for (const [verb, disabled] of [["disable", true], ["enable", false]] as const) {
+    admin
+      .command(verb)
+      .description(
+        disabled
+          ? "Disable an exporter: the scheduler gives it no new leases; clients see it as disabled"
+          : "Enable a disabled exporter again",
+      )
+      .argument("<kind>", "exporter")
+      .argument("<name>", "its name")
+      .addHelpText(
+        "after",
+        `\nExample:\n  $ controller admin --data-dir ./lab ${verb} exporter bench-1\n`,
+      )
+      .action(async (kind: string, name: string) =>
+        (await actions()).exporterSetDisabled(admin, kind, name, disabled)
+      );
+  }
+
   admin
     .command("rotate")
     .description(

@@ -39,6 +39,7 @@ export function addDriverCommands(
 /** Renders one driver command (data) as a subcommand of `parent`. */
 export function addCommand(parent: Command, spec: DriverCommand, output: CliOutput): Command {
   const sub = parent.command(spec.name).description(spec.description);
+  if (spec.aliases?.length) sub.aliases([...spec.aliases]);
   const names: string[] = [];
   for (const argument of spec.arguments ?? []) {
     sub.argument(argument.name, argument.description);

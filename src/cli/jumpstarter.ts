@@ -26,6 +26,8 @@ const STATIC = new Set([
   "dashboard",
   "login",
   "auth",
+  "driver",
+  "completion",
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
@@ -128,9 +130,13 @@ export async function jumpstarterMain(argv: string[]): Promise<number> {
     addConfigCommands(program);
     addDashboardCommand(program);
     const { addUpstreamVerbs } = await import("./upstream_commands.ts");
+    const { addDriverListCommand } = await import("./driver_list.ts");
+    const { addCompletionCommand } = await import("./completion.ts");
     addUpstreamVerbs(program);
     const { addLoginCommands } = await import("./login_commands.ts");
     addLoginCommands(program);
+    addDriverListCommand(program);
+    addCompletionCommand(program);
     program.command("version").description("Print the version").action(() => terminal.out(VERSION));
     if (command === undefined && argv.length === 0) {
       program.outputHelp();

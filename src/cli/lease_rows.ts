@@ -23,6 +23,7 @@ export function leaseState(lease: Lease): string {
   return `Pending (${leaseCondition(lease, "Pending")?.reason ?? "queued"})`;
 }
 
+/** A lease as a list row. */
 export function leaseRow(lease: Lease) {
   const queue = queueStatus(lease);
   return {
@@ -44,6 +45,7 @@ export function leaseRow(lease: Lease) {
   };
 }
 
+/** The columns of a lease table. */
 export const leaseColumns = [
   "name",
   "selector",
@@ -55,12 +57,14 @@ export const leaseColumns = [
   "end",
 ] as const;
 
+/** An exporter as a list row (its lease and client from the controller's labels). */
 export function exporterRow(exporter: Exporter) {
   return {
     name: exporter.name.replace(/^.*\//, ""),
     labels: exporter.labels,
     online: exporter.online,
-    status: ExporterStatus[exporter.status] ?? "UNSPECIFIED",
+    status: (ExporterStatus[exporter.status] ?? "UNSPECIFIED") +
+      (exporter.enabled === false ? " (disabled)" : ""),
     lease: exporter.deprecatedLabels["jumpstarter.dev/lease"] ?? "",
     client: exporter.deprecatedLabels["jumpstarter.dev/client"] ?? "",
   };

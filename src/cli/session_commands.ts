@@ -11,6 +11,7 @@ import { parseLogLevel } from "../log.ts";
 import { UsageError } from "./run.ts";
 import { signalNumber, signals, whileSignalled } from "./interrupt.ts";
 import { sessionBin } from "./session_bin.ts";
+import { whileFollowingLogs } from "./exporter_logs_tap.ts";
 
 interface ShellOptions {
   exporterConfig?: string;
@@ -26,6 +27,11 @@ interface ShellOptions {
   passphrase?: string;
   ca?: string;
   tlsFingerprint?: string;
+  exporterLogs?: boolean;
+  name?: string;
+  acquisitionTimeout?: string;
+  dialTimeout?: string;
+  retryTimeout?: string;
 }
 
 const example = `
@@ -35,6 +41,7 @@ Examples:
   $ jumpstarter shell -- deno test -A examples/boot_test.ts
   $ jumpstarter shell --selector board=virtual --duration 10m -- deno test -A examples/
   $ jumpstarter shell --lease 0193a8f2-... -- jumpstarter power cycle
+  $ jumpstarter shell --selector board=virtual --exporter-logs -- jumpstarter power on
   $ jumpstarter shell --tls-grpc bench-1.lab:19090 --tls-fingerprint AB:CD:... --passphrase S
 
 Local mode (no --selector/--exporter/--lease): serves --exporter-config, else
@@ -112,6 +119,10 @@ async function runInSession(
   globals: Globals,
 ): Promise<number> {
   const leaseName = options.lease ?? globals.lease;
+  if (options.name !== undefined) {
+    if (options.exporter !== undefined) throw new UsageError("Give --exporter or --name, not both");
+    options.exporter = options.name; // upstream's spelling
+  }
   if (options.tlsGrpc !== undefined) {
     if (options.selector !== undefined || options.exporter !== undefined || leaseName) {
       throw new UsageError(
@@ -146,7 +157,7 @@ async function runInSession(
       { parseSelector },
       { waitPrinter },
       { resolveClientConfig },
-      { driversEnv, shellArgv },
+      { driversEnv, sessionTimeouts, shellArgv },
     ] = await Promise.all([
       import("../client/lease_acquire.ts"),
       import("../client/duration.ts"),
@@ -157,7 +168,7 @@ async function runInSession(
     ]);
     if (options.selector) parseSelector(options.selector);
     parseDuration(options.duration);
-    const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
+    const { timeoutMs, dialRetry } = sessionTimeouts(options, parseDuration);
     const client = await resolveClientConfig(globals.clientConfig);
     const held = await whileSignalled((signal) =>
       acquire({
@@ -169,6 +180,7 @@ async function runInSession(
         timeoutMs,
         requeueOnExporterLoss: options.requeue === true,
         waitForExporter: options.waitForExporter || undefined,
+        dialRetry,
         onWait: waitPrinter(),
         signal,
       })
@@ -176,11 +188,16 @@ async function runInSession(
       if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
     });
     try {
-      return await runWithEnv(argv ?? shellArgv(client?.shell.useProfiles ?? true), {
-        JUMPSTARTER_HOST: held.tunnel.host,
-        JMP_LEASE: held.name,
-        ...driversEnv(held.drivers),
-      });
+      return await whileFollowingLogs(
+        held.tunnel.host,
+        options.exporterLogs,
+        () =>
+          runWithEnv(argv ?? shellArgv(client?.shell.useProfiles ?? true), {
+            JUMPSTARTER_HOST: held.tunnel.host,
+            JMP_LEASE: held.name,
+            ...driversEnv(held.drivers),
+          }),
+      );
     } finally {
       await held.close();
     }
@@ -189,9 +206,14 @@ async function runInSession(
   const config = await defaultExporterConfig(options.exporterConfig ?? globals.exporterConfig);
   const target = await startInProcess(config, parseLogLevel(globals.logLevel));
   try {
-    return await runWithEnv(argv ?? [Deno.env.get("SHELL") || "/bin/sh"], {
-      JUMPSTARTER_HOST: target.host,
-    });
+    return await whileFollowingLogs(
+      target.host,
+      options.exporterLogs,
+      () =>
+        runWithEnv(argv ?? [Deno.env.get("SHELL") || "/bin/sh"], {
+          JUMPSTARTER_HOST: target.host,
+        }),
+    );
   } finally {
     await target.close();
   }
@@ -202,6 +224,7 @@ function sessionOptions(command: Command): Command {
     .option("--exporter-config <file>", "local mode: exporter config to serve (default: see below)")
     .option("-l, --selector <selector>", "lease a board matching this label selector")
     .option("--exporter <name>", "lease this exporter by name")
+    .option("-n, --name <exporter>", "as --exporter (upstream's spelling)")
     .option("--lease <name>", "use an existing lease (not released on exit)")
     .option("-d, --duration <duration>", "lease duration", "30m")
     .option("--timeout <duration>", "give up waiting in the queue after this long")
@@ -209,6 +232,13 @@ function sessionOptions(command: Command): Command {
     .option(
       "--wait-for-exporter",
       "wait even while no exporter matches at all (else that fails at once)",
+    )
+    .option("--exporter-logs", "print the exporter's log stream on stderr while the command runs")
+    .option("--acquisition-timeout <duration>", "as --timeout (upstream's name; at least 5s)")
+    .option("--dial-timeout <duration>", "retry Dial this long while the lease is not ready (30s)")
+    .option(
+      "--retry-timeout <duration>",
+      "retry an unreachable controller this long (5m; 0: never)",
     )
     .option("--tls-grpc <host:port>", "direct mode: connect to this exporter, no controller")
     .option("--tls-grpc-insecure", "direct mode without TLS (development only)")

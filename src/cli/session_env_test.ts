@@ -18,3 +18,24 @@ Deno.test("driversEnv() passes a restricting policy on as JMP_DRIVERS_ALLOW", ()
     JMP_DRIVERS_ALLOW: "jumpstarter_driver_composite.*",
   });
 });
+
+Deno.test("sessionTimeouts() reads upstream's timeout flags; retry 0 means no retry", async () => {
+  const { parseDuration } = await import("../client/duration.ts");
+  const { sessionTimeouts } = await import("./session_env.ts");
+  assert.deepEqual(
+    sessionTimeouts(
+      { acquisitionTimeout: "1m", dialTimeout: "10s", retryTimeout: "0" },
+      parseDuration,
+    ),
+    { timeoutMs: 60_000, dialRetry: { dialTimeoutMs: 10_000, retryTimeoutMs: 0 } },
+  );
+  assert.deepEqual(sessionTimeouts({ timeout: "30s" }, parseDuration), {
+    timeoutMs: 30_000,
+    dialRetry: {},
+  });
+  assert.throws(() => sessionTimeouts({ acquisitionTimeout: "4s" }, parseDuration), /at least 5s/);
+  assert.throws(
+    () => sessionTimeouts({ retryTimeout: "soon" }, parseDuration),
+    /Invalid duration "soon"/,
+  );
+});

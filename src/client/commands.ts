@@ -132,6 +132,8 @@ export type CommandResult = void | { exitStatus: number };
  */
 export interface DriverCommand {
   name: string;
+  /** Other names the command answers to (upstream's spellings, e.g. `start-console`). */
+  aliases?: readonly string[];
   description: string;
   arguments?: readonly CommandArgument[];
   options?: readonly CommandOption[];

@@ -5,6 +5,7 @@
  * @module
  */
 import type { DriversPolicy } from "../config/client_config_fields.ts";
+import type { DialRetry } from "./dial_retry.ts";
 import { type ClientConfig, resolveClientConfig } from "../config/client_config.ts";
 import { DriverError } from "../driver/driver_error.ts";
 import { FailedPreconditionError } from "../driver/errors.ts";
@@ -60,6 +61,8 @@ export interface LeaseOptions {
   onCreated?: (name: string) => void;
   /** Keep waiting while no exporter matches at all (see `waitForLease`). */
   waitForExporter?: boolean;
+  /** Dial retry limits over the client config's `leases.dial_timeout` / `retry_timeout`. */
+  dialRetry?: Partial<DialRetry>;
 }
 
 /** A held lease: its controller connection, its tunnel, and how to give it back. */
@@ -112,7 +115,7 @@ export async function acquire(options: LeaseOptions): Promise<HeldLease> {
     });
     const tunnel = await openTunnel(controller, name, {
       routerSplice: options.routerSplice,
-      retry: config.leases,
+      retry: { ...config.leases, ...options.dialRetry },
     });
     const leaseName = name;
     let closing: Promise<void> | undefined;

@@ -85,3 +85,20 @@ export async function listIdentities(store: KvStore, kind?: Kind): Promise<Ident
   const prefix = kind ? `${keys.identities}${kind}/` : keys.identities;
   return (await store.list<Identity>(prefix)).map((e) => e.value);
 }
+
+/** Disables (or enables again) an exporter: a disabled one gets no new leases; a running lease stays. */
+export async function setExporterDisabled(
+  store: KvStore,
+  who: { namespace: string; name: string },
+  disabled: boolean,
+): Promise<Identity> {
+  const k = keys.identity("Exporter", who.namespace, who.name);
+  const entry = await store.get<Identity>(k);
+  if (!entry) {
+    throw new NotFoundError(`No exporter named "${who.name}" in namespace "${who.namespace}"`);
+  }
+  const { disabled: _, ...rest } = entry.value;
+  const identity: Identity = disabled ? { ...rest, disabled: true } : rest;
+  await store.commit([{ put: k, value: identity }], [{ key: k, version: entry.version }]);
+  return identity;
+}

@@ -47,7 +47,7 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
         if (!record || namespace !== me.namespace) {
           throw new NotFoundError(`No exporter named "${name}"`);
         }
-        return exporterMessage(record);
+        return exporterMessage(record, controller.exporterDisabled(record));
       },
       listExporters(request, ctx) {
         const me = caller(ctx);
@@ -64,7 +64,7 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
         return {
           nextPageToken,
           exporters: page.map((e) => {
-            const message = exporterMessage(e);
+            const message = exporterMessage(e, controller.exporterDisabled(e));
             const lease = controller.activeLeaseOf(e);
             if (lease) {
               message.deprecatedLabels = {
@@ -119,6 +119,7 @@ export function clientRoutes(controller: Controller): (router: ConnectRouter) =>
           clientKeepalive: spec.context[CONTEXT.keepalive] === "true",
           tags: spec.tags,
           context: spec.context,
+          allowDisabled: spec.allowDisabled,
         });
         return leaseMessage(lease, controller.estimateStart(lease));
       },

@@ -112,6 +112,11 @@ export class Controller {
     return this.#parts.records.leases;
   }
 
+  /** True when an admin disabled the exporter (the scheduler skips it). */
+  exporterDisabled(exporter: { namespace: string; name: string }): boolean {
+    return this.#parts.identities.exporterDisabled(exporter);
+  }
+
   get policies(): AccessPolicy[] {
     return this.#parts.identities.policies;
   }

@@ -128,14 +128,17 @@ export function leaseMessage(
 }
 
 /** An exporter as the client API's Exporter. */
-export function exporterMessage(exporter: ExporterRecord): MessageInitShape<typeof ExporterSchema> {
+export function exporterMessage(
+  exporter: ExporterRecord,
+  disabled = false,
+): MessageInitShape<typeof ExporterSchema> {
   return {
     name: `namespaces/${exporter.namespace}/exporters/${exporter.name}`,
     labels: exporter.labels,
     online: exporter.online,
     status: statusEnum(exporter.online ? exporter.status : "OFFLINE"),
     statusMessage: exporter.statusMessage,
-    enabled: true,
+    enabled: !disabled,
   };
 }
 

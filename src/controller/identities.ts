@@ -118,6 +118,11 @@ export class Identities {
     return identity;
   }
 
+  /** True when an admin disabled this exporter (no new leases). */
+  exporterDisabled(exporter: { namespace: string; name: string }): boolean {
+    return this.byKey.get(`Exporter/${exporter.namespace}/${exporter.name}`)?.disabled === true;
+  }
+
   /** The client identity holding a lease. */
   clientOf(lease: LeaseRecord): Identity | undefined {
     return this.byKey.get(`Client/${lease.namespace}/${lease.client}`);

@@ -18,6 +18,8 @@ export interface LeaseRequest {
   tags?: Record<string, string>;
   /** The client's own context (build id, image digest...); `jumpstarter.dev/` keys are the controller's. */
   context?: Record<string, string>;
+  /** Take a disabled exporter (only with `exporterName`). */
+  allowDisabled?: boolean;
   name?: string;
   /** The client keeps the lease alive with GetLease calls (it releases the lease on exit). */
   clientKeepalive?: boolean;
@@ -72,6 +74,7 @@ export function newLeaseRecord(
     labels: { ...request.selector.matchLabels },
     tags: request.tags ?? {},
     context: userContext(request.context),
+    ...(request.allowDisabled && request.exporterName ? { allowDisabled: true } : {}),
     createdAt: new Date().toISOString(),
     released: false,
     ended: false,

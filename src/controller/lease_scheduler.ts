@@ -166,6 +166,7 @@ export class LeaseScheduler {
       records.exporters.narrow(lease.namespace, lease.selector, lease.exporterName),
       identities.policies,
       identities.clientOf(lease),
+      (e) => identities.exporterDisabled(e),
     );
     const free = all.filter((e) =>
       e.online && !busy.has(qualified(e.namespace, e.name)) && !e.status.endsWith("_FAILED")

@@ -20,6 +20,8 @@ export interface Identity {
   /** Bumped by rotate; tokens of older generations are refused at once. */
   generation: number;
   createdAt: string;
+  /** An exporter an admin disabled: the scheduler gives it no new leases. */
+  disabled?: boolean;
 }
 
 /** Exporter status names (the wire's ExporterStatus without the prefix). */
@@ -87,6 +89,8 @@ export interface LeaseRecord {
   /** Labels of the lease itself (the selector's match labels, as upstream). */
   labels: Record<string, string>;
   tags: Record<string, string>;
+  /** May take a disabled exporter (with `exporterName` only). */
+  allowDisabled?: boolean;
   /** The client's context given at creation (absent in records from before it was kept). */
   context?: Record<string, string>;
   createdAt: string;

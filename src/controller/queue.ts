@@ -51,11 +51,13 @@ export function candidates(
   exporters: Iterable<ExporterRecord>,
   policies: AccessPolicy[],
   client: Identity | undefined,
+  disabled: (exporter: ExporterRecord) => boolean = () => false,
 ): ExporterRecord[] {
   const found: ExporterRecord[] = [];
   for (const exporter of exporters) {
     if (exporter.namespace !== lease.namespace) continue;
     if (lease.exporterName !== undefined && exporter.name !== lease.exporterName) continue;
+    if (disabled(exporter) && !(lease.allowDisabled && lease.exporterName !== undefined)) continue;
     if (!matches(lease.selector, exporter.labels)) continue;
     if (!admitted(lease, exporter, policies, client)) continue;
     found.push(exporter);

@@ -151,6 +151,7 @@ export class Replication {
       void identities.reload().then(async () => {
         await this.endLeasesOfGoneClients();
         await this.dropGoneExporters();
+        this.parts.scheduler.schedule(); // an exporter enabled again: its queue may move
       });
       return;
     }
@@ -160,7 +161,10 @@ export class Replication {
       if (change.kind === "put") identities.byKey.set(id, change.value as Identity);
       else identities.byKey.delete(id);
       if (id.startsWith("Client/")) void this.endLeasesOfGoneClients();
-      if (id.startsWith("Exporter/")) void this.dropGoneExporters();
+      if (id.startsWith("Exporter/")) {
+        void this.dropGoneExporters();
+        this.parts.scheduler.schedule(); // enabled again: its queue may move
+      }
     } else if (k.startsWith(keys.policies)) {
       void identities.reload();
     } else if (k.startsWith(keys.leases)) {

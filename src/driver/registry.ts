@@ -57,6 +57,11 @@ export class Registry<Client = unknown> {
     return [...new Set([...this.#drivers.values()].map((e) => e.type))].sort();
   }
 
+  /** Every driver type once, by canonical name, with its aliases. */
+  entries(): DriverEntry[] {
+    return [...new Set(this.#drivers.values())].sort((a, b) => a.type.localeCompare(b.type));
+  }
+
   /** The client class for a `jumpstarter.dev/client` label, if known. */
   client(label: string | undefined): Client | undefined {
     return label === undefined ? undefined : this.#clients.get(label);
