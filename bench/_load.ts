@@ -25,6 +25,8 @@ export interface LoadFigures extends LoadOptions {
   queueOrderViolations: number;
   latencyMs: { p50: number; p99: number; max: number };
   controllerRssMb: { start: number; end: number; samples: number[]; afterGc: boolean };
+  /** V8 heap in use (MB) at the same moments: JS objects, without native memory. */
+  controllerHeapMb: number[];
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
@@ -136,11 +138,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     await new Promise((r) => setTimeout(r, Math.min(10_000, options.seconds * 200)));
     const rssStart = rss();
     const samples = [mb(rssStart)];
-    const sampler = setInterval(() => samples.push(mb(rss())), 30_000);
+    const heap = [mb(Deno.memoryUsage().heapUsed)];
+    const sample = () => {
+      samples.push(mb(rss()));
+      heap.push(mb(Deno.memoryUsage().heapUsed));
+    };
+    const sampler = setInterval(sample, Math.min(30_000, options.seconds * 250));
     const output = await child.output();
     clearInterval(sampler);
     stop();
     const rssEnd = rss();
+    heap.push(mb(Deno.memoryUsage().heapUsed));
     const { latencies, failures } = JSON.parse(new TextDecoder().decode(output.stdout)) as {
       latencies: number[];
       failures: string[];
@@ -164,6 +172,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
         samples,
         afterGc: "gc" in globalThis,
       },
+      controllerHeapMb: heap,
     };
   } finally {
     await lab.close();

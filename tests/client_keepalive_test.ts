@@ -29,20 +29,7 @@ Deno.test({
       // bob leases as an upstream client does: no keepalive asked for, none sent.
       await using b = await lab.connect(bob);
       const upstream = await b.createLease({ selector: "board=other", durationMs: 600_000 });
-      const shell = spawnDeno([
-        "run",
-        "-A",
-        `${ROOT}/cli.ts`,
-        "--client-config",
-        alice,
-        "shell",
-        "--selector",
-        "board=virtual",
-        "--",
-        "sh",
-        "-c",
-        `echo $$ > ${pidFile}; exec sleep 120`,
-      ], { env: { NO_COLOR: "1", DENO_DIR: denoDir(), TMPDIR: tmp } });
+      const shell = leasedShell(alice, tmp, ["sh", "-c", `echo $$ > ${pidFile}; exec sleep 120`]);
       await using a = await lab.connect(alice);
       try {
         await eventually(() => Deno.stat(pidFile).then(() => true, () => false), {
@@ -86,18 +73,7 @@ Deno.test({
       }
       assert.notDeepEqual([...Deno.readDirSync(tmp)], [], "a killed shell cannot remove its own");
       // The next session (the board is free again) removes what the dead one left.
-      const next = spawnDeno([
-        "run",
-        "-A",
-        `${ROOT}/cli.ts`,
-        "--client-config",
-        alice,
-        "shell",
-        "--selector",
-        "board=virtual",
-        "--",
-        "true",
-      ], { env: { NO_COLOR: "1", DENO_DIR: denoDir(), TMPDIR: tmp } });
+      const next = leasedShell(alice, tmp, ["true"]);
       assert.equal((await next.child.status).code, 0);
       await next.drained;
       assert.deepEqual([...Deno.readDirSync(tmp)].map((e) => e.name), [], "no temp file is left");
@@ -108,6 +84,15 @@ Deno.test({
     }
   },
 });
+
+/** `jumpstarter shell --selector board=virtual -- command...` as alice, with its own TMPDIR. */
+function leasedShell(config: string, tmp: string, command: string[]) {
+  return spawnDeno(
+    ["run", "-A", `${ROOT}/cli.ts`, "--client-config", config, "shell", "-l", "board=virtual"]
+      .concat(["--", ...command]),
+    { env: { NO_COLOR: "1", DENO_DIR: denoDir(), TMPDIR: tmp } },
+  );
+}
 
 /** Kills the shell's command, which a SIGKILL of the shell leaves running. */
 async function killCommand(pidFile: string): Promise<void> {

@@ -45,7 +45,7 @@ export abstract class VideoDriver extends Driver {
 
   readonly fps: number;
   readonly quality: number;
-  protected readonly closing = new AbortController();
+  protected readonly closing: AbortController = new AbortController();
   #lastSize = { width: 0, height: 0 };
   #captured: number[] = [];
 

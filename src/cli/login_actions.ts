@@ -127,13 +127,6 @@ export async function login(flags: LoginFlags): Promise<void> {
   );
 }
 
-function derivedName(user: string): string {
-  return user.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "").slice(
-    0,
-    63,
-  );
-}
-
 async function readExisting(path: string) {
   try {
     return parseDocument(await Deno.readTextFile(path));

@@ -40,6 +40,8 @@ export interface LeaseApiParts {
 export class LeaseApi {
   /** The queue counter as this replica last wrote it (a create then skips reading it). */
   #seq?: SeqCounter;
+  /** The create committing now; the next waits for it. */
+  #creating: Promise<void> = Promise.resolve();
 
   constructor(readonly parts: LeaseApiParts) {}
 
@@ -62,7 +64,31 @@ export class LeaseApi {
     }
     const key = qualified(client.namespace, name);
     // One commit claims the queue number, writes the lease and, when this replica leads and a
-    // board is free with nothing queued ahead, assigns it: a create is one store write.
+    // board is free with nothing queued ahead, assigns it: a create is one store write. This
+    // replica's creates commit one after another (racing each other for the counter, 200 at
+    // once lost 50 times in a row); only other replicas' creates can race a commit.
+    const turn = this.#creating;
+    let done!: () => void;
+    this.#creating = new Promise<void>((resolve) => done = resolve);
+    await turn;
+    let created: { lease: LeaseRecord; pass: boolean };
+    try {
+      created = await this.#createOne(client, request, name, key, policies);
+    } finally {
+      done();
+    }
+    if (created.pass) await this.parts.scheduler.run();
+    return records.leases.get(key) ?? created.lease;
+  }
+
+  async #createOne(
+    client: Identity,
+    request: LeaseRequest,
+    name: string,
+    key: string,
+    policies: { priority: number }[],
+  ): Promise<{ lease: LeaseRecord; pass: boolean }> {
+    const { records } = this.parts;
     for (let attempt = 0; attempt < 50; attempt++) {
       const claim = await claimLeaseSeq(this.parts.store, () => records.seqFloor, this.#seq);
       this.#seq = undefined;
@@ -93,15 +119,17 @@ export class LeaseApi {
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
         if (records.leases.has(key)) throw new TypeError(`Lease "${name}" already exists`);
-        continue; // another lease took the number or the board first: read again
+        // Another replica took the number or the board first: step aside a moment, at random.
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * (attempt + 1))));
+        continue;
       }
       this.#seq = { value: claim.seq, version: revision };
       if (direct) {
         this.parts.scheduler.parts.log.info(
           `lease ${name} (${client.name}) -> exporter ${direct.exporter}`,
         );
-      } else if (!lease.ended && this.parts.isLeader()) await this.parts.scheduler.run();
-      return records.leases.get(key) ?? lease;
+      }
+      return { lease, pass: !direct && !lease.ended && this.parts.isLeader() };
     }
     throw new ConflictError("Too many concurrent lease creations; retry");
   }
