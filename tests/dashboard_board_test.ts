@@ -35,10 +35,11 @@ export:
     config:
       kernel: ${GUEST}/vmlinuz
       initrd: ${GUEST}/initrd.img
-      append: console=ttyS0 quiet panic=-1
+      append: console=tty0 console=ttyS0 quiet panic=-1
       memory: 256
   power: { ref: board.power }
   serial: { ref: board.serial }
+  video: { ref: board.video }
 `;
 
 type ConsolePage = { boardConsole?: { text(): string } };
@@ -85,7 +86,11 @@ browserTest(
           );
         },
       );
-      assert.equal(await page.locator("#screen").isHidden(), true, "no video driver, no screen");
+      assert.equal(
+        await page.locator("#screen").isHidden(),
+        false,
+        "the board has a video driver: its screen shows",
+      );
       const consoleText = () =>
         page.evaluate(() => (globalThis as ConsolePage).boardConsole!.text());
       const waitConsole = async (pattern: RegExp, what: string) => {
@@ -106,7 +111,19 @@ browserTest(
       await waitConsole(/# *$/m, "a shell prompt");
       await page.keyboard.type("echo dash$((6 * 7))\r");
       await waitConsole(/^dash42\s*$/m, "the command's output");
-      await page.screenshot({ path: `${shots}/01-console.png` });
+      // The board's screen, live from its video driver through the router.
+      const naturalWidth = () =>
+        page.locator("#screen-img").evaluate((img) =>
+          (img as { naturalWidth: number }).naturalWidth
+        );
+      const shown = Date.now();
+      while (await naturalWidth() === 0) {
+        if (Date.now() - shown > 30_000) assert.fail("the board's screen never showed a frame");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const width = await naturalWidth();
+      assert.ok(width >= 640, `the screen image is ${width} pixels wide`);
+      await page.screenshot({ path: `${shots}/01-console.png`, fullPage: true });
 
       await page.getByRole("button", { name: "Off" }).click();
       await page.locator("#power-state").getByText("off").waitFor({ timeout: 30_000 });

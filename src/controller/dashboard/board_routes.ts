@@ -8,12 +8,21 @@
  */
 import type { Controller } from "../controller.ts";
 import type { Identity, LeaseRecord } from "../model.ts";
-import { type BoardConnection, type BoardLinks, driverOf } from "./board_links.ts";
+import {
+  type BoardConnection,
+  type BoardDriver,
+  type BoardLinks,
+  driverOf,
+} from "./board_links.ts";
 import { readBody, type Req, type Res, send, sendError, sendJson } from "./http_io.ts";
 import type { LoginSession } from "./login_sessions.ts";
 import { leaseRow, works } from "./state_view.ts";
 
 const MAX_INPUT_BYTES = 4096;
+
+/** The board's screen: a video driver, whose client is upstream's ustreamer client label. */
+const videoOf = (drivers: BoardDriver[]) =>
+  driverOf(drivers, "UStreamerClient") ?? driverOf(drivers, "VideoClient");
 const POWER_ACTIONS = new Set(["on", "off", "cycle"]);
 
 /** Serves `/api/boards/LEASE[/console|/power/ACTION]`. */
@@ -54,7 +63,7 @@ export class BoardRoutes {
         drivers: drivers.map(({ name, client }) => ({ name, client })),
         power: driverOf(drivers, "PowerClient") !== undefined,
         serial: driverOf(drivers, "SerialClient") !== undefined,
-        video: driverOf(drivers, "VideoClient") !== undefined,
+        video: videoOf(drivers) !== undefined,
       });
     }
     if (what === "console" && req.method === "GET") {
@@ -66,6 +75,9 @@ export class BoardRoutes {
       const input = await readBody(req, MAX_INPUT_BYTES);
       await writer.write(input);
       return send(res, 204, "");
+    }
+    if (what === "screen" && req.method === "GET") {
+      return await use((c) => this.#streamScreen(req, res, c));
     }
     if (what === "power" && req.method === "POST" && POWER_ACTIONS.has(action)) {
       await use(async (c) => {
@@ -114,6 +126,63 @@ export class BoardRoutes {
       if (this.#consoles.get(key) === writer) this.#consoles.delete(key);
       writer.close().catch(() => {});
       res.end();
+    }
+  }
+
+  /**
+   * The board's screen as the video driver streams it (MJPEG parts through
+   * the router), served as `multipart/x-mixed-replace` for an `<img>`; the
+   * boundary is the one the stream's first part names. While the board has
+   * no picture (it is off, or was power cycled) the answer stays open and
+   * the driver is asked again every 2 s, so the page needs no retries.
+   */
+  async #streamScreen(req: Req, res: Res, c: BoardConnection): Promise<void> {
+    const video = videoOf(c.drivers);
+    if (!video) return sendError(res, 404, "This board has no video driver");
+    let closed = false;
+    let stop = () => {};
+    const onClose = () => {
+      closed = true;
+      stop();
+    };
+    req.once("close", onClose);
+    const out = res as { write(chunk: Uint8Array): boolean };
+    let started = false;
+    try {
+      while (!closed) {
+        const stream = await c.openStream(video.uuid, "connect").catch(() => undefined);
+        const reader = stream?.readable.getReader();
+        stop = () => reader?.cancel().catch(() => {});
+        try {
+          const first = reader ? await reader.read() : { done: true as const };
+          if (!first.done) {
+            if (!started) {
+              const line = new TextDecoder().decode(first.value.subarray(0, 200));
+              const boundary = line.match(/^--([^\r\n]{1,70})\r?\n/)?.[1];
+              if (!boundary) return sendError(res, 502, "The video driver sent no MJPEG");
+              res.writeHead(200, {
+                "content-type": `multipart/x-mixed-replace; boundary=${boundary}`,
+                "cache-control": "no-store",
+              });
+              started = true;
+            }
+            out.write(first.value);
+            while (true) {
+              const { value, done } = await reader!.read();
+              if (done) break;
+              out.write(value);
+            }
+          }
+        } catch {
+          // This stream failed (the board went off, the lease ended): ask again below.
+        } finally {
+          stream?.writable.close().catch(() => {});
+        }
+        if (!closed) await new Promise((r) => setTimeout(r, 2000));
+      }
+    } finally {
+      req.off("close", onClose);
+      if (!res.writableEnded) res.end();
     }
   }
 

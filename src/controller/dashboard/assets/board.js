@@ -1,6 +1,6 @@
 // The board page of a lease you hold: the serial console in xterm.js (output
 // streamed from the board through the router, typed input posted back),
-// power buttons, and the screen's slot.
+// power buttons, and the board's live screen.
 const $ = (id) => document.getElementById(id);
 const lease = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const base = `/api/boards/${encodeURIComponent(lease)}`;
@@ -85,6 +85,11 @@ async function start() {
   $("exporter-name").textContent = `on ${board.lease.exporter}`;
   $("power").hidden = !board.power;
   $("screen").hidden = !board.video;
+  // The live screen: the video driver's MJPEG stream, through the router, as this client.
+  // The controller keeps it open while the board has no picture; it is opened again after each
+  // power action, so a power cycle shows at once.
+  const showScreen = () => $("screen-img").src = `${base}/screen?t=${Date.now()}`;
+  if (board.video) showScreen();
   $("console-section").hidden = !board.serial;
   for (const b of document.querySelectorAll("[data-power]")) {
     b.addEventListener("click", async () => {
@@ -93,6 +98,7 @@ async function start() {
       const res = await post(`/power/${b.dataset.power}`);
       if (!res.ok) return await failed(res);
       $("power-state").textContent = (await res.json()).power;
+      if (board.video) showScreen();
     });
   }
   document.body.dataset.ready = "true";
