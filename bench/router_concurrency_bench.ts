@@ -3,10 +3,11 @@
  * pushing 64 MiB in 64 KiB writes through one controller's router at the same
  * time, against STREAMS raw TCP loopback pushes at once to a sink in the
  * exporter process (same run). While the leased streams run, one more lease
- * that streams nothing makes sequential driver calls: their p50 and p99 are
- * the latency an idle session sees while the router is busy. The controller
- * and the exporters (one process serving every exporter identity) run as
- * their own processes; the client is this one.
+ * that streams nothing makes sequential driver calls from a process of its
+ * own, to a board served by another exporter process: their p50 and p99 are
+ * the latency another user's idle session sees while the router is busy. The
+ * controller and the exporters (one process serving the streaming boards'
+ * identities) run as their own processes; the streaming client is this one.
  *
  *   deno run -A bench/router_concurrency_bench.ts [STREAMS] [ROUNDS]   (default 16 3)
  *
@@ -55,25 +56,48 @@ const clientId = await createIdentity(store, authority, "Client", "default", "be
 await store.close();
 
 const { child: controller } = await startControllerProcess(`${dir}/data`, port);
-const exporters = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", `${root}bench/_echo_exporters.ts`, ...configs],
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
-const reader = exporters.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let seen = "";
-while (!/ready \d+\n/.test(seen)) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error("the exporters process ended before it was ready");
-  seen += value;
+/** A child process; resolves with it and the first line matching `ready` it prints. */
+async function started(args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!/ready.*\n/.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${args[0]} ended before it was ready`);
+    seen += value;
+  }
+  return {
+    child,
+    reader,
+    line: seen.match(/ready.*/)![0],
+    rest: seen.slice(seen.indexOf("\n") + 1),
+  };
 }
-const sinkPort = Number(seen.match(/ready (\d+)/)![1]);
+// The streaming boards in one exporter process; the idle board in another, as another lab host.
+const exporters = await started([`${root}bench/_echo_exporters.ts`, ...configs.slice(0, STREAMS)]);
+const idleExporter = await started([`${root}bench/_echo_exporters.ts`, configs[STREAMS]]);
+const sinkPort = Number(exporters.line.match(/ready (\d+)/)![1]);
 
 const clientConfig = clientConfigFrom(
   parse(clientConfigYaml(clientId.identity, clientId.token, { endpoint })),
 );
+await Deno.writeTextFile(
+  `${dir}/client.yaml`,
+  clientConfigYaml(clientId.identity, clientId.token, { endpoint }),
+);
+// The idle session: another process, as another user's session would be.
+const idle = await started([
+  `${root}bench/_idle_caller.ts`,
+  `${dir}/client.yaml`,
+  `kind=echo,index=${STREAMS}`,
+]);
 const leases = await Promise.all(
-  Array.from({ length: STREAMS + 1 }, (_, i) =>
+  Array.from({ length: STREAMS }, (_, i) =>
     lease({
       clientConfig,
       selector: `kind=echo,index=${i}`,
@@ -84,25 +108,18 @@ const leases = await Promise.all(
 );
 // deno-lint-ignore no-explicit-any
 const echo = (i: number) => (leases[i] as any).echo;
-const idle = echo(STREAMS);
-
-async function callTimes(until: () => boolean, min = 0): Promise<number[]> {
-  const times: number[] = [];
-  while (!until() || times.length < min) {
-    const t0 = performance.now();
-    await idle.call("add", 1, 2);
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b);
-}
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
-const quiet = await callTimes(() => true, 500);
+const now = () => performance.timeOrigin + performance.now();
+/** The windows (epoch ms) in which the leased streams ran, warm-up round excluded. */
+const windows: [number, number][] = [];
+const quietFrom = now();
+await new Promise((r) => setTimeout(r, 2000)); // the idle session alone: its quiet latency
+const quietTo = now();
 
 let rawMs = 0;
 let oursMs = 0;
-let busy: number[] = [];
 for (let round = 0; round < ROUNDS + 1; round++) {
   // Baseline: STREAMS raw TCP pushes at once to the sink in the exporter process.
   let t0 = performance.now();
@@ -113,10 +130,9 @@ for (let round = 0; round < ROUNDS + 1; round++) {
     ),
   );
   const raw = performance.now() - t0;
-  // Ours: STREAMS leased byte streams at once through the router, an idle session calling.
-  let done = false;
+  // Ours: STREAMS leased byte streams at once through the router, the idle session calling.
   t0 = performance.now();
-  const calls = callTimes(() => done);
+  const from = now();
   await Promise.all(Array.from({ length: STREAMS }, async (_, i) => {
     const stream = await echo(i).stream("sink");
     const answer = drain(stream.readable);
@@ -124,14 +140,24 @@ for (let round = 0; round < ROUNDS + 1; round++) {
     await answer;
   }));
   const ours = performance.now() - t0;
-  done = true;
-  const times = await calls;
   if (round === 0) continue; // warm-up
+  windows.push([from, now()]);
   rawMs += raw;
   oursMs += ours;
-  busy = busy.concat(times);
 }
-busy.sort((a, b) => a - b);
+// The idle session's calls: those made while the streams ran, and those before them.
+await idle.child.stdin.close();
+let text = idle.rest;
+while (true) {
+  const { value, done } = await idle.reader.read();
+  if (done) break;
+  text += value;
+}
+const samples = JSON.parse(text.trim().split("\n").pop()!) as [number, number][];
+const busy = samples.filter(([at]) => windows.some(([a, b]) => at >= a && at <= b))
+  .map(([, ms]) => ms).sort((a, b) => a - b);
+const quiet = samples.filter(([at]) => at >= quietFrom && at <= quietTo).map(([, ms]) => ms)
+  .sort((a, b) => a - b);
 const mb = STREAMS * TOTAL * ROUNDS / 1e6;
 const result = {
   streams: STREAMS,
@@ -147,7 +173,13 @@ const result = {
 console.log(JSON.stringify(result));
 
 await Promise.all(leases.map((l) => l.close()));
-await reader.cancel().catch(() => {});
-for (const child of [exporters, controller]) child.kill("SIGTERM");
-await Promise.all([exporters.status, controller.status]);
+await idle.child.status;
+for (const { child, reader } of [exporters, idleExporter]) {
+  await reader.cancel().catch(() => {});
+  await child.stdin.close().catch(() => {});
+  child.kill("SIGTERM");
+  await child.status;
+}
+controller.kill("SIGTERM");
+await controller.status;
 await Deno.remove(dir, { recursive: true });
