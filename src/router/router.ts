@@ -55,6 +55,7 @@ export class RouterPairing {
       requests,
       cut: new AbortController(),
       peer: Promise.withResolvers(),
+      sent: Promise.withResolvers(),
     };
     const leaseKey = this.#pairing.join(me);
     const onAbort = () => me.cut.abort(ctx.signal.reason);
