@@ -14,6 +14,7 @@ import { SoloCoordination } from "../controller/coordination.ts";
 import { startController } from "../controller/server.ts";
 import { parseDuration } from "../client/duration.ts";
 import { ensureTlsPair } from "../controller/tls.ts";
+import { routerEndpointForm } from "../controller/router_endpoints.ts";
 import { checkDataDir, openConfiguredStore, type StoreFlags } from "./controller_store.ts";
 import { claimDataDir } from "../controller/store/data_dir_claim.ts";
 import { terminal, UsageError } from "./run.ts";
@@ -25,6 +26,7 @@ export interface ServeOptions extends StoreFlags {
   tlsCert?: string;
   tlsKey?: string;
   advertise?: string;
+  routerEndpoint?: string[];
   pairingTimeout: string;
   maxLeaseDuration: string;
   maxConnections?: string;
@@ -50,6 +52,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const maxLeaseMs = parseDuration(options.maxLeaseDuration);
   const firstByteTimeoutMs = parseDuration(options.firstByteTimeout);
   await checkDataDir(options);
+  const routerEndpoints = [
+    ...(options.advertise ? [options.advertise] : []),
+    ...(options.routerEndpoint ?? []),
+  ];
   const log = new Logger("controller");
   log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
   let tls: { cert: string; key: string } | undefined;
@@ -73,6 +79,13 @@ export async function serve(options: ServeOptions): Promise<void> {
       `Serving TLS with a self-signed certificate (${options.dataDir}/tls/cert.pem)`,
     );
     terminal.err(`SHA-256 fingerprint: ${pair.fingerprint}`);
+  }
+  for (const endpoint of routerEndpoints) {
+    try {
+      routerEndpointForm(endpoint, tls !== undefined);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
   }
   // A server keeps serving: a stray rejection (an etcd client's background
   // call failing while etcd has no quorum) is logged, not fatal.
@@ -102,7 +115,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     host,
     port,
     tls,
-    advertise: options.advertise,
+    routerEndpoints,
     pairingTimeoutMs,
     maxLeaseMs,
     connections: {
