@@ -10,11 +10,14 @@ import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
 import { checkApiVersion } from "./api_version.ts";
 import { describeValue } from "./describe_value.ts";
+import { checkEndpoint, checkTls } from "./endpoint.ts";
 
 /** A parsed ClientConfig. */
 export interface ClientConfig {
   metadata: { namespace: string; name: string };
+  /** `host:port` (TLS, upstream's form), `https://host:port`, or `http://host:port` (h2c). */
   endpoint: string;
+  /** `ca`: base64 of the PEM CA to trust; `insecure`: trust any certificate. */
   tls: { ca?: string; insecure: boolean };
   token: string;
   drivers: { allow: string[]; unsafe: boolean };
@@ -53,25 +56,20 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
     );
   }
   checkApiVersion(doc.apiVersion, `client config${where}`);
-  if (typeof doc.endpoint !== "string" || !doc.endpoint) {
-    throw new ConfigError(`Invalid client config${where}: "endpoint" is missing`);
-  }
+  const endpoint = checkEndpoint(doc.endpoint, `client config${where}`);
   if (typeof doc.token !== "string" || !doc.token) {
     throw new ConfigError(`Invalid client config${where}: "token" is missing`);
   }
   const metadata = isMapping(doc.metadata) ? doc.metadata : {};
-  const tls = isMapping(doc.tls) ? doc.tls : {};
+  const tls = checkTls(doc.tls, `client config${where}`);
   const drivers = isMapping(doc.drivers) ? doc.drivers : {};
   return {
     metadata: {
       namespace: typeof metadata.namespace === "string" ? metadata.namespace : "default",
       name: typeof metadata.name === "string" ? metadata.name : "client",
     },
-    endpoint: doc.endpoint,
-    tls: {
-      ca: typeof tls.ca === "string" && tls.ca ? tls.ca : undefined,
-      insecure: tls.insecure === true,
-    },
+    endpoint,
+    tls,
     token: doc.token,
     drivers: {
       allow: driverAllowList(drivers.allow, where),

@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../driver/config_check.ts";
 import { checkApiVersion } from "./api_version.ts";
 import { describeValue } from "./describe_value.ts";
+import { checkEndpoint, checkTls } from "./endpoint.ts";
 
 /** One node of the `export:` tree. */
 export type ExportNode =
@@ -103,7 +104,10 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
     tree[name] = parseNode(node, `export.${name}`);
   }
   const metadata = isMapping(doc.metadata) ? doc.metadata : {};
-  const tls = isMapping(doc.tls) ? doc.tls : {};
+  const tls = checkTls(doc.tls, `exporter config${where}`);
+  const endpoint = doc.endpoint === undefined || doc.endpoint === null || doc.endpoint === ""
+    ? undefined
+    : checkEndpoint(doc.endpoint, `exporter config${where}`);
   return {
     apiVersion,
     metadata: {
@@ -114,12 +118,9 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
         ? source.replace(/^.*\//, "").replace(/\.ya?ml$/, "")
         : "local",
     },
-    endpoint: typeof doc.endpoint === "string" && doc.endpoint ? doc.endpoint : undefined,
+    endpoint,
     token: typeof doc.token === "string" && doc.token ? doc.token : undefined,
-    tls: {
-      ca: typeof tls.ca === "string" && tls.ca ? tls.ca : undefined,
-      insecure: tls.insecure === true,
-    },
+    tls,
     description: typeof doc.description === "string" ? doc.description : undefined,
     export: tree,
     hooks: isMapping(doc.hooks) ? doc.hooks : {},
