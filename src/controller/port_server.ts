@@ -1,7 +1,7 @@
 /**
- * The controller's one listening port: HTTP/2 with TLS (HTTP/1.1 allowed),
- * or in the clear h2c for RPCs, HTTP/1.1 for the status pages and raw
- * router splices, told apart by their first byte. It keeps the open HTTP/2
+ * The controller's one listening port, with TLS or in the clear: HTTP/2 for
+ * RPCs, HTTP/1.1 for the status pages, and raw router splices, told apart
+ * by ALPN (with TLS) or their first byte. It keeps the open HTTP/2
  * sessions so closing it ends them too.
  *
  * @module
@@ -9,6 +9,9 @@
 import * as http2 from "node:http2";
 import * as http from "node:http";
 import { createServer as netServer, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { RAW_SPLICE_ALPN } from "../router/splice_request.ts";
+import { switchedOn } from "../env_switch.ts";
 import type { StatusPages } from "./status_pages.ts";
 import { ConnectionGuard } from "./connection_guard.ts";
 
@@ -29,6 +32,16 @@ export interface PortHandlers {
   splice(socket: Socket): void;
 }
 
+/**
+ * Whether the TLS port offers raw splices (ALPN `jmpsplice1`): only with
+ * `JMP_ROUTER_TLS_SPLICE=on`, while Deno's node:tls can lose a paused
+ * socket's end of data (`src/router/flowing_conn.ts`). Without it, TLS
+ * streams take the gRPC Stream.
+ */
+export function tlsSpliceOffered(): boolean {
+  return switchedOn("JMP_ROUTER_TLS_SPLICE");
+}
+
 /** The server socket for `tls` (h2 with TLS) or, without it, the first-byte split in the clear. */
 export function portServer(
   tls: { cert: string; key: string } | undefined,
@@ -37,50 +50,66 @@ export function portServer(
 ): PortServer {
   const handler = handlers.rpc;
   const sessions = new Set<http2.ServerHttp2Session>();
-  const trackSessions = (h2: http2.Http2Server | http2.Http2SecureServer) =>
+  const trackSessions = (h2: http2.Http2Server) =>
     h2.on("session", (session: http2.ServerHttp2Session) => {
       sessions.add(session);
       session.once("close", () => sessions.delete(session));
       session.on("error", () => {});
     });
+  const h2 = http2.createServer({}, handler);
+  trackSessions(h2);
+  const h1 = http.createServer((req, res) => handlers.pages(req, res));
+  // h2c or h2 for RPCs, HTTP/1.1 for /healthz and /metrics (Prometheus and
+  // curl speak HTTP/1.1), and raw router splices: the first byte tells them apart.
+  const byFirstByte = (socket: Socket, started: () => void) => {
+    socket.once("readable", () => {
+      started();
+      const head = socket.read(1) as Uint8Array | null;
+      if (!head) return socket.destroy();
+      socket.unshift(head);
+      // "P": the HTTP/2 preface; "J": a raw router splice (JMPSPLICE1); else HTTP/1.1.
+      if (head[0] === 0x4a) handlers.splice(socket);
+      else (head[0] === 0x50 ? h2 : h1).emit("connection", socket);
+    });
+  };
   let server: NetServer;
   if (tls) {
-    server = http2.createSecureServer(
-      {
-        cert: tls.cert,
-        key: tls.key,
-        allowHTTP1: true,
-        handshakeTimeout: guard.firstByteTimeoutMs,
-      },
-      handler,
-    );
-    trackSessions(server as http2.Http2SecureServer);
-    server.on("connection", (socket: Socket) => {
-      if (guard.admit(socket)) {
-        const deadline = guard.deadline(socket);
-        socket.once("data", deadline.started);
-      }
+    // TLS first; then ALPN chooses: h2 (gRPC), the raw splice (our fast path,
+    // the same single-use tokens), or else the first byte as in the clear.
+    const deadlines = new WeakMap<Socket, { started(): void }>();
+    const secure = createTlsServer({
+      cert: tls.cert,
+      key: tls.key,
+      ALPNProtocols: tlsSpliceOffered() ? ["h2", RAW_SPLICE_ALPN, "http/1.1"] : ["h2", "http/1.1"],
+      handshakeTimeout: guard.firstByteTimeoutMs,
+      // A splice half-closes: a peer's end of data must not end what goes back to it.
+      allowHalfOpen: true,
     });
+    secure.on("connection", (socket: Socket) => {
+      socket.on("error", () => {});
+      if (guard.admit(socket)) deadlines.set(socket, guard.deadline(socket));
+    });
+    secure.on("tlsClientError", () => {});
+    secure.on("secureConnection", (socket: TLSSocket) => {
+      socket.on("error", () => {});
+      // The handshake is the first sign of life (the raw socket's data events
+      // are not seen under Deno's TLS, so they cannot end the deadline).
+      const raw = (socket as unknown as { _parent?: Socket })._parent;
+      const started = () => (raw ? deadlines.get(raw)?.started() : undefined);
+      if (socket.alpnProtocol === "h2") {
+        started();
+        h2.emit("connection", socket);
+      } else if (socket.alpnProtocol === RAW_SPLICE_ALPN) {
+        started();
+        handlers.splice(socket);
+      } else byFirstByte(socket, started);
+    });
+    server = secure;
   } else {
-    // h2c for RPCs, HTTP/1.1 on the same port for /healthz and /metrics
-    // (Prometheus and curl speak HTTP/1.1), and raw router splices: the first
-    // byte tells them apart.
-    const h2 = http2.createServer({}, handler);
-    trackSessions(h2);
-    const h1 = http.createServer((req, res) => handlers.pages(req, res));
     server = netServer((socket) => {
       socket.on("error", () => {});
       if (!guard.admit(socket)) return;
-      const deadline = guard.deadline(socket);
-      socket.once("readable", () => {
-        deadline.started();
-        const head = socket.read(1) as Uint8Array | null;
-        if (!head) return socket.destroy();
-        socket.unshift(head);
-        // "P": the HTTP/2 preface; "J": a raw router splice (JMPSPLICE1); else HTTP/1.1.
-        if (head[0] === 0x4a) handlers.splice(socket);
-        else (head[0] === 0x50 ? h2 : h1).emit("connection", socket);
-      });
+      byFirstByte(socket, guard.deadline(socket).started);
     });
   }
   const close = () =>
