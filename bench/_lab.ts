@@ -89,8 +89,6 @@ export async function startControllerProcess(
       "warning",
       ...(tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : []),
     ],
-    // The TLS row measures the raw splice, offered on TLS only when asked.
-    env: tls ? { JMP_ROUTER_TLS_SPLICE: "on" } : {},
     stdout: "null",
     stderr: "null",
   }).spawn();

@@ -1,8 +1,9 @@
 /**
  * Byte-stream throughput client → router → exporter over TLS (64 MiB in 64
- * KiB writes), our raw splice negotiated by ALPN on the controller's TLS
- * port, against a plain TLS socket pair pushing the same bytes, same run.
- * The controller and the exporter run as their own processes.
+ * KiB writes), as a TLS lab gets it by default (the gRPC Stream: the raw
+ * splice over TLS is opt-in, `JMP_ROUTER_TLS_SPLICE=on`, see
+ * docs/mixed-labs.md), against a plain TLS socket pair pushing the same
+ * bytes, same run. The controller and the exporter run as their own processes.
  */
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { lease } from "../mod.ts";
