@@ -92,3 +92,32 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "an upstream exporter, which reports status changes only, stays online past the heartbeat timeout; one that stops its heartbeat goes offline",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  ignore: opensslMissing && !CI,
+  async fn() {
+    await using lab = await MixedLab.start(undefined, 1500);
+    const alice = await lab.client("alice");
+    const aliceFile = `${lab.dir}/alice.yaml`;
+    await Deno.writeTextFile(aliceFile, alice.yaml, { mode: 0o600 });
+    const quiet = await lab.exporter("quiet", { board: "quiet" });
+    const beating = await lab.exporter("beating", { board: "beating" });
+    await using upstream = new UpstreamExporter(quiet.upstream, { board: "quiet" });
+    await upstream.start(lab.dir);
+    await using ours = new UpstreamExporter(beating.upstream, { board: "beating" });
+    await Deno.mkdir(`${lab.dir}/b`);
+    await ours.start(`${lab.dir}/b`);
+    // Our exporters send their unchanged status as a heartbeat; this one sends one, then stops.
+    await ours.reportStatus(STATUS.AVAILABLE, "Exporter registered and available");
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    const list = await exportersList(aliceFile);
+    const row = (name: string) =>
+      JSON.stringify(list.find((e) => JSON.stringify(e).includes(name)));
+    assert.match(row("quiet"), /AVAILABLE/, row("quiet"));
+    assert.match(row("beating"), /OFFLINE|"online":\s*false/i, row("beating"));
+  },
+});

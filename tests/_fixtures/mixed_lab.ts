@@ -45,7 +45,10 @@ export class MixedLab implements AsyncDisposable {
   ) {}
 
   /** Starts the controller on a free loopback port with TLS; `routerEndpoints` as the CLI's. */
-  static async start(routerEndpoints?: string[]): Promise<MixedLab> {
+  static async start(
+    routerEndpoints?: string[],
+    heartbeatTimeoutMs?: number,
+  ): Promise<MixedLab> {
     const dir = await Deno.makeTempDir({ prefix: "jumpstarter-mixed-lab-" });
     const tls = await makeTestTls(`${dir}/tls`);
     const store = await openDataDir(`${dir}/data`);
@@ -58,6 +61,7 @@ export class MixedLab implements AsyncDisposable {
         key: await Deno.readTextFile(tls.serverKey),
       },
       routerEndpoints,
+      heartbeatTimeoutMs,
       log: new Logger("controller"),
     });
     const authority = await TokenAuthority.open(store);
