@@ -41,6 +41,16 @@ function parseListen(text: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
 }
 
+function checkRouterEndpoints(endpoints: string[], tls: boolean): void {
+  for (const endpoint of endpoints) {
+    try {
+      routerEndpointForm(endpoint, tls);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+}
+
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
@@ -51,11 +61,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   const pairingTimeoutMs = parseDuration(options.pairingTimeout);
   const maxLeaseMs = parseDuration(options.maxLeaseDuration);
   const firstByteTimeoutMs = parseDuration(options.firstByteTimeout);
-  await checkDataDir(options);
   const routerEndpoints = [
     ...(options.advertise ? [options.advertise] : []),
     ...(options.routerEndpoint ?? []),
   ];
+  // Their form is checked before anything is made; TLS or not is known below.
+  checkRouterEndpoints(routerEndpoints, false);
+  await checkDataDir(options);
   const log = new Logger("controller");
   log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
   let tls: { cert: string; key: string } | undefined;
@@ -80,13 +92,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     );
     terminal.err(`SHA-256 fingerprint: ${pair.fingerprint}`);
   }
-  for (const endpoint of routerEndpoints) {
-    try {
-      routerEndpointForm(endpoint, tls !== undefined);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  }
+  checkRouterEndpoints(routerEndpoints, tls !== undefined);
   // A server keeps serving: a stray rejection (an etcd client's background
   // call failing while etcd has no quorum) is logged, not fatal.
   globalThis.addEventListener("unhandledrejection", (event) => {
