@@ -63,10 +63,15 @@ export async function startLab() {
   };
 }
 
-/** Starts `controller serve` as its own process on `dataDir`; resolves once /healthz answers. */
+/**
+ * Starts `controller serve` as its own process on `dataDir`; resolves once
+ * /healthz answers. With `tls` (PEM file paths) it serves TLS and the
+ * endpoint is the bare `127.0.0.1:PORT` configs hold.
+ */
 export async function startControllerProcess(
   dataDir: string,
   port: number,
+  tls?: { cert: string; key: string; ca: string },
 ): Promise<{ child: Deno.ChildProcess; endpoint: string }> {
   const root = new URL("..", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
@@ -84,18 +89,26 @@ export async function startControllerProcess(
       `127.0.0.1:${port}`,
       "--log-level",
       "warning",
+      ...(tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : []),
     ],
     stdout: "null",
     stderr: "null",
   }).spawn();
-  const endpoint = `http://127.0.0.1:${port}`;
-  while (true) {
-    try {
-      const res = await fetch(`${endpoint}/healthz`);
-      await res.body?.cancel();
-      if (res.ok) return { child, endpoint };
-    } catch { /* starting */ }
-    await new Promise((r) => setTimeout(r, 100));
+  const client = tls
+    ? Deno.createHttpClient({ caCerts: [await Deno.readTextFile(tls.ca)] })
+    : undefined;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+  try {
+    while (true) {
+      try {
+        const res = await fetch(`${url}/healthz`, { client });
+        await res.body?.cancel();
+        if (res.ok) return { child, endpoint: tls ? `127.0.0.1:${port}` : url };
+      } catch { /* starting */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    client?.close();
   }
 }
 

@@ -43,7 +43,7 @@ export async function answerSink(conn: Deno.Conn): Promise<void> {
 }
 
 /** The raw baseline's client: pushes TOTAL bytes, half-closes, returns how many bytes came back. */
-export async function pushRaw(conn: Deno.TcpConn | Deno.UnixConn): Promise<number> {
+export async function pushRaw(conn: Deno.Conn): Promise<number> {
   const back = drain(conn.readable);
   const writer = conn.writable.getWriter();
   for (let sent = 0; sent < TOTAL; sent += CHUNK) await writer.write(chunk);

@@ -79,6 +79,7 @@ const SUITES: { file: string; scope: Scope; samples?: boolean }[] = [
   { file: "bench/console_bench.ts", scope: "local" },
   { file: "bench/netboot_bench.ts", scope: "local" },
   { file: "bench/router_bench.ts", scope: "distributed" },
+  { file: "bench/router_tls_bench.ts", scope: "distributed" },
   { file: "bench/lease_bench.ts", scope: "distributed" },
   { file: "bench/sha256_bench.ts", scope: "local" },
 ];
@@ -322,6 +323,18 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
         "raw TCP loopback push 64 MiB",
         "raw TCP loopback push",
         0.3,
+      ),
+  },
+  {
+    scope: "distributed",
+    row: (r) =>
+      throughputRow(
+        r,
+        "byte stream through the router over TLS (gRPC Stream; raw splice opt-in)",
+        "byte stream through the router over TLS push 64 MiB (client -> controller -> exporter)",
+        "raw TLS loopback push 64 MiB",
+        "raw TLS loopback push",
+        0.4,
       ),
   },
   {

@@ -536,7 +536,9 @@ Deno.test({
       ]);
       assert.equal(made.code, 0, made.stderr);
       const text = await Deno.readTextFile(`${dir}/alice.yaml`);
-      assert.ok(text.includes(`endpoint: https://127.0.0.1:${port}`), text);
+      // Upstream's form: a bare HOST:PORT is TLS, trusted through tls.ca.
+      assert.ok(text.includes(`endpoint: 127.0.0.1:${port}\n`), text);
+      assert.match(text, /ca: LS0t/);
       const list = await runEntry("cli.ts", [
         "--client-config",
         `${dir}/alice.yaml`,

@@ -13,6 +13,7 @@ import { loadExporterConfig } from "../config/exporter_config.ts";
 import { TokenAuthority } from "../controller/auth.ts";
 import {
   clientConfigYaml,
+  configEndpoint,
   type EndpointInfo,
   exporterConfigYaml,
   writePrivateFile,
@@ -61,17 +62,26 @@ function kindOf(text: string): Kind {
 
 async function endpointInfo(
   dataDir: string | undefined,
-  endpoint: string,
-  caFile?: string,
+  options: { endpoint: string; ca?: string; insecure?: boolean },
 ): Promise<EndpointInfo> {
   let caPem: string | undefined;
-  if (caFile) caPem = await Deno.readTextFile(caFile);
-  else caPem = await Deno.readTextFile(`${dataDir}/tls/cert.pem`).catch(() => undefined);
-  // Several replicas: a comma-separated list, each given a scheme.
-  const url = endpoint.split(",").map((e) => e.trim()).map((e) =>
-    /^https?:\/\//.test(e) ? e : `${caPem ? "https" : "http"}://${e}`
-  ).join(",");
-  return { endpoint: url, caPem: url.includes("https://") ? caPem : undefined };
+  if (options.ca) {
+    caPem = await Deno.readTextFile(options.ca).catch((error) => {
+      throw new UsageError(`Cannot read --ca "${options.ca}": ${(error as Error).message}`);
+    });
+    if (!caPem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new UsageError(`Invalid --ca "${options.ca}": not a PEM certificate`);
+    }
+  } else caPem = await Deno.readTextFile(`${dataDir}/tls/cert.pem`).catch(() => undefined);
+  for (const entry of options.endpoint.split(",").map((e) => e.trim())) {
+    if (!/^(https?:\/\/)?(\[[\da-fA-F:.]+\]|[\w.-]+):\d{1,5}\/?$/.test(entry)) {
+      throw new UsageError(
+        `Invalid --endpoint "${entry}": use HOST:PORT (TLS), or http://HOST:PORT for an h2c controller`,
+      );
+    }
+  }
+  const endpoint = configEndpoint(options.endpoint, caPem !== undefined || !!options.insecure);
+  return { endpoint, caPem, insecure: options.insecure };
 }
 
 /** `admin create`. */
@@ -79,7 +89,14 @@ export async function identityCreate(
   admin: Command,
   kindText: string,
   name: string,
-  options: { label: string[]; endpoint: string; out: string; ca?: string; exportFrom?: string },
+  options: {
+    label: string[];
+    endpoint: string;
+    out: string;
+    ca?: string;
+    insecure?: boolean;
+    exportFrom?: string;
+  },
 ): Promise<void> {
   const kind = kindOf(kindText);
   const labels = parseLabels(options.label);
@@ -91,7 +108,7 @@ export async function identityCreate(
       export: Record<string, unknown>;
     }).export;
   }
-  const info = await endpointInfo(admin.opts<AdminFlags>().dataDir, options.endpoint, options.ca);
+  const info = await endpointInfo(admin.opts<AdminFlags>().dataDir, options);
   await withStore(admin, async (store, authority) => {
     const { identity, token } = await createIdentity(
       store,
@@ -155,26 +172,26 @@ export async function identityRotate(
   admin: Command,
   kindText: string,
   name: string,
-  options: { endpoint: string; out: string; ca?: string },
+  options: { endpoint: string; out: string; ca?: string; insecure?: boolean },
 ): Promise<void> {
   const kind = kindOf(kindText);
-  const info = await endpointInfo(admin.opts<AdminFlags>().dataDir, options.endpoint, options.ca);
+  const info = await endpointInfo(admin.opts<AdminFlags>().dataDir, options);
   await withStore(admin, async (store, authority) => {
     const { identity, token } = await rotateIdentity(store, authority, {
       kind,
       namespace: namespaceOf(admin),
       name,
     });
-    let exportTree: Record<string, unknown> | undefined;
-    if (kind === "Exporter") {
-      const previous = await Deno.readTextFile(options.out).then((t) =>
-        parseYaml(t) as { export?: Record<string, unknown> }
-      ).catch(() => undefined);
-      exportTree = previous?.export;
-    }
+    // Every other field of the file being rewritten is kept, known to us or not.
+    const previous = await Deno.readTextFile(options.out).then((t) => parseYaml(t)).catch(() =>
+      undefined
+    );
+    const kept = typeof previous === "object" && previous !== null && !Array.isArray(previous)
+      ? previous as Record<string, unknown>
+      : undefined;
     const text = kind === "Client"
-      ? clientConfigYaml(identity, token, info)
-      : exporterConfigYaml(identity, token, info, exportTree);
+      ? clientConfigYaml(identity, token, info, kept)
+      : exporterConfigYaml(identity, token, info, undefined, kept);
     await writePrivateFile(options.out, text);
   });
   terminal.out(

@@ -44,9 +44,13 @@ export function addAdminCommands(program: Command): void {
     .argument("<kind>", "client or exporter")
     .argument("<name>", "its name")
     .option("--label <k=v>", "a label (repeatable)", collect, [])
-    .requiredOption("--endpoint <host:port>", "where it reaches the controller")
+    .requiredOption(
+      "--endpoint <host:port>",
+      "where it reaches the controller: HOST:PORT is TLS (upstream's form), http://HOST:PORT h2c",
+    )
     .requiredOption("--out <file>", "config file to write")
     .option("--ca <file>", "CA certificate to trust (default: DATA_DIR/tls/cert.pem when present)")
+    .option("--insecure", "write tls.insecure: trust whatever certificate the controller presents")
     .option("--export-from <file>", "exporter: copy the export: tree from this local-mode config")
     .addHelpText(
       "after",
@@ -105,9 +109,13 @@ export function addAdminCommands(program: Command): void {
     )
     .argument("<kind>", "client or exporter")
     .argument("<name>", "its name")
-    .requiredOption("--endpoint <host:port>", "where it reaches the controller")
-    .requiredOption("--out <file>", "config file to write")
-    .option("--ca <file>", "CA certificate to trust")
+    .requiredOption(
+      "--endpoint <host:port>",
+      "where it reaches the controller: HOST:PORT is TLS (upstream's form), http://HOST:PORT h2c",
+    )
+    .requiredOption("--out <file>", "config file to write; its other fields are kept")
+    .option("--ca <file>", "CA certificate to trust (default: DATA_DIR/tls/cert.pem when present)")
+    .option("--insecure", "write tls.insecure: trust whatever certificate the controller presents")
     .addHelpText(
       "after",
       "\nExample:\n  $ controller admin --data-dir ./lab rotate client alice --endpoint 127.0.0.1:8082 --out alice.yaml\n",

@@ -14,6 +14,7 @@ import { SoloCoordination } from "../controller/coordination.ts";
 import { startController } from "../controller/server.ts";
 import { parseDuration } from "../client/duration.ts";
 import { ensureTlsPair } from "../transport/tls_pair.ts";
+import { routerEndpointForm } from "../controller/router_endpoints.ts";
 import { checkDataDir, openConfiguredStore, type StoreFlags } from "./controller_store.ts";
 import { claimDataDir } from "../controller/store/data_dir_claim.ts";
 import { terminal, UsageError } from "./run.ts";
@@ -27,6 +28,7 @@ export interface ServeOptions extends StoreFlags {
   tlsCert?: string;
   tlsKey?: string;
   advertise?: string;
+  routerEndpoint?: string[];
   pairingTimeout: string;
   maxLeaseDuration: string;
   clientKeepaliveTimeout: string;
@@ -60,6 +62,16 @@ function parseListen(text: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
 }
 
+function checkRouterEndpoints(endpoints: string[], tls: boolean): void {
+  for (const endpoint of endpoints) {
+    try {
+      routerEndpointForm(endpoint, tls);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+}
+
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
@@ -80,6 +92,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   const oidc = options.authConfig
     ? await (await import("../controller/oidc_config.ts")).loadOidcIssuers(options.authConfig)
     : undefined;
+  const routerEndpoints = [
+    ...(options.advertise ? [options.advertise] : []),
+    ...(options.routerEndpoint ?? []),
+  ];
+  // Their form is checked before anything is made; TLS or not is known below.
+  checkRouterEndpoints(routerEndpoints, false);
   await checkDataDir(options);
   const log = new Logger("controller");
   log.attach(stderrSink(parseLogLevel(options.logLevel), options.logJson === true));
@@ -105,6 +123,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     );
     terminal.err(`SHA-256 fingerprint: ${pair.fingerprint}`);
   }
+  checkRouterEndpoints(routerEndpoints, tls !== undefined);
   // A server keeps serving: a stray rejection (an etcd client's background
   // call failing while etcd has no quorum) is logged, not fatal.
   globalThis.addEventListener("unhandledrejection", (event) => {
@@ -134,7 +153,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     host,
     port,
     tls,
-    advertise: options.advertise,
+    routerEndpoints,
     pairingTimeoutMs,
     maxLeaseMs,
     clientKeepaliveTimeoutMs,

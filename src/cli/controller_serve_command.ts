@@ -12,11 +12,14 @@ const serveHelp = `
 Examples:
   $ controller serve --data-dir ./lab --create --listen 127.0.0.1:8082
   $ controller serve --data-dir /var/lib/jumpstarter --listen 0.0.0.0:8082 --tls-cert cert.pem --tls-key key.pem
+  $ controller serve --data-dir ./lab --listen 0.0.0.0:8082 --tls-cert c.pem --tls-key k.pem \\
+      --router-endpoint lab.example.com:443
 
 One port serves ControllerService, ClientService and the router (gRPC, gRPC-Web, Connect),
 plus GET /healthz, GET /metrics (Prometheus) and the web dashboard at / (log in with a
 one-time URL from \`jumpstarter dashboard\`; see docs/dashboard.md). On a non-loopback address without
---tls-cert/--tls-key, a self-signed pair is made in DATA_DIR/tls/ and its fingerprint printed.`;
+--tls-cert/--tls-key, a self-signed pair is made in DATA_DIR/tls/ and its fingerprint printed.
+With TLS, Dial and Listen hand out router addresses as HOST:PORT (upstream's form).`;
 
 /** Adds `serve` to the program. */
 export function addServeCommand(program: Command): void {
@@ -47,13 +50,15 @@ export function addServeCommand(program: Command): void {
     .option("--tls-cert <file>", "TLS certificate (PEM)")
     .option("--tls-key <file>", "TLS private key (PEM)")
     .option(
-      "--advertise <url>",
-      "router URL handed to clients and exporters (default: from --listen)",
+      "--router-endpoint <host:port>",
+      "router address clients and exporters reach (behind NAT or a load balancer); repeat for several, handed out in turn (default: from --listen)",
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .option(
       "--auth-config <file>",
       "trust tokens of these OpenID Connect issuers (jwt: list, upstream's shape)",
     )
+    .option("--advertise <url>", "same as one --router-endpoint (kept for older scripts)")
     .option("--pairing-timeout <duration>", "close a router stream whose peer never comes", "30s")
     .option("--max-lease-duration <duration>", "the longest lease this controller gives", "7d")
     .option(

@@ -52,9 +52,9 @@ export class ControllerClient implements AsyncDisposable {
   readonly #routers: RouterClients;
 
   constructor(readonly config: ClientConfig) {
-    this.#routers = new RouterClients(config.tls.ca);
+    this.#routers = new RouterClients(config.tls);
     this.#transport = controllerTransport(config.endpoint, {
-      caBase64: config.tls.ca,
+      tls: config.tls,
       credentials: {
         token: tokenSource(config),
         kind: "Client",

@@ -59,7 +59,7 @@ export async function openTunnel(
     );
     const spliced = options.routerSplice === false
       ? undefined
-      : await openRawSplice(routerEndpoint, routerToken);
+      : await openRawSplice(routerEndpoint, routerToken, controller.config.tls);
     if (!spliced) return { routerEndpoint, routerToken };
     const conn = withPrefix(spliced.conn, spliced.leftover);
     const raw: ByteConn = {

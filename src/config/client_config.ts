@@ -22,11 +22,14 @@ import {
 import { configDir, readCurrentClient, writeCurrentClient } from "./user_config.ts";
 
 export { configDir };
+import { checkEndpoint, checkTls } from "./endpoint.ts";
 
 /** A parsed ClientConfig. */
 export interface ClientConfig {
   metadata: { namespace: string; name: string };
+  /** `host:port` (TLS, upstream's form), `https://host:port`, or `http://host:port` (h2c). */
   endpoint: string;
+  /** `ca`: base64 of the PEM CA to trust; `insecure`: trust any certificate. */
   tls: { ca?: string; insecure: boolean };
   token: string;
   /** An OpenID Connect refresh token (`refresh_token`, upstream's key), stored by `jumpstarter login`. */
@@ -54,25 +57,20 @@ export function clientConfigFrom(doc: unknown, source?: string): ClientConfig {
     );
   }
   checkApiVersion(doc.apiVersion, `client config${where}`);
-  if (typeof doc.endpoint !== "string" || !doc.endpoint) {
-    throw new ConfigError(`Invalid client config${where}: "endpoint" is missing`);
-  }
+  const endpoint = checkEndpoint(doc.endpoint, `client config${where}`);
   if (typeof doc.token !== "string" || !doc.token) {
     throw new ConfigError(`Invalid client config${where}: "token" is missing`);
   }
   const metadata = isMapping(doc.metadata) ? doc.metadata : {};
-  const tls = isMapping(doc.tls) ? doc.tls : {};
+  const tls = checkTls(doc.tls, `client config${where}`);
   checkGrpcOptions(doc, `client config${where}`);
   return {
     metadata: {
       namespace: typeof metadata.namespace === "string" ? metadata.namespace : "default",
       name: typeof metadata.name === "string" ? metadata.name : "client",
     },
-    endpoint: doc.endpoint,
-    tls: {
-      ca: typeof tls.ca === "string" && tls.ca ? tls.ca : undefined,
-      insecure: tls.insecure === true,
-    },
+    endpoint,
+    tls,
     token: doc.token,
     ...(typeof doc.refresh_token === "string" && doc.refresh_token
       ? { refreshToken: doc.refresh_token }

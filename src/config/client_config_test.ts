@@ -72,10 +72,10 @@ Deno.test("clientConfigFrom() fills what a minimal config leaves out", () => {
     source: undefined,
   });
   const odd = clientConfigFrom({
-    endpoint: "e",
+    endpoint: "e:1",
     token: "t",
     metadata: "bench",
-    tls: { ca: "", insecure: "yes" },
+    tls: { ca: "", insecure: false },
     drivers: { allow: "all" },
   });
   assert.deepEqual(odd.metadata, { namespace: "default", name: "client" });
@@ -91,10 +91,28 @@ Deno.test("clientConfigFrom() names the missing or wrong field and the source", 
       { kind: "ExporterConfig", endpoint: "e", token: "t" },
       'Invalid client config "a.yaml": kind is "ExporterConfig", expected "ClientConfig"',
     ],
-    [{ token: "t" }, 'Invalid client config "a.yaml": "endpoint" is missing'],
-    [{ endpoint: "", token: "t" }, 'Invalid client config "a.yaml": "endpoint" is missing'],
-    [{ endpoint: "e" }, 'Invalid client config "a.yaml": "token" is missing'],
-    [{ endpoint: "e", token: 42 }, 'Invalid client config "a.yaml": "token" is missing'],
+    [
+      { token: "t" },
+      'Invalid client config "a.yaml": "endpoint" is missing (e.g. endpoint: ctl.lab:8082)',
+    ],
+    [
+      { endpoint: "", token: "t" },
+      'Invalid client config "a.yaml": "endpoint" is missing (e.g. endpoint: ctl.lab:8082)',
+    ],
+    [
+      { endpoint: "grpcs://ctl:1", token: "t" },
+      'Invalid client config "a.yaml": endpoint "grpcs://ctl:1" is not HOST:PORT (TLS), https://HOST:PORT or http://HOST:PORT (h2c)',
+    ],
+    [
+      { endpoint: "ctl:1", token: "t", tls: { insecure: "yes" } },
+      'Invalid client config "a.yaml": tls.insecure must be true or false, not "yes"',
+    ],
+    [
+      { endpoint: "ctl:1", token: "t", tls: { ca: "not base64!" } },
+      'Invalid client config "a.yaml": tls.ca must be the base64 of a PEM certificate (base64 -w0 ca.pem)',
+    ],
+    [{ endpoint: "e:1" }, 'Invalid client config "a.yaml": "token" is missing'],
+    [{ endpoint: "e:1", token: 42 }, 'Invalid client config "a.yaml": "token" is missing'],
   ];
   for (const [doc, message] of cases) {
     assert.throws(() => clientConfigFrom(doc, "a.yaml"), (e) => {
@@ -103,7 +121,7 @@ Deno.test("clientConfigFrom() names the missing or wrong field and the source", 
       return true;
     });
   }
-  assert.throws(() => clientConfigFrom({ endpoint: "e" }), {
+  assert.throws(() => clientConfigFrom({ endpoint: "e:1" }), {
     message: 'Invalid client config: "token" is missing',
   });
 });

@@ -15,6 +15,7 @@ import {
   methodsDescriptionFrom,
   motdFrom,
 } from "./exporter_config_fields.ts";
+import { checkEndpoint, checkTls } from "./endpoint.ts";
 
 /** One node of the `export:` tree. */
 export type ExportNode =
@@ -119,7 +120,10 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
     tree[name] = parseNode(node, `export.${name}`);
   }
   const metadata = isMapping(doc.metadata) ? doc.metadata : {};
-  const tls = isMapping(doc.tls) ? doc.tls : {};
+  const tls = checkTls(doc.tls, `exporter config${where}`);
+  const endpoint = doc.endpoint === undefined || doc.endpoint === null || doc.endpoint === ""
+    ? undefined
+    : checkEndpoint(doc.endpoint, `exporter config${where}`);
   return {
     apiVersion,
     metadata: {
@@ -130,12 +134,9 @@ export function exporterConfigFrom(doc: unknown, baseDir: string, source?: strin
         ? source.replace(/^.*\//, "").replace(/\.ya?ml$/, "")
         : "local",
     },
-    endpoint: typeof doc.endpoint === "string" && doc.endpoint ? doc.endpoint : undefined,
+    endpoint,
     token: typeof doc.token === "string" && doc.token ? doc.token : undefined,
-    tls: {
-      ca: typeof tls.ca === "string" && tls.ca ? tls.ca : undefined,
-      insecure: tls.insecure === true,
-    },
+    tls,
     description: typeof doc.description === "string" ? doc.description : undefined,
     motd: motdFrom(doc, where),
     exitOnLeaseEnd: exitOnLeaseEndFrom(doc, where),

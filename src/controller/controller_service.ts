@@ -34,10 +34,9 @@ export function caller(ctx: HandlerContext): Identity {
   return identity;
 }
 
-/** Where clients and exporters reach the router. */
+/** Where clients and exporters reach the router: one address per stream. */
 export interface RouterEndpoint {
-  url: string;
-  certificate: string;
+  next(): string;
 }
 
 /** Registers ControllerService on a router. */
@@ -127,8 +126,10 @@ export function controllerRoutes(
           "exporter",
         );
         const clientToken = await controller.authority.issueStreamToken(streamId, lease, "client");
-        await controller.dial(lease, { routerEndpoint: endpoint.url, routerToken: exporterToken });
-        return { routerEndpoint: endpoint.url, routerToken: clientToken };
+        // Both sides of one stream must meet at the same router address.
+        const routerEndpoint = endpoint.next();
+        await controller.dial(lease, { routerEndpoint, routerToken: exporterToken });
+        return { routerEndpoint, routerToken: clientToken };
       },
       getLease(request, ctx) {
         const me = caller(ctx);

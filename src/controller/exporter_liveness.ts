@@ -46,6 +46,13 @@ export interface LivenessParts {
 /** Exporters' online state, kept by the replica holding them and acted on by the leader. */
 export class ExporterLiveness {
   readonly #heartbeat = new Map<string, number>();
+  /**
+   * Exporters seen sending a heartbeat (their unchanged status again, as
+   * ours do every minute). Upstream's exporters report changes only, so for
+   * them an open Status stream is the sign of life and no heartbeat timeout
+   * applies.
+   */
+  readonly #beating = new Set<string>();
   readonly #alive: AliveKeys;
   readonly #startedAt = Date.now();
 
@@ -99,6 +106,8 @@ export class ExporterLiveness {
       );
     }
     this.heartbeat(identity);
+    const k = qualified(identity.namespace, identity.name);
+    if (record.status === status && record.statusMessage === message) this.#beating.add(k);
     if (record.status !== status || record.statusMessage !== message || !record.online) {
       await this.#save({
         ...record,
@@ -198,7 +207,7 @@ export class ExporterLiveness {
       const seen = this.#heartbeat.get(k);
       if (
         record.online && this.parts.links.hasStatus(k) && seen !== undefined &&
-        now - seen > heartbeatTimeoutMs
+        this.#beating.has(k) && now - seen > heartbeatTimeoutMs
       ) {
         void this.markOffline(record.namespace, record.name, "no heartbeat");
       }

@@ -1,7 +1,7 @@
 /**
- * The controller's one listening port: HTTP/2 with TLS (HTTP/1.1 allowed),
- * or in the clear h2c for RPCs, HTTP/1.1 for the status pages and the
- * dashboard, and raw router splices, told apart by their first bytes. It keeps the open HTTP/2
+ * The controller's one listening port, with TLS or in the clear: HTTP/2 for
+ * RPCs, HTTP/1.1 for the status pages and the dashboard, and raw router
+ * splices, told apart by ALPN (with TLS) or their first bytes. It keeps the open HTTP/2
  * sessions so closing it ends them too.
  *
  * @module
@@ -9,6 +9,9 @@
 import * as http2 from "node:http2";
 import * as http from "node:http";
 import { createServer as netServer, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { RAW_SPLICE_ALPN } from "../router/splice_request.ts";
+import { switchedOn } from "../env_switch.ts";
 import type { StatusPages } from "./status_pages.ts";
 import { ConnectionGuard } from "./connection_guard.ts";
 import { concatBytes } from "../driver/concat_bytes.ts";
@@ -36,6 +39,16 @@ export interface PortHandlers {
   splice(socket: Socket): void;
 }
 
+/**
+ * Whether the TLS port offers raw splices (ALPN `jmpsplice1`): only with
+ * `JMP_ROUTER_TLS_SPLICE=on`, while Deno's node:tls can lose a paused
+ * socket's end of data (`src/router/flowing_conn.ts`). Without it, TLS
+ * streams take the gRPC Stream.
+ */
+export function tlsSpliceOffered(): boolean {
+  return switchedOn("JMP_ROUTER_TLS_SPLICE");
+}
+
 /** The server socket for `tls` (h2 with TLS) or, without it, the first-byte split in the clear. */
 export function portServer(
   tls: { cert: string; key: string } | undefined,
@@ -44,56 +57,75 @@ export function portServer(
 ): PortServer {
   const handler = handlers.rpc;
   const sessions = new Set<http2.ServerHttp2Session>();
-  const trackSessions = (h2: http2.Http2Server | http2.Http2SecureServer) =>
+  const trackSessions = (h2: http2.Http2Server) =>
     h2.on("session", (session: http2.ServerHttp2Session) => {
       sessions.add(session);
       session.once("close", () => sessions.delete(session));
       session.on("error", () => {});
     });
+  const h2 = http2.createServer({}, handler);
+  trackSessions(h2);
+  const h1 = http.createServer((req, res) => handlers.pages(req, res));
+  // h2c or h2 for RPCs, HTTP/1.1 for /healthz and /metrics (Prometheus and
+  // curl speak HTTP/1.1), and raw router splices: the first byte tells them apart.
+  const byFirstByte = (socket: Socket, started: () => void) => {
+    // "PR" (the HTTP/2 preface "PRI * HTTP/2.0"): h2c; "J": a raw router splice
+    // (JMPSPLICE1); anything else, POST and PUT too, is HTTP/1.1.
+    let head: Uint8Array = new Uint8Array(0);
+    const route = () => {
+      for (let chunk; (chunk = socket.read() as Uint8Array | null) !== null;) {
+        head = head.length === 0 ? chunk : concatBytes([head, chunk]);
+      }
+      if (head.length === 0 || (head[0] === 0x50 && head.length < 2)) {
+        if (socket.readableEnded) socket.destroy();
+        return;
+      }
+      socket.off("readable", route);
+      started();
+      socket.unshift(head);
+      if (head[0] === 0x4a) handlers.splice(socket);
+      else (head[0] === 0x50 && head[1] === 0x52 ? h2 : h1).emit("connection", socket);
+    };
+    socket.on("readable", route);
+  };
   let server: NetServer;
   if (tls) {
-    server = http2.createSecureServer(
-      {
-        cert: tls.cert,
-        key: tls.key,
-        allowHTTP1: true,
-        handshakeTimeout: guard.firstByteTimeoutMs,
-      },
-      handler,
-    );
-    trackSessions(server as http2.Http2SecureServer);
-    // The handshake timeout is the first-byte deadline here: a TLS server never reports the raw
-    // socket's bytes, so a deadline waiting for them cut every connection once it passed.
-    server.on("connection", (socket: Socket) => void guard.admit(socket));
+    // TLS first; then ALPN chooses: h2 (gRPC), the raw splice (our fast path,
+    // the same single-use tokens), or else the first byte as in the clear.
+    const deadlines = new WeakMap<Socket, { started(): void }>();
+    const secure = createTlsServer({
+      cert: tls.cert,
+      key: tls.key,
+      ALPNProtocols: tlsSpliceOffered() ? ["h2", RAW_SPLICE_ALPN, "http/1.1"] : ["h2", "http/1.1"],
+      handshakeTimeout: guard.firstByteTimeoutMs,
+      // A splice half-closes: a peer's end of data must not end what goes back to it.
+      allowHalfOpen: true,
+    });
+    secure.on("connection", (socket: Socket) => {
+      socket.on("error", () => {});
+      if (guard.admit(socket)) deadlines.set(socket, guard.deadline(socket));
+    });
+    secure.on("tlsClientError", () => {});
+    secure.on("secureConnection", (socket: TLSSocket) => {
+      socket.on("error", () => {});
+      // The handshake is the first sign of life (the raw socket's data events
+      // are not seen under Deno's TLS, so they cannot end the deadline).
+      const raw = (socket as unknown as { _parent?: Socket })._parent;
+      const started = () => (raw ? deadlines.get(raw)?.started() : undefined);
+      if (socket.alpnProtocol === "h2") {
+        started();
+        h2.emit("connection", socket);
+      } else if (socket.alpnProtocol === RAW_SPLICE_ALPN) {
+        started();
+        handlers.splice(socket);
+      } else byFirstByte(socket, started);
+    });
+    server = secure;
   } else {
-    // h2c for RPCs, HTTP/1.1 on the same port for /healthz and /metrics
-    // (Prometheus and curl speak HTTP/1.1), and raw router splices: the first
-    // byte tells them apart.
-    const h2 = http2.createServer({}, handler);
-    trackSessions(h2);
-    const h1 = http.createServer((req, res) => handlers.pages(req, res));
     server = netServer((socket) => {
       socket.on("error", () => {});
       if (!guard.admit(socket)) return;
-      const deadline = guard.deadline(socket);
-      // "PR" (the HTTP/2 preface "PRI * HTTP/2.0"): h2c; "J": a raw router splice
-      // (JMPSPLICE1); anything else, POST and PUT too, is HTTP/1.1.
-      let head: Uint8Array = new Uint8Array(0);
-      const route = () => {
-        for (let chunk; (chunk = socket.read() as Uint8Array | null) !== null;) {
-          head = head.length === 0 ? chunk : concatBytes([head, chunk]);
-        }
-        if (head.length === 0 || (head[0] === 0x50 && head.length < 2)) {
-          if (socket.readableEnded) socket.destroy();
-          return;
-        }
-        socket.off("readable", route);
-        deadline.started();
-        socket.unshift(head);
-        if (head[0] === 0x4a) handlers.splice(socket);
-        else (head[0] === 0x50 && head[1] === 0x52 ? h2 : h1).emit("connection", socket);
-      };
-      socket.on("readable", route);
+      byFirstByte(socket, guard.deadline(socket).started);
     });
   }
   // Every accepted socket, whatever it carries (HTTP/2, HTTP/1.1, a raw splice, nothing yet),

@@ -20,6 +20,7 @@ import { controllerRoutes } from "./controller_service.ts";
 import { clientRoutes } from "./client_service.ts";
 import { RpcStats } from "./metrics.ts";
 import { portServer } from "./port_server.ts";
+import { RouterEndpoints } from "./router_endpoints.ts";
 import { statusPages } from "./status_pages.ts";
 import type { KvStore } from "./store/kv.ts";
 import { dashboard } from "./dashboard/dashboard.ts";
@@ -31,8 +32,12 @@ export interface ControllerServerOptions extends ControllerOptions {
   host: string;
   port: number;
   tls?: { cert: string; key: string };
-  /** URL clients and exporters use to reach this controller's router (default: from host/port). */
-  advertise?: string;
+  /**
+   * Addresses clients and exporters use to reach this controller's router,
+   * handed out one per stream in turn (default: from host/port). With TLS they
+   * are handed out as bare `host:port` (upstream's form), else `http://host:port`.
+   */
+  routerEndpoints?: string[];
   pairingTimeoutMs?: number;
   /** Connection cap and first-byte deadline. */
   connections?: ConnectionLimits;
@@ -50,6 +55,8 @@ export interface ControllerServer extends AsyncDisposable {
   router: RouterPairing;
   /** `http://host:port` or `https://host:port`. */
   url: string;
+  /** The router addresses handed out in Dial and Listen answers. */
+  routerEndpoints: readonly string[];
   port: number;
   close(): Promise<void>;
 }
@@ -57,6 +64,10 @@ export interface ControllerServer extends AsyncDisposable {
 /** Starts the controller on `host:port`. */
 export async function startController(options: ControllerServerOptions): Promise<ControllerServer> {
   const log = options.log ?? new Logger("controller");
+  // Checked before opening the store: a bad address is a usage error, not a half-started server.
+  let endpoints = options.routerEndpoints?.length
+    ? new RouterEndpoints(options.routerEndpoints, options.tls !== undefined)
+    : undefined;
   const controller = await Controller.open(options.store, { ...options, log });
   const router = new RouterPairing({
     verifyStreamToken: (token) => controller.authority.verifyStreamToken(token),
@@ -67,14 +78,8 @@ export async function startController(options: ControllerServerOptions): Promise
   );
   const stats = new RpcStats();
   const scheme = options.tls ? "https" : "http";
-  let advertised = options.advertise ?? "";
   const routes = (r: ConnectRouter) => {
-    controllerRoutes(controller, {
-      get url() {
-        return advertised;
-      },
-      certificate: "",
-    })(r);
+    controllerRoutes(controller, { next: () => endpoints!.next() })(r);
     clientRoutes(controller)(r);
     r.service(RouterService, { stream: (requests, ctx) => router.stream(requests, ctx) });
   };
@@ -117,7 +122,7 @@ export async function startController(options: ControllerServerOptions): Promise
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
   url = `${scheme}://${hostForUrl === "0.0.0.0" ? "127.0.0.1" : hostForUrl}:${port}`;
-  advertised ||= url;
+  endpoints ??= new RouterEndpoints([url], options.tls !== undefined);
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
@@ -132,5 +137,13 @@ export async function startController(options: ControllerServerOptions): Promise
       await options.store.close();
       log.debug("shutdown: done");
     })();
-  return { controller, router, url, port, close, [Symbol.asyncDispose]: close };
+  return {
+    controller,
+    router,
+    url,
+    routerEndpoints: endpoints.list,
+    port,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

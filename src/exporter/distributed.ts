@@ -49,7 +49,7 @@ export class DistributedExporter implements AsyncDisposable {
     readonly local: LocalExporter,
     readonly options: Required<DistributedOptions>,
   ) {
-    this.#routers = new RouterClients(config.tls.ca);
+    this.#routers = new RouterClients(config.tls);
     this.#status = new StatusReport(local.exporter, options.log);
     this.#leases = new LeaseRunner(
       config,
@@ -96,7 +96,7 @@ export class DistributedExporter implements AsyncDisposable {
   #connect() {
     this.#link?.transport.close();
     const transport = controllerTransport(this.config.endpoint!, {
-      caBase64: this.config.tls.ca,
+      tls: this.config.tls,
       credentials: {
         token: this.config.token!,
         kind: "Exporter",

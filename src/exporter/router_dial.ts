@@ -34,7 +34,7 @@ export async function serveDial(
 ): Promise<void> {
   const { endpoint, token } = dial;
   try {
-    const raw = await openRawSplice(endpoint, token);
+    const raw = await openRawSplice(endpoint, token, routers.tls);
     if (raw) {
       const stop = () => closeQuietly(raw.conn);
       dial.stop.addEventListener("abort", stop, { once: true });

@@ -13,6 +13,7 @@
  */
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Socket } from "node:net";
+import type { ByteConn } from "../transport/byte_conn.ts";
 import type { StreamRequest } from "../gen/jumpstarter/v1/router_pb.ts";
 import { writeAll } from "../driver/write_all.ts";
 import { type Frame, PING_FRAME } from "../transport/frames.ts";
@@ -23,7 +24,7 @@ import { Pairing, type RouterStats } from "./pairing.ts";
 import { bridgeRaw } from "./raw_bridge.ts";
 import { cutOf, type Side } from "./side.ts";
 import { spliceConn } from "./socket_conn.ts";
-import { RAW_SPLICE_HELLO, RAW_SPLICE_OK, readLine } from "./splice_request.ts";
+import { RAW_SPLICE_HELLO, RAW_SPLICE_OK, readLine, readLineFrom } from "./splice_request.ts";
 
 const encoder = new TextEncoder();
 
@@ -55,9 +56,15 @@ export class RouterPairing {
       requests,
       cut: new AbortController(),
       peer: Promise.withResolvers(),
+      sent: Promise.withResolvers(),
     };
     const leaseKey = this.#pairing.join(me);
-    const onAbort = () => me.cut.abort(ctx.signal.reason);
+    // A reset (a ConnectError reason) cuts the stream. An abort without one is
+    // Deno's node:http2 closing the request once its body is read: that is a
+    // half-close, and the peer may still be sending to this side.
+    const onAbort = () => {
+      if (ctx.signal.reason instanceof ConnectError) me.cut.abort(ctx.signal.reason);
+    };
     ctx.signal.addEventListener("abort", onAbort);
     try {
       // Headers go out now: upstream peers wait for them before sending.
@@ -81,8 +88,15 @@ export class RouterPairing {
   async acceptRaw(socket: Socket): Promise<void> {
     socket.on("error", () => {});
     let claims: StreamClaims;
+    // A TLS socket is taken over at once (see flowing_conn.ts); a plain one
+    // after its request line, so it can be taken natively.
+    let taken: ByteConn | undefined = (socket as { encrypted?: boolean }).encrypted
+      ? spliceConn(socket)
+      : undefined;
     try {
-      const line = await readLine(socket, 8192);
+      let line: string;
+      if (taken) ({ line, conn: taken } = await readLineFrom(taken, 8192));
+      else line = await readLine(socket, 8192);
       if (!line.startsWith(RAW_SPLICE_HELLO)) throw new Error("not a splice request");
       claims = await this.#pairing.admit(line.slice(RAW_SPLICE_HELLO.length).trim());
     } catch (error) {
@@ -93,7 +107,7 @@ export class RouterPairing {
       return;
     }
     // Taken before answering: our peers send nothing more until they read the answer.
-    const conn = spliceConn(socket);
+    const conn = taken ?? spliceConn(socket);
     const me: Side = {
       claims,
       conn,

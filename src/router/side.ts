@@ -21,6 +21,12 @@ export interface Side {
   done?: PromiseWithResolvers<void>;
   cut: AbortController;
   peer: PromiseWithResolvers<Side>;
+  /**
+   * Resolved once everything this side sends has been read (its request
+   * frames ended): with half-close, a side's call ends only when both
+   * directions have, as upstream's router does.
+   */
+  sent?: PromiseWithResolvers<void>;
 }
 
 /** Rejects once the side is cut. */

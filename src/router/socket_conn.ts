@@ -16,13 +16,15 @@
 import type { Socket } from "node:net";
 import type { ByteConn } from "../transport/byte_conn.ts";
 import { takeNative } from "./native_conn.ts";
+import { FlowingSocketConn, NodeSocketConn } from "./flowing_conn.ts";
 
 /** A node socket read and written through node's streams (the fallback). */
-class SocketConn implements ByteConn {
+class SocketConn extends NodeSocketConn {
   #ended = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
-  constructor(readonly socket: Socket) {
+  constructor(socket: Socket) {
+    super(socket);
     socket.pause();
     const wake = () => {
       const wakeUp = this.#wake;
@@ -57,25 +59,17 @@ class SocketConn implements ByteConn {
       await new Promise<void>((resolve) => this.#wake = resolve);
     }
   }
-  write(data: Uint8Array): Promise<number> {
-    // Resolves once node is done with `data`, so the caller may reuse it.
-    return new Promise((resolve, reject) => {
-      this.socket.write(data, (error) => error ? reject(error) : resolve(data.byteLength));
-    });
-  }
-  closeWrite(): Promise<void> {
-    return new Promise((resolve) => this.socket.end(() => resolve()));
-  }
-  close(): void {
-    this.socket.destroy();
-  }
 }
 
 /**
  * The splice connection behind `socket`, which it takes over: native where
- * possible (`native: false` forces node's streams, for tests).
+ * possible (`native: false` forces node's streams, for tests). A TLS socket
+ * is read in flowing mode: under Deno its paused-mode reads never wake.
  */
 export function spliceConn(socket: Socket, native = true): ByteConn & { native: boolean } {
   const taken = native ? takeNative(socket) : undefined;
-  return Object.assign(taken ?? new SocketConn(socket), { native: taken !== undefined });
+  const fallback = (socket as { encrypted?: boolean }).encrypted
+    ? new FlowingSocketConn(socket)
+    : new SocketConn(socket);
+  return Object.assign(taken ?? fallback, { native: taken !== undefined });
 }

@@ -6,7 +6,10 @@
  * @module
  */
 import type { Socket } from "node:net";
+import type { ByteConn } from "../transport/byte_conn.ts";
+import { withPrefix } from "../transport/prefixed_conn.ts";
 
+export { RAW_SPLICE_ALPN } from "../transport/raw_splice.ts";
 /** First line of a raw splice connection: `JMPSPLICE1 <stream token>\n`. */
 export const RAW_SPLICE_HELLO = "JMPSPLICE1 ";
 /** The router's answer once the token is accepted. */
@@ -43,4 +46,41 @@ export function readLine(socket: Socket, max: number): Promise<string> {
     socket.on("data", onData);
     socket.once("close", onClose);
   });
+}
+
+/**
+ * Reads the request line from a connection already taken over (a TLS
+ * splice, read in flowing mode from its first byte); returns it and the
+ * connection with the bytes past it put back in front.
+ */
+export async function readLineFrom(
+  conn: ByteConn,
+  max: number,
+): Promise<{ line: string; conn: ByteConn }> {
+  let buffered = new Uint8Array(0);
+  const chunk = new Uint8Array(4096);
+  const timer = setTimeout(() => conn.close(), 10_000);
+  try {
+    while (true) {
+      const newline = buffered.indexOf(10);
+      if (newline !== -1) {
+        const line = new TextDecoder().decode(buffered.subarray(0, newline));
+        return { line, conn: withPrefix(conn, buffered.slice(newline + 1)) };
+      }
+      if (buffered.byteLength > max) throw new Error("splice request too long");
+      let n: number | null;
+      try {
+        n = await conn.read(chunk);
+      } catch {
+        n = null;
+      }
+      if (n === null) throw new Error("closed before the splice request");
+      const joined = new Uint8Array(buffered.byteLength + n);
+      joined.set(buffered);
+      joined.set(chunk.subarray(0, n), buffered.byteLength);
+      buffered = joined;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -26,6 +26,14 @@ export interface Credentials {
  */
 export const MAX_TOKEN_BYTES = 32 * 1024;
 
+/** What a TLS connection trusts: a config's `tls` section (upstream's shape). */
+export interface TlsTrust {
+  /** Base64 of the PEM CA to trust; absent: the system's roots. */
+  ca?: string;
+  /** Trust whatever certificate the server presents (upstream's `tls.insecure`). */
+  insecure?: boolean;
+}
+
 /** `http://h:p` stays h2c; `https://` and bare `host:port` (upstream's form) use TLS. */
 export function controllerUrl(endpoint: string): string {
   if (/^https?:\/\//.test(endpoint)) return endpoint.replace(/\/$/, "");
@@ -46,7 +54,7 @@ export interface ControllerTransport extends ReplicaTransport {
  */
 export function controllerTransport(
   endpoint: string,
-  options: { caBase64?: string; credentials?: Credentials },
+  options: { tls?: TlsTrust; credentials?: Credentials },
 ): ControllerTransport {
   const endpoints = endpoint.split(",").map((e) => e.trim()).filter(Boolean);
   if (endpoints.length <= 1) return singleTransport(endpoint, options);
@@ -55,14 +63,13 @@ export function controllerTransport(
 
 function singleTransport(
   endpoint: string,
-  options: { caBase64?: string; credentials?: Credentials },
+  options: { tls?: TlsTrust; credentials?: Credentials },
 ): ControllerTransport {
   const url = controllerUrl(endpoint);
-  const ca = options.caBase64 ? atob(options.caBase64) : undefined;
   const manager = new Http2SessionManager(
     url,
     { idleConnectionTimeoutMs: 2 ** 31 - 1, pingIntervalMs: 10_000, pingTimeoutMs: 10_000 },
-    ca ? { ca } : {},
+    tlsOptions(options.tls),
   );
   const credentials = options.credentials;
   const identify: Interceptor = (next) => async (req) => {
@@ -90,4 +97,25 @@ function singleTransport(
     readMaxBytes: 16 * 1024 * 1024,
   });
   return { transport, close: () => manager.abort() };
+}
+
+/** Node TLS options for a trust: the CA (decoded from base64), or no verification when insecure. */
+export function tlsOptions(
+  trust: TlsTrust | undefined,
+): { ca?: string; rejectUnauthorized?: boolean } {
+  if (trust?.insecure) return { rejectUnauthorized: false };
+  return trust?.ca ? { ca: decodeCa(trust.ca) } : {};
+}
+
+/** The PEM of a `tls.ca` value: base64 of a PEM (upstream's form), or a PEM pasted as is. */
+export function decodeCa(ca: string): string {
+  const value = ca.trim();
+  if (value.startsWith("-----BEGIN")) return value;
+  try {
+    return atob(value.replace(/\s+/g, ""));
+  } catch {
+    throw new TypeError(
+      `Invalid tls.ca: expected the base64 of a PEM certificate (base64 -w0 ca.pem), got ${value.length} characters that are not base64`,
+    );
+  }
 }

@@ -10,7 +10,7 @@ import type { ByteConn } from "./byte_conn.ts";
 
 class PrefixedConn implements ByteConn {
   #pending: Uint8Array | undefined;
-  constructor(readonly conn: Deno.TcpConn | Deno.UnixConn, prefix: Uint8Array) {
+  constructor(readonly conn: ByteConn, prefix: Uint8Array) {
     this.#pending = prefix;
   }
   read(buffer: Uint8Array): Promise<number | null> {
@@ -34,7 +34,7 @@ class PrefixedConn implements ByteConn {
 
 /** `conn` as if `prefix` had not been read yet (`conn` itself when there is nothing to replay). */
 export function withPrefix(
-  conn: Deno.TcpConn | Deno.UnixConn,
+  conn: ByteConn,
   prefix?: Uint8Array,
 ): ByteConn {
   if (!prefix || prefix.byteLength === 0) return conn;

@@ -1,13 +1,15 @@
 /**
  * Carries one local socket connection through a router stream: the bytes of
  * the socket become DATA frames, and frames from the peer are written back.
+ * Each direction's end of data is a GOAWAY that half-closes the other end;
+ * the stream ends when the router ends the call (both directions done).
  * Client tunnels and exporters in distributed mode both use it.
  *
  * @module
  */
 import { type Client, createClient } from "@connectrpc/connect";
 import { FrameType, RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
-import { controllerTransport } from "./controller_transport.ts";
+import { controllerTransport, type TlsTrust } from "./controller_transport.ts";
 import { type Frame, GOAWAY_FRAME } from "./frames.ts";
 import { writeAll } from "../driver/write_all.ts";
 
@@ -40,10 +42,15 @@ export async function spliceToRouter(
       headers: { authorization: `Bearer ${token}` },
       signal: combined,
     });
+    let open = true;
     for await (const frame of responses) {
       if (frame.frameType === FrameType.DATA) {
-        if (frame.payload.byteLength > 0) await writeAll(conn, frame.payload);
-      } else if (frame.frameType === FrameType.GOAWAY || frame.frameType === FrameType.RST_STREAM) {
+        if (open && frame.payload.byteLength > 0) await writeAll(conn, frame.payload);
+      } else if (frame.frameType === FrameType.GOAWAY) {
+        // The peer's end of data: half-close, and keep sending ours until it ends.
+        if (open) await conn.closeWrite().catch(() => {});
+        open = false;
+      } else if (frame.frameType === FrameType.RST_STREAM) {
         break;
       }
     }
@@ -59,13 +66,13 @@ export async function spliceToRouter(
 export class RouterClients {
   readonly #clients = new Map<string, { router: Client<typeof RouterService>; close(): void }>();
 
-  /** `caBase64`: the CA to trust for TLS endpoints (a config's `tls.ca`). */
-  constructor(readonly caBase64?: string) {}
+  /** `tls`: what TLS endpoints are trusted with (a config's `tls` section). */
+  constructor(readonly tls?: TlsTrust) {}
 
   get(endpoint: string): Client<typeof RouterService> {
     let entry = this.#clients.get(endpoint);
     if (!entry) {
-      const made = controllerTransport(endpoint, { caBase64: this.caBase64 });
+      const made = controllerTransport(endpoint, { tls: this.tls });
       entry = { router: createClient(RouterService, made.transport), close: made.close };
       this.#clients.set(endpoint, entry);
     }

@@ -15,6 +15,7 @@
  */
 import { EtcdKv } from "../../src/controller/store/etcd_kv.ts";
 import { freePort } from "./net.ts";
+import { makeTestTls, type TestTls } from "./test_ca.ts";
 import { spawnDeno, type Spawned } from "./run.ts";
 import { eventually } from "../../testing/eventually.ts";
 
@@ -63,13 +64,8 @@ globalThis.addEventListener("unload", () => {
 });
 
 /** PEM files of a test CA, a server pair for 127.0.0.1 and a client pair. */
-export interface EtcdTls {
-  ca: string;
-  serverCert: string;
-  serverKey: string;
-  clientCert: string;
-  clientKey: string;
-}
+/** The throwaway CA and pairs of a TLS etcd cluster. */
+export type EtcdTls = TestTls;
 
 /** A loopback etcd cluster for tests. */
 export class EtcdCluster implements AsyncDisposable {
@@ -108,7 +104,7 @@ export class EtcdCluster implements AsyncDisposable {
     live.add(cluster);
     try {
       if (options.tls) {
-        cluster.tls = await makeTls(`${dir}/tls`);
+        cluster.tls = await makeTestTls(`${dir}/tls`);
         cluster.#httpClient = Deno.createHttpClient({
           caCerts: [await Deno.readTextFile(cluster.tls.ca)],
           cert: await Deno.readTextFile(cluster.tls.clientCert),
@@ -285,77 +281,6 @@ export class EtcdCluster implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-async function openssl(args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, stdout: "null", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr).trim()}`);
-  }
-}
-
-/** A throwaway CA, a server pair for 127.0.0.1 and a client pair (ECDSA P-256, one day). */
-async function makeTls(dir: string): Promise<EtcdTls> {
-  await Deno.mkdir(dir, { recursive: true });
-  const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await openssl([
-    "req",
-    "-x509",
-    ...key,
-    "-keyout",
-    `${dir}/ca-key.pem`,
-    "-out",
-    `${dir}/ca.pem`,
-    "-days",
-    "1",
-    "-subj",
-    "/CN=jumpstarter test CA",
-  ]);
-  for (
-    const [name, ext] of [
-      [
-        "server",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth",
-      ],
-      ["client", "extendedKeyUsage=clientAuth"],
-    ]
-  ) {
-    await Deno.writeTextFile(`${dir}/${name}.ext`, `${ext}\n`);
-    await openssl([
-      "req",
-      ...key,
-      "-keyout",
-      `${dir}/${name}-key.pem`,
-      "-out",
-      `${dir}/${name}.csr`,
-      "-subj",
-      `/CN=jumpstarter-${name}`,
-    ]);
-    await openssl([
-      "x509",
-      "-req",
-      "-in",
-      `${dir}/${name}.csr`,
-      "-CA",
-      `${dir}/ca.pem`,
-      "-CAkey",
-      `${dir}/ca-key.pem`,
-      "-CAcreateserial",
-      "-out",
-      `${dir}/${name}.pem`,
-      "-days",
-      "1",
-      "-extfile",
-      `${dir}/${name}.ext`,
-    ]);
-  }
-  return {
-    ca: `${dir}/ca.pem`,
-    serverCert: `${dir}/server.pem`,
-    serverKey: `${dir}/server-key.pem`,
-    clientCert: `${dir}/client.pem`,
-    clientKey: `${dir}/client-key.pem`,
-  };
 }
 
 /** Starts a campaigner child process (see the module doc); resolves once it is spawned. */

@@ -1,0 +1,123 @@
+/**
+ * An upstream exporter in our lab, over TLS: the stand-in of
+ * `_fixtures/upstream_exporter.ts` (upstream's registration flow on an
+ * independent gRPC stack) reads the ExporterConfig our admin wrote (a bare
+ * `host:port` and `tls.ca`), registers, shows in `jumpstarter exporters list`
+ * with its labels and the statuses it reports, is leased by selector, and our
+ * client drives it through our router: `power on` and a console byte stream.
+ */
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { MixedLab, opensslMissing } from "./_fixtures/mixed_lab.ts";
+import { REPORTS, STATUS, UpstreamExporter } from "./_fixtures/upstream_exporter.ts";
+import { runEntry } from "./_fixtures/run.ts";
+import { lease } from "../mod.ts";
+import { eventually } from "../testing.ts";
+import { readAll } from "../src/driver/read_all.ts";
+
+const CI = Deno.env.get("CI") === "true";
+
+/** `jumpstarter exporters list -o json` with alice's config file. */
+async function exportersList(configPath: string): Promise<Record<string, unknown>[]> {
+  const ran = await runEntry("cli.ts", [
+    "--client-config",
+    configPath,
+    "exporters",
+    "list",
+    "-o",
+    "json",
+  ]);
+  assert.equal(ran.code, 0, ran.stderr);
+  return JSON.parse(ran.stdout);
+}
+
+Deno.test({
+  name:
+    "an upstream exporter registers with the config admin wrote, lists with its labels and status, and our client drives it through the router over TLS",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  ignore: opensslMissing && !CI,
+  async fn() {
+    await using lab = await MixedLab.start();
+    const alice = await lab.client("alice");
+    const aliceFile = `${lab.dir}/alice.yaml`;
+    await Deno.writeTextFile(aliceFile, alice.yaml, { mode: 0o600 });
+    const box = await lab.exporter("box", { board: "upstream-box" });
+    // What upstream's ExporterConfig loader needs: a bare endpoint it can dial, a base64 CA.
+    const written = parse(box.yaml);
+    assert.equal(written.endpoint, lab.endpoint);
+    assert.match(atob(written.tls.ca), /BEGIN CERTIFICATE/);
+    await using exporter = new UpstreamExporter(box.upstream, { board: "upstream-box" });
+    await exporter.start(lab.dir);
+
+    const listed = (await exportersList(aliceFile)).find((e) => JSON.stringify(e).includes("box"));
+    assert.ok(listed, "the upstream exporter is listed");
+    const text = JSON.stringify(listed);
+    assert.match(text, /upstream-box/, "with its labels");
+    assert.match(text, /AVAILABLE/, "and the status it reported");
+
+    {
+      await using dut = await lease({
+        clientConfig: alice.ours,
+        selector: "board=upstream-box",
+        duration: "5m",
+      });
+      // Our client built its tree from upstream's class paths.
+      await dut.power.on();
+      const power = REPORTS[1].uuid;
+      assert.ok(exporter.calls.includes(`${power}.on`), exporter.calls.join(", "));
+      const console = await dut.serial.stream("connect");
+      const back = readAll(console.readable);
+      const writer = console.writable.getWriter();
+      await writer.write(new TextEncoder().encode("login: root\n"));
+      await writer.close();
+      assert.equal(new TextDecoder().decode(await back), "login: root\n");
+      // The statuses it reported on the lease show in the list.
+      await exporter.reportStatus(STATUS.LEASE_READY, "Ready for commands");
+      assert.match(JSON.stringify(await exportersList(aliceFile)), /LEASE_READY/);
+    }
+
+    // Its lease ended: it reports AVAILABLE again; gone, it is offline.
+    let last = "";
+    await eventually(
+      async () => (last = JSON.stringify(await exportersList(aliceFile))).includes("AVAILABLE"),
+      { timeout: 15_000, interval: 200, message: "the exporter's AVAILABLE after the lease" },
+    ).catch((error) => {
+      throw new Error(`${error.message}: ${last}`);
+    });
+    await exporter.close();
+    await eventually(
+      async () => /OFFLINE|"online":\s*false/i.test(JSON.stringify(await exportersList(aliceFile))),
+      { timeout: 15_000, interval: 200, message: "the exporter shown offline" },
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "an upstream exporter, which reports status changes only, stays online past the heartbeat timeout; one that stops its heartbeat goes offline",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  ignore: opensslMissing && !CI,
+  async fn() {
+    await using lab = await MixedLab.start(undefined, 1500);
+    const alice = await lab.client("alice");
+    const aliceFile = `${lab.dir}/alice.yaml`;
+    await Deno.writeTextFile(aliceFile, alice.yaml, { mode: 0o600 });
+    const quiet = await lab.exporter("quiet", { board: "quiet" });
+    const beating = await lab.exporter("beating", { board: "beating" });
+    await using upstream = new UpstreamExporter(quiet.upstream, { board: "quiet" });
+    await upstream.start(lab.dir);
+    await using ours = new UpstreamExporter(beating.upstream, { board: "beating" });
+    await Deno.mkdir(`${lab.dir}/b`);
+    await ours.start(`${lab.dir}/b`);
+    // Our exporters send their unchanged status as a heartbeat; this one sends one, then stops.
+    await ours.reportStatus(STATUS.AVAILABLE, "Exporter registered and available");
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    const list = await exportersList(aliceFile);
+    const row = (name: string) =>
+      JSON.stringify(list.find((e) => JSON.stringify(e).includes(name)));
+    assert.match(row("quiet"), /AVAILABLE/, row("quiet"));
+    assert.match(row("beating"), /OFFLINE|"online":\s*false/i, row("beating"));
+  },
+});
