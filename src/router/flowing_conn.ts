@@ -12,6 +12,7 @@
  */
 import type { Socket } from "node:net";
 import type { ByteConn } from "../transport/byte_conn.ts";
+import { type SocketEnd, watchSocketEnd } from "./socket_end.ts";
 
 /** Queued bytes past which the socket pauses. */
 const WINDOW = 8 << 20;
@@ -42,8 +43,8 @@ export abstract class NodeSocketConn implements ByteConn {
 export class FlowingSocketConn extends NodeSocketConn {
   #queue: Uint8Array[] = [];
   #queued = 0;
-  #ended = false;
-  #error: Error | undefined;
+  /** The socket's end, as `watchSocketEnd` records it. */
+  readonly #end: SocketEnd = { ended: false, error: undefined };
   #wake: (() => void) | undefined;
   #stopped = false;
 
@@ -82,18 +83,7 @@ export class FlowingSocketConn extends NodeSocketConn {
       if (this.#queued > WINDOW) this.#stop();
       wake();
     });
-    socket.once("end", () => {
-      this.#ended = true;
-      wake();
-    });
-    socket.once("close", () => {
-      this.#error ??= new Deno.errors.Interrupted("The connection was closed");
-      wake();
-    });
-    socket.on("error", (error) => {
-      this.#error = error;
-      wake();
-    });
+    watchSocketEnd(socket, this.#end, wake);
     socket.resume();
   }
 
@@ -109,8 +99,8 @@ export class FlowingSocketConn extends NodeSocketConn {
         if (this.#queued <= WINDOW / 2 && this.#stopped) this.#start();
         return n;
       }
-      if (this.#ended) return null;
-      if (this.#error) throw this.#error;
+      if (this.#end.ended) return null;
+      if (this.#end.error) throw this.#end.error;
       await new Promise<void>((resolve) => this.#wake = resolve);
     }
   }

@@ -15,13 +15,14 @@
  */
 import type { Socket } from "node:net";
 import type { ByteConn } from "../transport/byte_conn.ts";
+import { type SocketEnd, watchSocketEnd } from "./socket_end.ts";
 import { takeNative } from "./native_conn.ts";
 import { FlowingSocketConn, NodeSocketConn } from "./flowing_conn.ts";
 
 /** A node socket read and written through node's streams (the fallback). */
 class SocketConn extends NodeSocketConn {
-  #ended = false;
-  #error: Error | undefined;
+  /** The socket's end, as `watchSocketEnd` records it. */
+  readonly #end: SocketEnd = { ended: false, error: undefined };
   #wake: (() => void) | undefined;
   constructor(socket: Socket) {
     super(socket);
@@ -32,18 +33,7 @@ class SocketConn extends NodeSocketConn {
       wakeUp?.();
     };
     socket.on("readable", wake);
-    socket.once("end", () => {
-      this.#ended = true;
-      wake();
-    });
-    socket.once("close", () => {
-      this.#error ??= new Deno.errors.Interrupted("The connection was closed");
-      wake();
-    });
-    socket.on("error", (error) => {
-      this.#error = error;
-      wake();
-    });
+    watchSocketEnd(socket, this.#end, wake);
   }
   async read(buffer: Uint8Array): Promise<number | null> {
     while (true) {
@@ -54,8 +44,8 @@ class SocketConn extends NodeSocketConn {
         if (n < chunk.byteLength) this.socket.unshift(chunk.subarray(n));
         return n;
       }
-      if (this.#ended) return null;
-      if (this.#error) throw this.#error;
+      if (this.#end.ended) return null;
+      if (this.#end.error) throw this.#end.error;
       await new Promise<void>((resolve) => this.#wake = resolve);
     }
   }
