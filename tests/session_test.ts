@@ -84,3 +84,32 @@ Deno.test("SIGTERM to jumpstarter shell's process group ends it cleanly, leaving
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("SIGTERM to shell's group at any moment of its start leaves no temp files", async () => {
+  // While the CLI loads, while the exporter starts, as the command is spawned,
+  // and once it runs: each must end with 128+15 or the signal, and nothing left.
+  for (const delayMs of [0, 60, 120, 180, 240, 300]) {
+    const tmp = await Deno.makeTempDir();
+    try {
+      const child = cli(tmp, [
+        "shell",
+        "--exporter-config",
+        VIRTUAL_BOARD,
+        "--",
+        "sh",
+        "-c",
+        "exec sleep 30",
+      ], "null");
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const kill = await new Deno.Command("kill", { args: ["-TERM", "--", `-${child.pid}`] })
+        .output();
+      assert.equal(kill.code, 0);
+      const [status, stderr] = await Promise.all([child.status, new Response(child.stderr).text()]);
+      assert.equal(status.code, 128 + 15, stderr);
+      assert.doesNotMatch(stderr, /already terminated|\n\s+at /);
+      assert.deepEqual(await leftovers(tmp), [], `signalled after ${delayMs} ms`);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  }
+});

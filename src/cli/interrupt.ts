@@ -45,3 +45,43 @@ export async function whileSignalled<T>(work: (signal: AbortSignal) => Promise<T
     for (const remove of handlers) remove();
   }
 }
+
+/** Signals a session holds for its whole life, and the first that came. */
+export interface SignalHold {
+  /** The first SIGINT, SIGTERM or SIGHUP received, if any. */
+  readonly received: Deno.Signal | undefined;
+  /** Throws the 128+signal exit if one came (call it between steps that start things). */
+  check(): void;
+  release(): void;
+}
+
+/**
+ * Listens for SIGINT, SIGTERM and SIGHUP from now until `release()`, so that
+ * none of them kills the process with the default action while it owns
+ * things to clean up (a socket directory, a disk image, a lease): a signal
+ * sent to the whole process group (timeout(1), systemd, CI) can reach us
+ * at any moment, before a step has put its own listener in place or after
+ * it took it away. The signal is remembered; `check()` turns it into the
+ * 128+signal exit at the next step, after the finally blocks ran.
+ */
+export function holdSignals(): SignalHold {
+  let received: Deno.Signal | undefined;
+  const removers = signals.map((name) => {
+    const handler = () => {
+      received ??= name;
+    };
+    Deno.addSignalListener(name, handler);
+    return () => Deno.removeSignalListener(name, handler);
+  });
+  return {
+    get received() {
+      return received;
+    },
+    check() {
+      if (received !== undefined) throw new ExitStatus(128 + signalNumber(received));
+    },
+    release() {
+      for (const remove of removers.splice(0)) remove();
+    },
+  };
+}

@@ -9,7 +9,13 @@
 import type { Command } from "commander";
 import { parseLogLevel } from "../log.ts";
 import { UsageError } from "./run.ts";
-import { signalNumber, signals, whileSignalled } from "./interrupt.ts";
+import {
+  holdSignals,
+  type SignalHold,
+  signalNumber,
+  signals,
+  whileSignalled,
+} from "./interrupt.ts";
 import { sessionBin } from "./session_bin.ts";
 import { whileFollowingLogs } from "./exporter_logs_tap.ts";
 
@@ -57,11 +63,17 @@ The command's exit status is the shell's exit status.`;
 
 /**
  * Runs `argv` with `env` added and the running CLI on PATH as `jumpstarter`;
- * returns its exit status (128+signal if killed).
+ * returns its exit status (128+signal if killed). With `hold`, a signal that
+ * came before the child starts stops here instead.
  */
-export async function runWithEnv(argv: string[], env: Record<string, string>): Promise<number> {
+export async function runWithEnv(
+  argv: string[],
+  env: Record<string, string>,
+  hold?: SignalHold,
+): Promise<number> {
   const bin = await sessionBin();
   try {
+    hold?.check();
     return await runChild(argv, { ...env, PATH: bin.path });
   } finally {
     await bin.close();
@@ -69,34 +81,36 @@ export async function runWithEnv(argv: string[], env: Record<string, string>): P
 }
 
 async function runChild(argv: string[], env: Record<string, string>): Promise<number> {
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      env,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new UsageError(`Cannot run "${argv[0]}": command not found`);
-    }
-    throw error;
-  }
+  let child: Deno.ChildProcess | undefined;
   // The child gets terminal signals itself; pass on the ones sent to us only.
-  // A signal sent to the whole group (timeout, systemd, CI) may find it gone.
+  // Listening starts before the spawn: a signal sent to the whole group
+  // (timeout, systemd, CI) can come as soon as the child runs, and may find
+  // it gone.
   const forward = signals.map((signal) => {
     const handler = () => {
       if (signal === "SIGINT") return;
       try {
-        child.kill(signal);
+        child?.kill(signal);
       } catch { /* it has exited already */ }
     };
     Deno.addSignalListener(signal, handler);
     return () => Deno.removeSignalListener(signal, handler);
   });
   try {
+    try {
+      child = new Deno.Command(argv[0], {
+        args: argv.slice(1),
+        env,
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new UsageError(`Cannot run "${argv[0]}": command not found`);
+      }
+      throw error;
+    }
     const status = await child.status;
     return status.signal
       ? 128 + (Deno.build.os === "linux" ? signalNumber(status.signal) : 1)
@@ -118,6 +132,20 @@ async function runInSession(
   options: ShellOptions,
   globals: Globals,
 ): Promise<number> {
+  const hold = holdSignals();
+  try {
+    return await runHeld(argv, options, globals, hold);
+  } finally {
+    hold.release();
+  }
+}
+
+async function runHeld(
+  argv: string[] | undefined,
+  options: ShellOptions,
+  globals: Globals,
+  hold: SignalHold,
+): Promise<number> {
   const leaseName = options.lease ?? globals.lease;
   if (options.name !== undefined) {
     if (options.exporter !== undefined) throw new UsageError("Give --exporter or --name, not both");
@@ -136,7 +164,7 @@ async function runInSession(
     const direct = await openDirect(options);
     try {
       const { shellArgv } = await import("./session_env.ts");
-      return await runWithEnv(argv ?? shellArgv(true), direct.env);
+      return await runWithEnv(argv ?? shellArgv(true), direct.env, hold);
     } finally {
       await direct.close();
     }
@@ -196,7 +224,7 @@ async function runInSession(
             JUMPSTARTER_HOST: held.tunnel.host,
             JMP_LEASE: held.name,
             ...driversEnv(held.drivers),
-          }),
+          }, hold),
       );
     } finally {
       await held.close();
@@ -212,7 +240,7 @@ async function runInSession(
       () =>
         runWithEnv(argv ?? [Deno.env.get("SHELL") || "/bin/sh"], {
           JUMPSTARTER_HOST: target.host,
-        }),
+        }, hold),
     );
   } finally {
     await target.close();
