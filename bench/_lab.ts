@@ -14,7 +14,7 @@ import { parse } from "yaml";
 import type { Controller } from "../src/controller/controller.ts";
 import type { Identity } from "../src/controller/model.ts";
 
-export async function startLab() {
+export async function startLab(options: { leaseRetentionCount?: number } = {}) {
   const dir = await Deno.makeTempDir({ prefix: "jumpstarter-bench-lab-" });
   const store = await openDataDir(`${dir}/data`);
   const server = await startController({
@@ -24,6 +24,7 @@ export async function startLab() {
     // In-process exporters never heartbeat: keep them online for the whole run.
     heartbeatTimeoutMs: 3_600_000,
     log: new Logger("controller"),
+    ...options,
   });
   const authority = await TokenAuthority.open(store);
   const info = { endpoint: server.url };

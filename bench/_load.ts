@@ -15,6 +15,8 @@ export interface LoadOptions {
   clients: number;
   exporters: number;
   seconds: number;
+  /** Most ended leases the controller keeps (its default: 10,000). */
+  leaseRetentionCount?: number;
 }
 
 /** A load run's figures. */
@@ -24,7 +26,18 @@ export interface LoadFigures extends LoadOptions {
   lostReasons: string[];
   queueOrderViolations: number;
   latencyMs: { p50: number; p99: number; max: number };
-  controllerRssMb: { start: number; end: number; samples: number[]; afterGc: boolean };
+  controllerRssMb: {
+    start: number;
+    end: number;
+    samples: number[];
+    afterGc: boolean;
+    /**
+     * At the first sample after the controller's history of ended leases
+     * reached its cap (memory held by design, bounded by the cap), and how
+     * many seconds into the run that was; absent when the run ended first.
+     */
+    historyFull?: { mb: number; atS: number };
+  };
   /** V8 heap in use (MB) at the same moments: JS objects, without native memory. */
   controllerHeapMb: number[];
 }
@@ -48,7 +61,9 @@ function percentile(sorted: number[], p: number): number {
  * (created more than 100 ms before: a create still being written is not yet
  * in the queue the scheduler sees).
  */
-export function queueOrderViolations(leases: LeaseRecord[]): number {
+export function queueOrderViolations(
+  leases: Pick<LeaseRecord, "createdAt" | "effectiveBeginTime" | "seq">[],
+): number {
   type Event = { at: number; start: boolean; seq: number };
   const events: Event[] = [];
   for (const l of leases) {
@@ -113,16 +128,32 @@ class MinHeap {
 
 /** Runs the load and returns its figures. */
 export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
-  const lab = await startLab();
+  const lab = await startLab({ leaseRetentionCount: options.leaseRetentionCount });
+  const retention = options.leaseRetentionCount ?? 10_000;
   try {
     await registerExporters(lab.server.controller, options.exporters);
-    const seen = new Map<string, LeaseRecord>();
-    const stop = lab.server.controller.onLeaseChange((l) => seen.set(l.name, l));
+    const seen = new Map<
+      string,
+      Pick<LeaseRecord, "createdAt" | "effectiveBeginTime" | "seq"> & { ended: boolean }
+    >();
+    // Only what the queue-order check needs: whole records would make this
+    // process (whose RSS is the controller's figure) grow with every lease.
+    let ended = 0;
+    const stop = lab.server.controller.onLeaseChange((l) => {
+      if (l.ended && !seen.get(l.name)?.ended) ended++;
+      seen.set(l.name, {
+        createdAt: l.createdAt,
+        effectiveBeginTime: l.effectiveBeginTime,
+        seq: l.seq,
+        ended: Boolean(l.ended),
+      });
+    });
     const configs = [];
     for (let i = 0; i < options.clients; i++) configs.push(await lab.client(`load-${i}`));
     const configsPath = `${lab.dir}/clients.json`;
     await Deno.writeTextFile(configsPath, JSON.stringify(configs));
-    const deadline = Date.now() + options.seconds * 1000;
+    const runStart = Date.now();
+    const deadline = runStart + options.seconds * 1000;
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -139,9 +170,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     const rssStart = rss();
     const samples = [mb(rssStart)];
     const heap = [mb(Deno.memoryUsage().heapUsed)];
+    let historyFull: { mb: number; atS: number } | undefined;
     const sample = () => {
       samples.push(mb(rss()));
       heap.push(mb(Deno.memoryUsage().heapUsed));
+      if (!historyFull && ended >= retention) {
+        historyFull = { mb: samples.at(-1)!, atS: Math.round((Date.now() - runStart) / 1000) };
+      }
     };
     const sampler = setInterval(sample, Math.min(30_000, options.seconds * 250));
     const output = await child.output();
@@ -171,6 +206,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
         end: mb(rssEnd),
         samples,
         afterGc: "gc" in globalThis,
+        historyFull,
       },
       controllerHeapMb: heap,
     };

@@ -1,6 +1,7 @@
 /**
  * Load: 200 clients leasing from 50 virtual exporters for 5 minutes on
- * loopback (`LOAD_SECONDS`, `LOAD_CLIENTS`, `LOAD_EXPORTERS` change it).
+ * loopback (`LOAD_SECONDS`, `LOAD_CLIENTS`, `LOAD_EXPORTERS` change it, and
+ * `LOAD_RETENTION` the controller's cap on ended leases kept, 10,000).
  * Prints its figures as JSON: leases served and lost, queue order
  * violations, lease latency p50/p99 and the controller's RSS after warm-up
  * and at the end. `deno run -A bench/load_bench.ts`
@@ -21,5 +22,8 @@ const figures = await runLoad({
   clients: Number(Deno.env.get("LOAD_CLIENTS") ?? 200),
   exporters: Number(Deno.env.get("LOAD_EXPORTERS") ?? 50),
   seconds: Number(Deno.env.get("LOAD_SECONDS") ?? 300),
+  leaseRetentionCount: Deno.env.get("LOAD_RETENTION")
+    ? Number(Deno.env.get("LOAD_RETENTION"))
+    : undefined,
 });
 console.log(JSON.stringify(figures, null, 2));
