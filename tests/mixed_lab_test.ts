@@ -31,6 +31,20 @@ async function exportersList(configPath: string): Promise<Record<string, unknown
   return JSON.parse(ran.stdout);
 }
 
+/** The conditions of alice's leases, from `jumpstarter lease list -o json`. */
+async function leaseConditions(configPath: string): Promise<string> {
+  const ran = await runEntry("cli.ts", [
+    "--client-config",
+    configPath,
+    "lease",
+    "list",
+    "-o",
+    "json",
+  ]);
+  assert.equal(ran.code, 0, ran.stderr);
+  return JSON.stringify(JSON.parse(ran.stdout).map((l: { conditions: unknown }) => l.conditions));
+}
+
 Deno.test({
   name:
     "an upstream exporter registers with the config admin wrote, lists with its labels and status, and our client drives it through the router over TLS",
@@ -72,9 +86,18 @@ Deno.test({
       await writer.write(new TextEncoder().encode("login: root\n"));
       await writer.close();
       assert.equal(new TextDecoder().decode(await back), "login: root\n");
-      // The statuses it reported on the lease show in the list.
+      // The statuses it reported on the lease show in the list, and on the lease.
+      await exporter.reportStatus(STATUS.BEFORE_LEASE_HOOK, "Running beforeLease hook");
+      assert.match(
+        await leaseConditions(aliceFile),
+        /"type":"ExporterStatus","status":"True","reason":"BeforeLeaseHook","message":"Running beforeLease hook"/,
+      );
       await exporter.reportStatus(STATUS.LEASE_READY, "Ready for commands");
       assert.match(JSON.stringify(await exportersList(aliceFile)), /LEASE_READY/);
+      assert.match(
+        await leaseConditions(aliceFile),
+        /"type":"ExporterStatus","status":"True","reason":"LeaseReady"/,
+      );
     }
 
     // Its lease ended: it reports AVAILABLE again; gone, it is offline.

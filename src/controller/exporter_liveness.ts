@@ -116,6 +116,15 @@ export class ExporterLiveness {
         online: true,
         replica: coordination.replicaId,
       });
+      // A leased exporter's hooks and readiness show on its lease.
+      const lease = status === "OFFLINE" || status === "AVAILABLE"
+        ? undefined
+        : records.activeLeaseOf(record);
+      if (lease) {
+        await this.parts.book.exporterStatus(lease, identity.name, status, message).catch((error) =>
+          this.parts.log.warning(`cannot record ${k}'s status on its lease: ${messageOf(error)}`)
+        );
+      }
     }
     if (releaseLease) {
       const lease = records.activeLeaseOf(record);

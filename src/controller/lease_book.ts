@@ -177,6 +177,32 @@ export class LeaseBook {
     });
   }
 
+  /**
+   * Records on an active lease the status its exporter reported (its hooks
+   * running or failed, ready): condition `ExporterStatus`, reason the status
+   * in upstream's words (`BeforeLeaseHook`, `LeaseReady`, ...), message the
+   * exporter's.
+   */
+  async exporterStatus(
+    current: LeaseRecord,
+    exporter: string,
+    status: string,
+    message: string,
+  ): Promise<void> {
+    const reason = status.toLowerCase().replace(
+      /(^|_)([a-z])/g,
+      (_, __, c: string) => c.toUpperCase(),
+    );
+    await this.change(current, (latest) => {
+      if (latest.ended || latest.exporter !== exporter) return undefined;
+      const seen = latest.conditions.find((c) => c.type === "ExporterStatus");
+      if (seen && seen.reason === reason && seen.message === message) return undefined;
+      const next = structuredClone(latest);
+      setCondition(next, "ExporterStatus", "True", reason, message);
+      return { record: next };
+    });
+  }
+
   /** Tells a lease its exporter is back. */
   async exporterBack(lease: LeaseRecord, exporter: string): Promise<void> {
     await this.change(lease, (latest) => {

@@ -52,7 +52,7 @@ export interface ExporterRecord {
 
 /** A lease condition (the wire's Condition). */
 export interface LeaseCondition {
-  type: "Pending" | "Ready" | "Unsatisfiable" | "Invalid" | "ExporterOffline";
+  type: "Pending" | "Ready" | "Unsatisfiable" | "Invalid" | "ExporterOffline" | "ExporterStatus";
   status: "True" | "False";
   reason: string;
   message: string;
