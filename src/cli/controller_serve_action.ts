@@ -31,6 +31,8 @@ export interface ServeOptions extends StoreFlags {
   routerEndpoint?: string[];
   pairingTimeout: string;
   maxLeaseDuration: string;
+  leaseHistory: string;
+  leaseHistoryCount: string;
   clientKeepaliveTimeout: string;
   electionTtl: string;
   maxConnections?: string;
@@ -82,6 +84,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   const pairingTimeoutMs = parseDuration(options.pairingTimeout);
   const maxLeaseMs = parseDuration(options.maxLeaseDuration);
   const clientKeepaliveTimeoutMs = parseDuration(options.clientKeepaliveTimeout);
+  const leaseRetentionMs = parseDuration(options.leaseHistory);
+  const leaseRetentionCount = parseNumberOption(
+    "--lease-history-count",
+    options.leaseHistoryCount,
+    { min: 0, integer: true },
+  );
   const electionTtlMs = parseDuration(options.electionTtl);
   if (electionTtlMs < 1000 || electionTtlMs % 1000 !== 0) {
     throw new UsageError(
@@ -157,6 +165,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     pairingTimeoutMs,
     maxLeaseMs,
     clientKeepaliveTimeoutMs,
+    leaseRetentionMs,
+    leaseRetentionCount,
     oidc,
     connections: {
       maxConnections: options.maxConnections === undefined

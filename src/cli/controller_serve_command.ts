@@ -62,6 +62,16 @@ export function addServeCommand(program: Command): void {
     .option("--pairing-timeout <duration>", "close a router stream whose peer never comes", "30s")
     .option("--max-lease-duration <duration>", "the longest lease this controller gives", "7d")
     .option(
+      "--lease-history <duration>",
+      "how long ended leases are kept for lease list --all",
+      "7d",
+    )
+    .option(
+      "--lease-history-count <count>",
+      "most ended leases kept (the controller's memory grows with them up to this)",
+      "10000",
+    )
+    .option(
       "--client-keepalive-timeout <duration>",
       "end a lease whose session (shell, run, test fixture) sent no keepalive for this long",
       "60s",
