@@ -2,7 +2,10 @@
  * High availability figures, same run:
  * - lease create → Ready (+ release) with 1,000 registered exporters, p50 and
  *   p99 of 300, on the embedded SQLite store vs a 3-member etcd cluster on
- *   loopback;
+ *   loopback; with, per create + release, the etcd calls the members served
+ *   (Txn and Range, from their metrics) and the CPU time of this process
+ *   (client and controller) and of the etcd members, which unlike the
+ *   wall-clock times do not grow with the machine's load;
  * - leader failover: kill -9 the leading replica (of 3, `--election-ttl 1s`),
  *   time until the next lease is scheduled by the new leader (median of 5),
  *   and how many runs ever had the board assigned twice.
@@ -84,11 +87,55 @@ async function leaseTimes(client: ControllerClient): Promise<number[]> {
   }
   return times.sort((a, b) => a - b);
 }
+/** CPU time (user + system) of process `pid` in ms. */
+function cpuMs(pid: number | "self"): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 1000 / 100; // USER_HZ is 100 on Linux
+}
+const etcdCpuMs = () => etcd.members.reduce((sum, m) => sum + cpuMs(m.process!.pid), 0);
+
+/** Unary `method` calls (Txn, Range) the etcd members started, from their metrics. */
+async function etcdCalls(method: string): Promise<number> {
+  let total = 0;
+  for (const m of etcd.members) {
+    const text = await (await fetch(`http://${m.endpoint}/metrics`)).text();
+    const line = text.split("\n").find((l) =>
+      l.startsWith("grpc_server_started_total{") && l.includes(`grpc_method="${method}"`) &&
+      l.includes(`grpc_service="etcdserverpb.KV"`)
+    );
+    total += Number(line?.split(" ").at(-1) ?? NaN);
+  }
+  return total;
+}
+
+/** `leaseTimes()` with the CPU it took (ms per create + release) and, on etcd, its etcd calls. */
+async function measured(client: ControllerClient, onEtcd: boolean) {
+  const before = {
+    self: cpuMs("self"),
+    etcd: etcdCpuMs(),
+    txn: onEtcd ? await etcdCalls("Txn") : 0,
+    range: onEtcd ? await etcdCalls("Range") : 0,
+  };
+  const times = await leaseTimes(client);
+  const n = SAMPLES + 20;
+  const per = (x: number) => Number((x / n).toFixed(2));
+  return {
+    times,
+    selfCpuMs: per(cpuMs("self") - before.self),
+    etcdCpuMs: per(etcdCpuMs() - before.etcd),
+    txns: onEtcd ? per(await etcdCalls("Txn") - before.txn) : 0,
+    ranges: onEtcd ? per(await etcdCalls("Range") - before.range) : 0,
+  };
+}
+
 const pct = (sorted: number[], p: number) =>
   Number(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))].toFixed(2));
 
-const onSqlite = await leaseTimes(sqlite.client);
-const onEtcdTimes = await leaseTimes(onEtcd.client);
+const sqliteRun = await measured(sqlite.client, false);
+const etcdRun = await measured(onEtcd.client, true);
+const leaseLoad = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+const onSqlite = sqliteRun.times;
+const onEtcdTimes = etcdRun.times;
 
 /**
  * Kill -9 the leader, release the board through a survivor, time until the queued lease is
@@ -133,6 +180,12 @@ console.log(JSON.stringify({
   sqliteLeaseP99Ms: pct(onSqlite, 0.99),
   etcdLeaseP50Ms: pct(onEtcdTimes, 0.5),
   etcdLeaseP99Ms: pct(onEtcdTimes, 0.99),
+  sqliteLeaseCpuMs: sqliteRun.selfCpuMs,
+  etcdLeaseCpuMs: etcdRun.selfCpuMs,
+  etcdMembersCpuMsPerLease: etcdRun.etcdCpuMs,
+  etcdTxnsPerLease: etcdRun.txns,
+  etcdRangesPerLease: etcdRun.ranges,
+  leaseLoadavg: leaseLoad,
   failoverMedianS: Number((failovers[2] / 1000).toFixed(2)),
   failoversS: failovers.map((t) => Number((t / 1000).toFixed(2))),
   assignedTwice: runs.filter((r) => r.twice).length,
