@@ -1,62 +1,18 @@
 /**
  * The one static driver registry shared by `jumpstarter`, `exporter` and
  * `controller`: config type names to exporter-side classes, client labels to
- * client-side classes. Static imports, so `deno compile` embeds every driver.
- * Adding a driver family touches its folder and this file only.
+ * client-side classes. Each driver's and client's module loads when a config
+ * or an exporter's report first names it (`registry.load()`,
+ * `registry.loadClients()`), so a process loads the drivers it uses: a
+ * virtual board's session does not load SNMP, MQTT or QEMU. The imports are
+ * literal, so `deno compile` embeds every driver. Adding a driver family
+ * touches its folder and this file only.
  *
  * @module
  */
 import { Composite } from "../src/driver/composite.ts";
 import { Registry } from "../src/driver/registry.ts";
 import { CompositeClient, type DriverClientClass } from "../src/client/driver_client.ts";
-import { MockPower } from "./power/mock.ts";
-import { CommandPower } from "./power/command.ts";
-import { HttpPower } from "./power/http.ts";
-import { SnmpPower } from "./power/snmp.ts";
-import { MqttPower } from "./power/mqtt.ts";
-import { Sispmctl } from "./power/sispmctl.ts";
-import { Ykush } from "./power/ykush.ts";
-import { Uhubctl } from "./power/uhubctl.ts";
-import { EnerGenie } from "./power/energenie.ts";
-import { PowerClient } from "./power/client.ts";
-import { SerialClient } from "./serial/client.ts";
-import { PySerial } from "./serial/pyserial.ts";
-import { StorageClient } from "./storage/client.ts";
-import { FileStorageMux } from "./storage/file.ts";
-import { CommandStorageMux } from "./storage/command.ts";
-import { SdWire } from "./storage/sdwire.ts";
-import { UsbSdMux } from "./storage/usbsdmux.ts";
-import { Shell } from "./shell/driver.ts";
-import { ShellClient } from "./shell/client.ts";
-import { Board } from "./virtual/board.ts";
-import { VirtualPower } from "./virtual/power.ts";
-import { VirtualConsole } from "./virtual/console.ts";
-import { VirtualStorage } from "./virtual/storage.ts";
-import { TcpNetwork } from "./network/tcp_network.ts";
-import { UdpNetwork } from "./network/udp_network.ts";
-import { UnixNetwork } from "./network/unix_network.ts";
-import { NetworkClient } from "./network/client.ts";
-import { Qemu } from "./qemu/qemu.ts";
-import { SerialRelay } from "./relay/serial_relay.ts";
-import { DutLink } from "./dutlink/dutlink.ts";
-import { VideoClient } from "./video/client.ts";
-import { FfmpegVideo } from "./video/ffmpeg.ts";
-import { HttpVideo } from "./video/http.ts";
-import { UStreamer } from "./video/ustreamer.ts";
-import { GpioPower } from "./relay/gpio_power.ts";
-import { DigitalInput, Gpio } from "./gpio/gpio.ts";
-import { GpioClient } from "./gpio/client.ts";
-import { Fastboot } from "./flasher/fastboot.ts";
-import { Uf2 } from "./flasher/uf2_flasher.ts";
-import { StLinkMsd } from "./flasher/stlink_msd.ts";
-import { OpenOcd } from "./flasher/openocd.ts";
-import { Dfu } from "./flasher/dfu.ts";
-import { ProbeRs } from "./flasher/probe_rs.ts";
-import { TftpServer } from "./netboot/tftp_driver.ts";
-import { HttpServer } from "./netboot/http_driver.ts";
-import { FileServerClient } from "./netboot/client.ts";
-import { UbootConsole } from "./uboot/driver.ts";
-import { UbootClient } from "./uboot/client.ts";
 
 /**
  * Every built-in driver and client. `connect()`, `serveLocal()` and the test
@@ -68,7 +24,9 @@ import { UbootClient } from "./uboot/client.ts";
  * import assert from "node:assert/strict";
  *
  * assert.ok(registry.types().includes("virtual.Board"));
- * assert.equal(registry.client("jumpstarter_driver_power.client.PowerClient"), PowerClient);
+ * const label = "jumpstarter_driver_power.client.PowerClient";
+ * await registry.loadClients([label]);
+ * assert.equal(registry.client(label), PowerClient);
  * ```
  */
 export const registry: Registry<DriverClientClass> = new Registry<DriverClientClass>(
@@ -80,126 +38,166 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
     },
     {
       type: "power.MockPower",
-      driver: MockPower,
+      load: () => import("./power/mock.ts").then((m) => m.MockPower),
       aliases: ["jumpstarter_driver_power.driver.MockPower"],
     },
-    { type: "power.CommandPower", driver: CommandPower },
+    {
+      type: "power.CommandPower",
+      load: () => import("./power/command.ts").then((m) => m.CommandPower),
+    },
     {
       type: "power.HttpPower",
-      driver: HttpPower,
+      load: () => import("./power/http.ts").then((m) => m.HttpPower),
       aliases: ["jumpstarter_driver_http_power.driver.HttpPower"],
     },
     {
       type: "power.SnmpPower",
-      driver: SnmpPower,
+      load: () => import("./power/snmp.ts").then((m) => m.SnmpPower),
       aliases: ["jumpstarter_driver_snmp.driver.SNMPServer"],
     },
     {
       type: "power.MqttPower",
-      driver: MqttPower,
+      load: () => import("./power/mqtt.ts").then((m) => m.MqttPower),
       aliases: ["jumpstarter_driver_tasmota.driver.TasmotaPower"],
     },
-    { type: "power.Sispmctl", driver: Sispmctl },
-    { type: "power.Ykush", driver: Ykush, aliases: ["jumpstarter_driver_yepkit.driver.Ykush"] },
-    { type: "power.Uhubctl", driver: Uhubctl },
+    { type: "power.Sispmctl", load: () => import("./power/sispmctl.ts").then((m) => m.Sispmctl) },
+    {
+      type: "power.Ykush",
+      load: () => import("./power/ykush.ts").then((m) => m.Ykush),
+      aliases: ["jumpstarter_driver_yepkit.driver.Ykush"],
+    },
+    { type: "power.Uhubctl", load: () => import("./power/uhubctl.ts").then((m) => m.Uhubctl) },
     {
       type: "power.EnerGenie",
-      driver: EnerGenie,
+      load: () => import("./power/energenie.ts").then((m) => m.EnerGenie),
       aliases: ["jumpstarter_driver_energenie.driver.EnerGenie"],
     },
     {
       type: "serial.PySerial",
-      driver: PySerial,
+      load: () => import("./serial/pyserial.ts").then((m) => m.PySerial),
       aliases: ["jumpstarter_driver_pyserial.driver.PySerial"],
     },
-    { type: "storage.FileStorageMux", driver: FileStorageMux },
-    { type: "storage.CommandStorageMux", driver: CommandStorageMux },
+    {
+      type: "storage.FileStorageMux",
+      load: () => import("./storage/file.ts").then((m) => m.FileStorageMux),
+    },
+    {
+      type: "storage.CommandStorageMux",
+      load: () => import("./storage/command.ts").then((m) => m.CommandStorageMux),
+    },
     {
       type: "storage.SdWire",
-      driver: SdWire,
+      load: () => import("./storage/sdwire.ts").then((m) => m.SdWire),
       aliases: ["jumpstarter_driver_sdwire.driver.SDWire"],
     },
-    { type: "storage.UsbSdMux", driver: UsbSdMux },
-    { type: "shell.Shell", driver: Shell, aliases: ["jumpstarter_driver_shell.driver.Shell"] },
-    { type: "virtual.Board", driver: Board },
-    { type: "virtual.Power", driver: VirtualPower },
-    { type: "virtual.Console", driver: VirtualConsole },
-    { type: "virtual.Storage", driver: VirtualStorage },
+    {
+      type: "storage.UsbSdMux",
+      load: () => import("./storage/usbsdmux.ts").then((m) => m.UsbSdMux),
+    },
+    {
+      type: "shell.Shell",
+      load: () => import("./shell/driver.ts").then((m) => m.Shell),
+      aliases: ["jumpstarter_driver_shell.driver.Shell"],
+    },
+    { type: "virtual.Board", load: () => import("./virtual/board.ts").then((m) => m.Board) },
+    { type: "virtual.Power", load: () => import("./virtual/power.ts").then((m) => m.VirtualPower) },
+    {
+      type: "virtual.Console",
+      load: () => import("./virtual/console.ts").then((m) => m.VirtualConsole),
+    },
+    {
+      type: "virtual.Storage",
+      load: () => import("./virtual/storage.ts").then((m) => m.VirtualStorage),
+    },
     {
       type: "network.TcpNetwork",
-      driver: TcpNetwork,
+      load: () => import("./network/tcp_network.ts").then((m) => m.TcpNetwork),
       aliases: ["jumpstarter_driver_network.driver.TcpNetwork"],
     },
     {
       type: "network.UdpNetwork",
-      driver: UdpNetwork,
+      load: () => import("./network/udp_network.ts").then((m) => m.UdpNetwork),
       aliases: ["jumpstarter_driver_network.driver.UdpNetwork"],
     },
     {
       type: "network.UnixNetwork",
-      driver: UnixNetwork,
+      load: () => import("./network/unix_network.ts").then((m) => m.UnixNetwork),
       aliases: ["jumpstarter_driver_network.driver.UnixNetwork"],
     },
-    { type: "qemu.Qemu", driver: Qemu, aliases: ["jumpstarter_driver_qemu.driver.Qemu"] },
+    {
+      type: "qemu.Qemu",
+      load: () => import("./qemu/qemu.ts").then((m) => m.Qemu),
+      aliases: ["jumpstarter_driver_qemu.driver.Qemu"],
+    },
     {
       type: "power.SerialRelay",
-      driver: SerialRelay,
+      load: () => import("./relay/serial_relay.ts").then((m) => m.SerialRelay),
       aliases: ["jumpstarter_driver_noyito_relay.driver.NoyitoPowerSerial"],
     },
     {
       type: "power.GpioPower",
-      driver: GpioPower,
+      load: () => import("./relay/gpio_power.ts").then((m) => m.GpioPower),
       aliases: ["jumpstarter_driver_gpiod.driver.PowerSwitch"],
     },
-    { type: "gpio.Gpio", driver: Gpio, aliases: ["jumpstarter_driver_gpiod.driver.DigitalOutput"] },
+    {
+      type: "gpio.Gpio",
+      load: () => import("./gpio/gpio.ts").then((m) => m.Gpio),
+      aliases: ["jumpstarter_driver_gpiod.driver.DigitalOutput"],
+    },
     {
       type: "gpio.DigitalInput",
-      driver: DigitalInput,
+      load: () => import("./gpio/gpio.ts").then((m) => m.DigitalInput),
       aliases: ["jumpstarter_driver_gpiod.driver.DigitalInput"],
     },
     {
       type: "dutlink.DutLink",
-      driver: DutLink,
+      load: () => import("./dutlink/dutlink.ts").then((m) => m.DutLink),
       aliases: ["jumpstarter_driver_dutlink.driver.Dutlink"],
     },
-    { type: "video.FfmpegVideo", driver: FfmpegVideo },
-    { type: "video.HttpVideo", driver: HttpVideo },
+    {
+      type: "video.FfmpegVideo",
+      load: () => import("./video/ffmpeg.ts").then((m) => m.FfmpegVideo),
+    },
+    { type: "video.HttpVideo", load: () => import("./video/http.ts").then((m) => m.HttpVideo) },
     {
       type: "video.UStreamer",
-      driver: UStreamer,
+      load: () => import("./video/ustreamer.ts").then((m) => m.UStreamer),
       aliases: ["jumpstarter_driver_ustreamer.driver.UStreamer"],
     },
-    { type: "flasher.Fastboot", driver: Fastboot },
-    { type: "flasher.OpenOcd", driver: OpenOcd },
-    { type: "flasher.Dfu", driver: Dfu },
+    {
+      type: "flasher.Fastboot",
+      load: () => import("./flasher/fastboot.ts").then((m) => m.Fastboot),
+    },
+    { type: "flasher.OpenOcd", load: () => import("./flasher/openocd.ts").then((m) => m.OpenOcd) },
+    { type: "flasher.Dfu", load: () => import("./flasher/dfu.ts").then((m) => m.Dfu) },
     {
       type: "flasher.ProbeRs",
-      driver: ProbeRs,
+      load: () => import("./flasher/probe_rs.ts").then((m) => m.ProbeRs),
       aliases: ["jumpstarter_driver_probe_rs.driver.ProbeRs"],
     },
     {
       type: "flasher.Uf2",
-      driver: Uf2,
+      load: () => import("./flasher/uf2_flasher.ts").then((m) => m.Uf2),
       aliases: ["jumpstarter_driver_pi_pico.driver.PiPicoFlasher"],
     },
     {
       type: "flasher.StLinkMsd",
-      driver: StLinkMsd,
+      load: () => import("./flasher/stlink_msd.ts").then((m) => m.StLinkMsd),
       aliases: ["jumpstarter_driver_stlink_msd.driver.StlinkMsdFlasher"],
     },
     {
       type: "network.TftpServer",
-      driver: TftpServer,
+      load: () => import("./netboot/tftp_driver.ts").then((m) => m.TftpServer),
       aliases: ["jumpstarter_driver_tftp.driver.Tftp"],
     },
     {
       type: "network.HttpServer",
-      driver: HttpServer,
+      load: () => import("./netboot/http_driver.ts").then((m) => m.HttpServer),
       aliases: ["jumpstarter_driver_http.driver.HttpServer"],
     },
     {
       type: "uboot.UbootConsole",
-      driver: UbootConsole,
+      load: () => import("./uboot/driver.ts").then((m) => m.UbootConsole),
       aliases: ["jumpstarter_driver_uboot.driver.UbootConsole"],
     },
   ],
@@ -211,34 +209,49 @@ export const registry: Registry<DriverClientClass> = new Registry<DriverClientCl
         "jumpstarter_driver_snmp.client.SNMPServerClient",
         "jumpstarter_driver_noyito_relay.client.NoyitoPowerClient",
       ],
-      client: PowerClient,
+      load: () => import("./power/client.ts").then((m) => m.PowerClient),
     },
-    { labels: ["jumpstarter_driver_pyserial.client.PySerialClient"], client: SerialClient },
-    { labels: ["jumpstarter_driver_shell.client.ShellClient"], client: ShellClient },
-    { labels: ["jumpstarter_driver_network.client.NetworkClient"], client: NetworkClient },
-    { labels: ["jumpstarter_driver_ustreamer.client.UStreamerClient"], client: VideoClient },
+    {
+      labels: ["jumpstarter_driver_pyserial.client.PySerialClient"],
+      load: () => import("./serial/client.ts").then((m) => m.SerialClient),
+    },
+    {
+      labels: ["jumpstarter_driver_shell.client.ShellClient"],
+      load: () => import("./shell/client.ts").then((m) => m.ShellClient),
+    },
+    {
+      labels: ["jumpstarter_driver_network.client.NetworkClient"],
+      load: () => import("./network/client.ts").then((m) => m.NetworkClient),
+    },
+    {
+      labels: ["jumpstarter_driver_ustreamer.client.UStreamerClient"],
+      load: () => import("./video/client.ts").then((m) => m.VideoClient),
+    },
     {
       labels: [
         "jumpstarter_driver_gpiod.client.DigitalOutputClient",
         "jumpstarter_driver_gpiod.client.DigitalInputClient",
       ],
-      client: GpioClient,
+      load: () => import("./gpio/client.ts").then((m) => m.GpioClient),
     },
     {
       labels: [
         "jumpstarter_driver_tftp.client.TftpServerClient",
         "jumpstarter_driver_http.client.HttpServerClient",
       ],
-      client: FileServerClient,
+      load: () => import("./netboot/client.ts").then((m) => m.FileServerClient),
     },
-    { labels: ["jumpstarter_driver_uboot.client.UbootConsoleClient"], client: UbootClient },
+    {
+      labels: ["jumpstarter_driver_uboot.client.UbootConsoleClient"],
+      load: () => import("./uboot/client.ts").then((m) => m.UbootClient),
+    },
     {
       labels: [
         "jumpstarter_driver_opendal.client.StorageMuxFlasherClient",
         "jumpstarter_driver_opendal.client.StorageMuxClient",
         "jumpstarter_driver_opendal.client.FlasherClient",
       ],
-      client: StorageClient,
+      load: () => import("./storage/client.ts").then((m) => m.StorageClient),
     },
   ],
 );

@@ -23,9 +23,10 @@ const entries = [
     name: "jumpstarter",
     entry: "cli.ts",
     include: ["src/cli/cli_main.ts"],
-    markers: ["Start a session (local or leased)"],
+    // A driver the registry loads on first use (drivers/power/snmp.ts): those are embedded too.
+    markers: ["Start a session (local or leased)", "expected the outlet number"],
   },
-  { name: "exporter", entry: "exporter.ts", markers: [] },
+  { name: "exporter", entry: "exporter.ts", markers: ["expected the outlet number"] },
   // The dashboard's browser files (its own and xterm.js from npm) must be inside.
   {
     name: "controller",

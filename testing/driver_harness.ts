@@ -50,6 +50,8 @@ export async function driverHarness<T extends DriverClient = CompositeClient>(
       type === "test.Driver" ? own.driver(type, path) : registry.driver(type, path),
     client: (label: string | undefined) => registry.client(label),
     types: () => registry.types(),
+    load: (uses: { type: string; path: string }[]) =>
+      registry.load(uses.filter(({ type }) => type !== "test.Driver")),
   } as unknown as Registry;
   const parsed = exporterConfigFrom(
     { export: { [name]: { type: "test.Driver", config } } },
@@ -57,7 +59,7 @@ export async function driverHarness<T extends DriverClient = CompositeClient>(
   );
   const exporter = await Exporter.create(parsed, merged);
   const session = GrpcSession.inMemory(exporterRoutes(exporter));
-  const root = clientTree<T>(
+  const root = await clientTree<T>(
     await GrpcSession.attach(session, "in-memory exporter"),
     registry,
   );

@@ -161,6 +161,9 @@ const registry = {
     type === "test.Probe" ? ProbeDriver : testRegistry.driver(type, path),
   client: (label: string | undefined) => testRegistry.client(label),
   types: () => [...testRegistry.types(), "test.Probe"],
+  load: (uses: { type: string; path: string }[]) =>
+    testRegistry.load(uses.filter(({ type }) => type !== "test.Probe")),
+  loadClients: (labels: (string | undefined)[]) => testRegistry.loadClients(labels),
 } as unknown as Registry;
 
 const CONFIG = `

@@ -25,10 +25,11 @@ export function addDriverListCommand(program: Command): void {
         import("./builtin_drivers.ts"),
         import("./output.ts"),
       ]);
+      await registry.load();
       const rows = registry.entries().map((entry) => ({
         type: entry.type,
         upstream: (entry.aliases ?? []).join(", "),
-        client: (entry.driver as unknown as { client: string }).client,
+        client: (registry.driver(entry.type, "") as unknown as { client: string }).client,
       }));
       printList(rows, options.output, ["type", "upstream", "client"], (r) => r.type);
     });

@@ -76,7 +76,12 @@ export async function connect<T extends DriverClient = CompositeClient>(
       throw error;
     }
   }
-  return clientTree<T>(opened, registry);
+  try {
+    return await clientTree<T>(opened, registry);
+  } catch (error) {
+    await opened.session.close();
+    throw error;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DriverReport } from "../driver/driver_report.ts";
+import { CLIENT_LABEL, type DriverReport } from "../driver/driver_report.ts";
 import type { ExporterReport } from "../transport/fast/opening.ts";
 import type { CompositeClient, DriverClient } from "./driver_client.ts";
 import type { GrpcSession } from "./session.ts";
@@ -37,11 +37,14 @@ export type Connected<T extends DriverClient = CompositeClient> = T & AsyncDispo
   exporter: { uuid: string; labels: Record<string, string>; motd: string };
 };
 
-/** The root client over an opened session (also used by the in-memory harness). */
-export function clientTree<T extends DriverClient = CompositeClient>(
+/**
+ * The root client over an opened session (also used by the in-memory
+ * harness), first loading the client classes the report names.
+ */
+export async function clientTree<T extends DriverClient = CompositeClient>(
   { session, report }: { session: GrpcSession; report: ExporterReport },
   registry: ClientRegistry,
-): Connected<T> {
+): Promise<Connected<T>> {
   const reports: DriverReport[] = report.reports.map((r) => ({
     uuid: r.uuid,
     parentUuid: r.parentUuid || undefined,
@@ -49,6 +52,7 @@ export function clientTree<T extends DriverClient = CompositeClient>(
     description: r.description,
     methodsDescription: r.methodsDescription,
   }));
+  await registry.loadClients?.(reports.map((r) => r.labels[CLIENT_LABEL]));
   const root = buildClientTree(session, reports, registry) as Connected<T>;
   const close = () => session.close();
   Object.defineProperties(root, {

@@ -12,6 +12,8 @@ import { CompositeClient, DriverClient, type DriverClientClass } from "./driver_
 /** Where the tree finds the client class for a `jumpstarter.dev/client` label. */
 export interface ClientRegistry {
   client(label: string | undefined): DriverClientClass | undefined;
+  /** Loads the classes of these labels, for a registry whose classes load on first use. */
+  loadClients?(labels: (string | undefined)[]): Promise<void>;
 }
 
 /** Builds the client tree from a pre-order report; returns the root. */

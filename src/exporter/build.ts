@@ -1,6 +1,7 @@
 /**
  * Builds a driver tree from an ExporterConfig's `export:` section using the
- * registry, resolves `ref` aliases, and opens every driver.
+ * registry (loading the classes it names), resolves `ref` aliases, and opens
+ * every driver.
  *
  * @module
  */
@@ -22,6 +23,7 @@ export async function buildTree(
   log: Logger,
   resources: ResourceTable,
 ): Promise<DriverTree> {
+  await registry.load(typesUsed(config.export, "export"));
   const sharedObjects = new Map<string, unknown>();
   const refs: { driver: RefDriver; ref: string; path: string }[] = [];
   const byPath = new Map<string, Driver>();
@@ -111,6 +113,19 @@ export async function buildTree(
     throw error;
   }
   return tree;
+}
+
+/** Every driver type the tree names, with where (for an unknown type's error). */
+function typesUsed(
+  nodes: Record<string, ExportNode>,
+  path: string,
+): { type: string; path: string }[] {
+  return Object.entries(nodes).flatMap(([name, node]) =>
+    node.kind === "ref" ? [] : [
+      { type: node.type, path: `${path}.${name}` },
+      ...typesUsed(node.children, `${path}.${name}.children`),
+    ]
+  );
 }
 
 /** Closes drivers children first; logs and continues past failures. */

@@ -11,9 +11,9 @@ import { makeOwnedTempDir } from "../transport/owned_temp_dir.ts";
 import type { ExporterConfig } from "../config/exporter_config.ts";
 import type { Registry } from "../driver/registry.ts";
 import { Logger } from "../log.ts";
-import { type RpcServer, serveUnix } from "../transport/server.ts";
+import type { RpcServer } from "../transport/server.ts";
+import { serveUnixOnDemand } from "../transport/on_demand_server.ts";
 import { Exporter } from "./exporter.ts";
-import { exporterRoutes } from "./service.ts";
 import type { FastServer } from "./fast/server.ts";
 import { listenFast } from "./fast/sibling.ts";
 import { FAST_PATH_LABEL, FAST_PATH_SIBLING } from "../transport/fast/protocol.ts";
@@ -89,10 +89,14 @@ export async function serveLocal(
   let fast: FastServer | undefined;
   const log = options.log ?? new Logger("exporter");
   try {
-    exporter = await Exporter.create(config, registry, log);
+    const created = exporter = await Exporter.create(config, registry, log);
     // Read at each GetReport: the offer appears once the fast channel listens.
     const labels: Record<string, string> = {};
-    server = await serveUnix(socketPath, exporterRoutes(exporter, { labels }));
+    // gRPC loads at its first connection: this project's clients use the fast channel.
+    server = await serveUnixOnDemand(
+      socketPath,
+      async () => (await import("./service.ts")).exporterRoutes(created, { labels }),
+    );
     // After the gRPC socket, whose claim refused a path that a live exporter serves.
     if (options.fastPath !== false) fast = await listenFast(socketPath, exporter, labels, log);
     if (fast) labels[FAST_PATH_LABEL] = FAST_PATH_SIBLING;

@@ -77,6 +77,23 @@ function closer(
     }).then(after);
 }
 
+/** An HTTP/2 server that serves the connections handed to it (accepted elsewhere). */
+export interface ConnectionServer {
+  accept(socket: net.Socket): void;
+  /** Closes its sessions (ending their calls after a grace period). */
+  close(): Promise<void>;
+}
+
+/** Serves `routes` on connections accepted by another listener (`on_demand_server.ts`). */
+export function connectionServer(routes: (router: ConnectRouter) => void): ConnectionServer {
+  const server = http2.createServer({}, createHandler(routes));
+  const sessions = track(server);
+  return {
+    accept: (socket) => server.emit("connection", socket),
+    close: closer(server, sessions),
+  };
+}
+
 /** Serves `routes` on a unix socket created with mode 0600. */
 export async function serveUnix(
   path: string,

@@ -106,4 +106,7 @@ export const testRegistry = {
     type === "test.Echo" ? EchoDriver : builtin.driver(type, path),
   client: (label: string | undefined) => builtin.client(label),
   types: () => [...builtin.types(), "test.Echo"],
+  load: (uses: { type: string; path: string }[]) =>
+    builtin.load(uses.filter(({ type }) => type !== "test.Echo")),
+  loadClients: (labels: (string | undefined)[]) => builtin.loadClients(labels),
 } as unknown as Registry;
