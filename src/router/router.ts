@@ -87,6 +87,8 @@ export class RouterPairing {
    */
   async acceptRaw(socket: Socket): Promise<void> {
     socket.on("error", () => {});
+    // Small frames (a driver call, console bytes) leave at once, not after the peer's ACK.
+    socket.setNoDelay(true);
     let claims: StreamClaims;
     // A TLS socket is taken over at once (see flowing_conn.ts); a plain one
     // after its request line, so it can be taken natively.

@@ -1,12 +1,14 @@
 /**
  * Splicing two byte connections: bytes copied both ways, each direction a
  * read/write loop whose socket buffers are the backpressure, until both
- * directions end (a half-close passes through).
+ * directions end (a half-close passes through). The loops take fair turns
+ * with every other connection of the process (`fair_turn.ts`).
  *
  * @module
  */
 import { writeAll } from "../driver/write_all.ts";
 import { type ByteConn, closeQuietly } from "./byte_conn.ts";
+import { fairTurn, loopEnded, loopStarted } from "./fair_turn.ts";
 
 /**
  * Copies `from` to `to` (after `first`, bytes already read from `from`) until
@@ -15,6 +17,7 @@ import { type ByteConn, closeQuietly } from "./byte_conn.ts";
  */
 async function copy(from: ByteConn, to: ByteConn, first?: Uint8Array): Promise<number> {
   let bytes = 0;
+  loopStarted();
   try {
     if (first && first.byteLength > 0) {
       await writeAll(to, first);
@@ -26,11 +29,15 @@ async function copy(from: ByteConn, to: ByteConn, first?: Uint8Array): Promise<n
       if (n === null) break;
       await writeAll(to, buffer.subarray(0, n));
       bytes += n;
+      // Other connections get their turn too (see fair_turn.ts).
+      await fairTurn();
     }
     await to.closeWrite();
   } catch {
     closeQuietly(from);
     closeQuietly(to);
+  } finally {
+    loopEnded();
   }
   return bytes;
 }
