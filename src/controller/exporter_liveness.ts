@@ -239,10 +239,16 @@ export class ExporterLiveness {
           ? `its connection was silent for ${seconds} s (no HTTP/2 PING or answer to one)`
           : "no heartbeat";
         this.#silent.add(k);
-        void this.markOffline(record.namespace, record.name, why).finally(() => {
-          this.#silent.delete(k);
-          this.#sessions.drop(k);
-        });
+        // The session judged now: one the exporter opens meanwhile is not dropped.
+        const session = this.#sessions.sessionOf(k);
+        void this.markOffline(record.namespace, record.name, why)
+          .catch((error) =>
+            this.parts.log.warning(`cannot record ${k} offline: ${messageOf(error)}`)
+          )
+          .finally(() => {
+            this.#silent.delete(k);
+            if (session) this.#sessions.drop(session);
+          });
       }
       if (
         !coordination.shared && coordination.isLeader && !record.online &&

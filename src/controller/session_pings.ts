@@ -77,13 +77,20 @@ export class SessionPings {
     return session ? this.#sessions.get(session)?.lastSeen : undefined;
   }
 
-  /** Destroys exporter `k`'s session (it stayed silent past the timeout); its streams end. */
-  drop(k: string): void {
-    const session = this.#of.get(k);
-    if (!session) return;
+  /** The session exporter `k`'s Status stream rides on, if watched. */
+  sessionOf(k: string): PeerSession | undefined {
+    return this.#of.get(k);
+  }
+
+  /** Destroys a session (it stayed silent past the timeout); its streams end. */
+  drop(session: PeerSession): void {
     const entry = this.#sessions.get(session);
-    for (const other of entry?.exporters ?? []) this.#of.delete(other);
-    if (entry) this.#forget(session, entry);
+    if (entry) {
+      for (const k of entry.exporters) {
+        if (this.#of.get(k) === session) this.#of.delete(k);
+      }
+      this.#forget(session, entry);
+    }
     session.destroy();
   }
 

@@ -62,7 +62,8 @@ Deno.test("drop destroys the session; a closed stream stops the watch", async ()
   unwatchA();
   assert.equal(pings.lastSeen("default/a"), undefined);
   assert.equal(pings.size, 1);
-  pings.drop("default/b");
+  assert.equal(pings.sessionOf("default/b"), pair.session);
+  pings.drop(pair.session);
   assert.equal(pings.size, 0);
   assert.equal(pings.lastSeen("default/b"), undefined);
   await until(() => pair.client.closed || pair.client.destroyed, "the peer saw the session end");
