@@ -67,12 +67,14 @@ export async function startLab(options: { leaseRetentionCount?: number } = {}) {
 /**
  * Starts `controller serve` as its own process on `dataDir`; resolves once
  * /healthz answers. With `tls` (PEM file paths) it serves TLS and the
- * endpoint is the bare `127.0.0.1:PORT` configs hold.
+ * endpoint is the bare `127.0.0.1:PORT` configs hold; `serveArgs` are added
+ * to `controller serve`'s.
  */
 export async function startControllerProcess(
   dataDir: string,
   port: number,
   tls?: { cert: string; key: string; ca: string },
+  serveArgs: string[] = [],
 ): Promise<{ child: Deno.ChildProcess; endpoint: string }> {
   const root = new URL("..", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
@@ -91,6 +93,7 @@ export async function startControllerProcess(
       "--log-level",
       "warning",
       ...(tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : []),
+      ...serveArgs,
     ],
     stdout: "null",
     stderr: "null",

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { MixedLab, opensslMissing } from "./_fixtures/mixed_lab.ts";
 import { REPORTS, STATUS, UpstreamExporter } from "./_fixtures/upstream_exporter.ts";
 import { runEntry } from "./_fixtures/run.ts";
@@ -116,9 +117,40 @@ Deno.test({
   },
 });
 
+/**
+ * A TCP relay to `port` that can freeze: its connections stay open and
+ * forward nothing more, as a link to a vanished host (or a hung process) is.
+ */
+function freezableRelay(port: number) {
+  let frozen = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((inbound) => {
+    const outbound = connect({ host: "127.0.0.1", port });
+    for (const [from, to] of [[inbound, outbound], [outbound, inbound]]) {
+      sockets.add(from);
+      from.on("data", (chunk) => {
+        if (!frozen) to.write(chunk);
+      });
+      from.on("error", () => {});
+      from.on("close", () => to.destroy());
+    }
+  });
+  return {
+    listen: () =>
+      new Promise<number>((resolve) =>
+        server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port))
+      ),
+    freeze: () => frozen = true,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
 Deno.test({
   name:
-    "an upstream exporter, which reports status changes only, stays online past the heartbeat timeout; one that stops its heartbeat goes offline",
+    "an upstream exporter, which reports status changes only, stays online past the heartbeat timeout (it answers PINGs); one whose link goes silent goes offline",
   sanitizeOps: false,
   sanitizeResources: false,
   ignore: opensslMissing && !CI,
@@ -128,19 +160,33 @@ Deno.test({
     const aliceFile = `${lab.dir}/alice.yaml`;
     await Deno.writeTextFile(aliceFile, alice.yaml, { mode: 0o600 });
     const quiet = await lab.exporter("quiet", { board: "quiet" });
-    const beating = await lab.exporter("beating", { board: "beating" });
+    const silent = await lab.exporter("silent", { board: "silent" });
     await using upstream = new UpstreamExporter(quiet.upstream, { board: "quiet" });
     await upstream.start(lab.dir);
-    await using ours = new UpstreamExporter(beating.upstream, { board: "beating" });
+    // The other one reaches the controller through a relay that then stops forwarding.
+    const relay = freezableRelay(Number(lab.endpoint.split(":").at(-1)));
+    const relayPort = await relay.listen();
+    await using frozen = new UpstreamExporter(
+      { ...silent.upstream, endpoint: `127.0.0.1:${relayPort}` },
+      { board: "silent" },
+    );
     await Deno.mkdir(`${lab.dir}/b`);
-    await ours.start(`${lab.dir}/b`);
-    // Our exporters send their unchanged status as a heartbeat; this one sends one, then stops.
-    await ours.reportStatus(STATUS.AVAILABLE, "Exporter registered and available");
-    await new Promise((resolve) => setTimeout(resolve, 3500));
-    const list = await exportersList(aliceFile);
-    const row = (name: string) =>
+    await frozen.start(`${lab.dir}/b`);
+    const row = (list: unknown[], name: string) =>
       JSON.stringify(list.find((e) => JSON.stringify(e).includes(name)));
-    assert.match(row("quiet"), /AVAILABLE/, row("quiet"));
-    assert.match(row("beating"), /OFFLINE|"online":\s*false/i, row("beating"));
+    try {
+      // Both stay online past the timeout while their links answer PINGs.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      let list = await exportersList(aliceFile);
+      assert.match(row(list, "quiet"), /AVAILABLE/, row(list, "quiet"));
+      assert.match(row(list, "silent"), /AVAILABLE/, row(list, "silent"));
+      relay.freeze();
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      list = await exportersList(aliceFile);
+      assert.match(row(list, "quiet"), /AVAILABLE/, row(list, "quiet"));
+      assert.match(row(list, "silent"), /OFFLINE|"online":\s*false/i, row(list, "silent"));
+    } finally {
+      relay.close();
+    }
   },
 });

@@ -39,6 +39,7 @@ import type {
   LeaseRecord,
 } from "./model.ts";
 import type { QueueEstimate } from "./queue.ts";
+import type { PeerSession } from "./session_pings.ts";
 import type { KvStore } from "./store/kv.ts";
 
 /** The controller state machine. */
@@ -157,9 +158,16 @@ export class Controller {
     return this.#parts.liveness.reportStatus(identity, status, message, releaseLease);
   }
 
-  /** Called when an exporter's Status stream opens; returns a function to call when it closes. */
-  attachStatus(identity: Identity, sink: (update: StatusUpdate) => void): () => void {
-    return this.#parts.liveness.attachStatus(identity, sink);
+  /**
+   * Called when an exporter's Status stream opens, with the HTTP/2 session it
+   * rides on (PINGed when silent); returns a function to call when it closes.
+   */
+  attachStatus(
+    identity: Identity,
+    sink: (update: StatusUpdate) => void,
+    session?: PeerSession,
+  ): () => void {
+    return this.#parts.liveness.attachStatus(identity, sink, session);
   }
 
   /** Called when an exporter's Listen stream for a lease opens; returns a detach function. */

@@ -16,7 +16,7 @@ export interface ControllerOptions {
   leaseRetentionMs?: number;
   /** Most ended leases kept. */
   leaseRetentionCount?: number;
-  /** An exporter silent this long is offline (it heartbeats every few seconds). */
+  /** An exporter silent this long is offline (no PING on its link, no answer to ours). */
   heartbeatTimeoutMs?: number;
   /** After a controller restart, how long exporters have to re-attach before their leases are told. */
   reattachGraceMs?: number;

@@ -13,6 +13,7 @@ import { Mailbox } from "../transport/mailbox.ts";
 import type { Controller } from "./controller.ts";
 import type { DialRequest, StatusUpdate } from "./exporter_links.ts";
 import type { Identity } from "./model.ts";
+import type { PeerSession } from "./session_pings.ts";
 import { AuthError } from "./auth_error.ts";
 import {
   conditionMessage,
@@ -26,6 +27,9 @@ import { plannedEnd } from "./model.ts";
 
 /** The authenticated caller, set by the auth interceptor. */
 export const callerKey = createContextKey<Identity | undefined>(undefined);
+
+/** The HTTP/2 session a call came on (set by the server for each request). */
+export const sessionKey = createContextKey<PeerSession | undefined>(undefined);
 
 /** The caller of a handler (the interceptor guarantees one). */
 export function caller(ctx: HandlerContext): Identity {
@@ -72,7 +76,11 @@ export function controllerRoutes(
         const mailbox = new Mailbox<StatusUpdate>();
         const me = caller(ctx);
         const revoked = cutWhenGone(controller, me, mailbox);
-        const detach = controller.attachStatus(me, (update) => mailbox.push(update));
+        const detach = controller.attachStatus(
+          me,
+          (update) => mailbox.push(update),
+          ctx.values.get(sessionKey),
+        );
         try {
           for await (const update of mailbox.drain(ctx.signal)) {
             yield {

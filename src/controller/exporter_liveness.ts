@@ -1,8 +1,9 @@
 /**
- * Whether exporters are online: registration, heartbeats and reported
- * status, the ephemeral `alive/` key of the replica holding an exporter's
- * connection, and what the leader does to a lease whose exporter goes away
- * or comes back.
+ * Whether exporters are online: registration, signs of life (HTTP/2 PINGs
+ * on the session of the exporter's Status stream, `session_pings.ts`, and
+ * repeated status reports) and reported status, the ephemeral `alive/` key
+ * of the replica holding an exporter's connection, and what the leader does
+ * to a lease whose exporter goes away or comes back.
  *
  * @module
  */
@@ -24,6 +25,7 @@ import {
   keys,
 } from "./model.ts";
 import { qualified, type Records } from "./records.ts";
+import { type PeerSession, SessionPings } from "./session_pings.ts";
 import type { KvStore } from "./store/kv.ts";
 
 /** What exporter liveness works with. */
@@ -53,11 +55,16 @@ export class ExporterLiveness {
    * applies.
    */
   readonly #beating = new Set<string>();
+  /** The sessions of exporters' Status streams, PINGed when silent. */
+  readonly #sessions: SessionPings;
+  /** Exporters being marked offline for silence (their session is dropped after). */
+  readonly #silent = new Set<string>();
   readonly #alive: AliveKeys;
   readonly #startedAt = Date.now();
 
   constructor(readonly parts: LivenessParts) {
     this.#alive = new AliveKeys(parts.store, parts.coordination);
+    this.#sessions = new SessionPings(parts.heartbeatTimeoutMs / 3);
   }
 
   /** Records a registration; returns the exporter's record. */
@@ -134,12 +141,20 @@ export class ExporterLiveness {
     }
   }
 
-  /** Called when an exporter's Status stream opens; returns a function to call when it closes. */
-  attachStatus(identity: Identity, sink: (update: StatusUpdate) => void): () => void {
+  /**
+   * Called when an exporter's Status stream opens, with the HTTP/2 session it
+   * rides on; returns a function to call when it closes.
+   */
+  attachStatus(
+    identity: Identity,
+    sink: (update: StatusUpdate) => void,
+    session?: PeerSession,
+  ): () => void {
     const { links, coordination } = this.parts;
     const k = qualified(identity.namespace, identity.name);
     links.openStatus(k, sink);
     this.heartbeat(identity);
+    const unwatch = session ? this.#sessions.watch(k, session) : undefined;
     const record = this.parts.records.exporters.get(k);
     if (record) {
       void this.#alive.claim(record).catch((error) =>
@@ -152,6 +167,7 @@ export class ExporterLiveness {
     }
     links.tell(k);
     return () => {
+      unwatch?.();
       if (!links.closeStatus(k, sink)) return;
       if (!this.parts.closed()) {
         void this.markOffline(identity.namespace, identity.name, "its connection closed");
@@ -209,16 +225,39 @@ export class ExporterLiveness {
     scheduler.schedule();
   }
 
-  /** Periodic: heartbeat timeouts, and (alone, as leader) exporters that never re-attached. */
+  /**
+   * Periodic: PINGs to silent sessions, heartbeat timeouts, and (alone, as
+   * leader) exporters that never re-attached.
+   */
   sweep(now: number): void {
     const { records, coordination, heartbeatTimeoutMs, reattachGraceMs } = this.parts;
+    this.#sessions.sweep(now);
     for (const [k, record] of records.exporters) {
-      const seen = this.#heartbeat.get(k);
+      let seen = this.#heartbeat.get(k);
+      // With the Status stream's session watched, every exporter is judged by its PINGs (and
+      // any status it repeats); without, only those seen repeating their status time out.
+      const pinged = this.#sessions.lastSeen(k);
+      if (pinged !== undefined) seen = Math.max(seen ?? 0, pinged);
       if (
         record.online && this.parts.links.hasStatus(k) && seen !== undefined &&
-        this.#beating.has(k) && now - seen > heartbeatTimeoutMs
+        (pinged !== undefined || this.#beating.has(k)) && now - seen > heartbeatTimeoutMs &&
+        !this.#silent.has(k)
       ) {
-        void this.markOffline(record.namespace, record.name, "no heartbeat");
+        const seconds = Math.round((now - seen) / 1000);
+        const why = pinged !== undefined
+          ? `its connection was silent for ${seconds} s (no HTTP/2 PING or answer to one)`
+          : "no heartbeat";
+        this.#silent.add(k);
+        // The session judged now: one the exporter opens meanwhile is not dropped.
+        const session = this.#sessions.sessionOf(k);
+        void this.markOffline(record.namespace, record.name, why)
+          .catch((error) =>
+            this.parts.log.warning(`cannot record ${k} offline: ${messageOf(error)}`)
+          )
+          .finally(() => {
+            this.#silent.delete(k);
+            if (session) this.#sessions.drop(session);
+          });
       }
       if (
         !coordination.shared && coordination.isLeader && !record.online &&

@@ -8,7 +8,7 @@
 import { ConnectionGuard, type ConnectionLimits } from "./connection_guard.ts";
 import type * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import { Logger } from "../log.ts";
@@ -16,7 +16,7 @@ import { RouterPairing } from "../router/router.ts";
 import { authInterceptor } from "./auth_interceptor.ts";
 import { Controller } from "./controller.ts";
 import type { ControllerOptions } from "./controller_options.ts";
-import { controllerRoutes } from "./controller_service.ts";
+import { controllerRoutes, sessionKey } from "./controller_service.ts";
 import { clientRoutes } from "./client_service.ts";
 import { RpcStats } from "./metrics.ts";
 import { portServer } from "./port_server.ts";
@@ -100,6 +100,9 @@ export async function startController(options: ControllerServerOptions): Promise
     interceptors: [authInterceptor(controller, stats)],
     readMaxBytes: 16 * 1024 * 1024,
     fallback: (req, res) => pages(req, res as http2.Http2ServerResponse),
+    // The session each call came on: liveness PINGs the one of an exporter's Status stream.
+    contextValues: (req) =>
+      createContextValues().set(sessionKey, (req as http2.Http2ServerRequest).stream?.session),
   });
   const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     if (!URL.canParse(`http://${req.authority}/`)) {

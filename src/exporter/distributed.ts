@@ -28,7 +28,6 @@ import { StatusReport } from "./status_report.ts";
 /** Tunables, mostly for tests. */
 export interface DistributedOptions {
   log: Logger;
-  heartbeatMs?: number;
   /** Longest wait between reconnection attempts. */
   maxBackoffMs?: number;
 }
@@ -78,9 +77,9 @@ export class DistributedExporter implements AsyncDisposable {
     hookFrom(config.hooks, "afterLease");
     const local = await serveLocal(config, registry, { log: options.log });
     const exporter = new DistributedExporter(config, local, {
-      // Liveness rides on the Status stream; the heartbeat is a backstop, sized so a
-      // controller with 10,000 exporters spends under 10% of a core on them.
-      heartbeatMs: options.heartbeatMs ?? 60_000,
+      // No heartbeat call: liveness rides on the Status stream's HTTP/2 session, which
+      // the transport PINGs every 10 s (a dead controller link is found that way too),
+      // and which the controller takes as this exporter's sign of life.
       maxBackoffMs: options.maxBackoffMs ?? 10_000,
       log: options.log,
     });
@@ -113,7 +112,6 @@ export class DistributedExporter implements AsyncDisposable {
     while (!this.#stop.signal.aborted) {
       const attempt = new AbortController();
       const signal = AbortSignal.any([attempt.signal, this.#stop.signal]);
-      let heartbeat: ReturnType<typeof setInterval> | undefined;
       try {
         const controller = this.#connect();
         await controller.register({
@@ -125,9 +123,6 @@ export class DistributedExporter implements AsyncDisposable {
         );
         backoff = 250;
         await this.#status.report(controller);
-        heartbeat = setInterval(() => {
-          this.#status.report(controller).catch(() => attempt.abort());
-        }, this.options.heartbeatMs);
         for await (const update of controller.status({}, { signal })) {
           if (update.leased && update.leaseName) {
             this.#leases.begin(controller, update.leaseName, update.clientName ?? "");
@@ -145,7 +140,6 @@ export class DistributedExporter implements AsyncDisposable {
           this.log.warning(`controller link lost: ${reason}; retrying in ${backoff} ms`);
         }
       } finally {
-        if (heartbeat !== undefined) clearInterval(heartbeat);
         attempt.abort();
       }
       await new Promise<void>((resolve) => {

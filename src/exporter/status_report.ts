@@ -1,7 +1,8 @@
 /**
  * The status a distributed exporter reports to its controller
- * (ReportStatus): the current one, sent again as the heartbeat, and each
- * change, which also sets the state its GetStatus shows.
+ * (ReportStatus): the current one after registering, and each change, which
+ * also sets the state its GetStatus shows. (There is no heartbeat call: the
+ * controller takes the PINGs of the link's HTTP/2 session as signs of life.)
  *
  * @module
  */
@@ -28,7 +29,7 @@ export class StatusReport {
     return this.#status;
   }
 
-  /** Reports the current status (the heartbeat); with `releaseLease`, gives the lease up. */
+  /** Reports the current status; with `releaseLease`, gives the lease up. */
   async report(controller: ControllerClient, releaseLease = false): Promise<void> {
     await controller.reportStatus({
       status: this.#status,

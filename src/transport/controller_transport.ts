@@ -40,6 +40,18 @@ export function controllerUrl(endpoint: string): string {
   return `https://${endpoint}`;
 }
 
+/**
+ * The link's keepalive: while a stream is open (an exporter's Status stream),
+ * a PING every 10 s without other traffic, and a link whose PING goes 10 s
+ * unanswered is dropped (then reconnected). The controller takes these PINGs
+ * as the exporter's sign of life.
+ */
+export const LINK_PINGS = {
+  idleConnectionTimeoutMs: 2 ** 31 - 1,
+  pingIntervalMs: 10_000,
+  pingTimeoutMs: 10_000,
+} as const;
+
 /** A transport plus the connection it owns. */
 export interface ControllerTransport extends ReplicaTransport {
   /** With several replicas: use the next one from now on (after a stream broke). */
@@ -66,11 +78,7 @@ function singleTransport(
   options: { tls?: TlsTrust; credentials?: Credentials },
 ): ControllerTransport {
   const url = controllerUrl(endpoint);
-  const manager = new Http2SessionManager(
-    url,
-    { idleConnectionTimeoutMs: 2 ** 31 - 1, pingIntervalMs: 10_000, pingTimeoutMs: 10_000 },
-    tlsOptions(options.tls),
-  );
+  const manager = new Http2SessionManager(url, LINK_PINGS, tlsOptions(options.tls));
   const credentials = options.credentials;
   const identify: Interceptor = (next) => async (req) => {
     if (credentials) {
