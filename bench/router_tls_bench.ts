@@ -1,9 +1,9 @@
 /**
- * Byte-stream throughput client → router → exporter over TLS (64 MiB in 64
- * KiB writes), as a TLS lab gets it by default (the gRPC Stream: the raw
- * splice over TLS is opt-in, `JMP_ROUTER_TLS_SPLICE=on`, see
- * docs/mixed-labs.md), against a plain TLS socket pair pushing the same
- * bytes, same run. The controller and the exporter run as their own processes.
+ * Byte-stream throughput client -> router -> exporter over TLS (64 MiB in 64
+ * KiB writes), as a TLS lab gets it by default (our raw splice on the
+ * router's TLS port, ALPN `jmpsplice1`; upstream peers take the gRPC
+ * Stream), against a plain TLS socket pair pushing the same bytes, same run.
+ * The controller and the exporter run as their own processes.
  */
 import { parseExporterConfig } from "../src/config/exporter_config.ts";
 import { lease } from "../mod.ts";

@@ -330,7 +330,7 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
     row: (r) =>
       throughputRow(
         r,
-        "byte stream through the router over TLS (gRPC Stream; raw splice opt-in)",
+        "byte stream through the router over TLS (raw splice)",
         "byte stream through the router over TLS push 64 MiB (client -> controller -> exporter)",
         "raw TLS loopback push 64 MiB",
         "raw TLS loopback push",

@@ -11,7 +11,7 @@ import * as http from "node:http";
 import { createServer as netServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { RAW_SPLICE_ALPN } from "../router/splice_request.ts";
-import { switchedOn } from "../env_switch.ts";
+import { switchedOff } from "../env_switch.ts";
 import type { StatusPages } from "./status_pages.ts";
 import { ConnectionGuard } from "./connection_guard.ts";
 import { concatBytes } from "../driver/concat_bytes.ts";
@@ -40,13 +40,12 @@ export interface PortHandlers {
 }
 
 /**
- * Whether the TLS port offers raw splices (ALPN `jmpsplice1`): only with
- * `JMP_ROUTER_TLS_SPLICE=on`, while Deno's node:tls can lose a paused
- * socket's end of data (`src/router/flowing_conn.ts`). Without it, TLS
- * streams take the gRPC Stream.
+ * Whether the TLS port offers raw splices (ALPN `jmpsplice1`): yes unless
+ * `JMP_ROUTER_TLS_SPLICE=off` (then TLS streams of our clients and
+ * exporters take the gRPC Stream, as upstream's do).
  */
 export function tlsSpliceOffered(): boolean {
-  return switchedOn("JMP_ROUTER_TLS_SPLICE");
+  return !switchedOff("JMP_ROUTER_TLS_SPLICE");
 }
 
 /** The server socket for `tls` (h2 with TLS) or, without it, the first-byte split in the clear. */

@@ -1,12 +1,14 @@
 /**
  * A node socket as a `ByteConn`, read in flowing mode: chunks queue as they
  * arrive and reading stops while more than a window is queued (the
- * backpressure). Used for TLS sockets: under Deno's node:tls a socket that
- * was paused never reports its end of data, so reading is stopped and
- * started on its handle instead, where the handle allows it. Known gap: under
- * Deno 2.9.6 a socket whose reading was stopped that way may still never
- * report its end of data, which is why the router offers raw splices over
- * TLS only when asked to (`JMP_ROUTER_TLS_SPLICE=on`, see port_server.ts).
+ * backpressure). Used for TLS sockets, whose reading under Deno's node:tls
+ * has one trap: Deno 2.9.6's TLS handle (`TLSWrap`) drops the peer's end of
+ * data when it arrives while that handle's reading is stopped (by
+ * `pause()` or by its own `readStop()`), so a half-closed splice never
+ * ends. Reading is therefore stopped and started on the TCP handle under
+ * it: no ciphertext comes in while stopped, and the end of data arrives
+ * once reading starts again, with the TLS handle reading. A socket without
+ * such a handle is stopped on its own handle, or paused.
  *
  * @module
  */
@@ -48,11 +50,16 @@ export class FlowingSocketConn extends NodeSocketConn {
   #wake: (() => void) | undefined;
   #stopped = false;
 
+  /** The TCP handle under Deno's TLS handle where there is one, else the socket's own handle. */
   #handle(): { readStop(): unknown; readStart(): unknown } | undefined {
-    const handle = (this.socket as unknown as { _handle?: Record<string, unknown> })._handle;
-    return typeof handle?.readStop === "function" && typeof handle?.readStart === "function"
-      ? handle as { readStop(): unknown; readStart(): unknown }
-      : undefined;
+    const own = (this.socket as unknown as { _handle?: Record<string, unknown> | null })._handle;
+    const tcp = own?._nativeTcpHandle as Record<string, unknown> | undefined;
+    for (const handle of [tcp, own]) {
+      if (typeof handle?.readStop === "function" && typeof handle?.readStart === "function") {
+        return handle as { readStop(): unknown; readStart(): unknown };
+      }
+    }
+    return undefined;
   }
 
   #stop(): void {
