@@ -14,6 +14,7 @@ import { Logger } from "../log.ts";
 import { type RpcServer, serveUnix } from "../transport/server.ts";
 import { Exporter } from "./exporter.ts";
 import { exporterRoutes } from "./service.ts";
+import { exporterFastRoutes } from "./grpc_fast.ts";
 import type { FastServer } from "./fast/server.ts";
 import { listenFast } from "./fast/sibling.ts";
 import { FAST_PATH_LABEL, FAST_PATH_SIBLING } from "../transport/fast/protocol.ts";
@@ -92,7 +93,11 @@ export async function serveLocal(
     exporter = await Exporter.create(config, registry, log);
     // Read at each GetReport: the offer appears once the fast channel listens.
     const labels: Record<string, string> = {};
-    server = await serveUnix(socketPath, exporterRoutes(exporter, { labels }));
+    server = await serveUnix(
+      socketPath,
+      exporterRoutes(exporter, { labels }),
+      exporterFastRoutes(exporter),
+    );
     // After the gRPC socket, whose claim refused a path that a live exporter serves.
     if (options.fastPath !== false) fast = await listenFast(socketPath, exporter, labels, log);
     if (fast) labels[FAST_PATH_LABEL] = FAST_PATH_SIBLING;
