@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type * as http2 from "node:http2";
 import * as net from "node:net";
 import {
   type ConnectRouter,
@@ -15,7 +16,9 @@ import {
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type { Address } from "../transport/address.ts";
 import { pinnedCertificate } from "../transport/tls_pin.ts";
+import { widenConnectionWindow } from "../transport/http2_windows.ts";
 import { type DirectOptions, PASSPHRASE_HEADER } from "./direct.ts";
+import { RawGrpc } from "./grpc_raw.ts";
 
 /**
  * A transport to an address (unix socket, h2c or TLS URL); it connects on
@@ -26,7 +29,7 @@ import { type DirectOptions, PASSPHRASE_HEADER } from "./direct.ts";
 export async function transportFor(
   address: Address,
   direct: DirectOptions = {},
-): Promise<{ transport: Transport; close(): void }> {
+): Promise<{ transport: Transport; raw: RawGrpc; close(): void }> {
   const baseUrl = address.kind === "unix" ? "http://localhost" : address.url;
   let options: Record<string, unknown> = {};
   if (address.kind === "unix") {
@@ -40,9 +43,10 @@ export async function transportFor(
   } else if (address.tls && direct.ca) {
     options = { ca: direct.ca };
   }
-  const manager = new Http2SessionManager(
+  // No idle timeout: past 2^31-1 ms connect-node arms none (at 2^31-1 it re-arms a timer per call).
+  const manager = new WideWindowSessions(
     baseUrl,
-    { idleConnectionTimeoutMs: 2 ** 31 - 1 },
+    { idleConnectionTimeoutMs: Number.POSITIVE_INFINITY },
     options,
   );
   const passphrase = direct.passphrase;
@@ -58,7 +62,30 @@ export async function transportFor(
     interceptors,
     readMaxBytes: 16 * 1024 * 1024,
   });
-  return { transport, close: () => manager.abort() };
+  const raw = new RawGrpc(manager, passphrase ? { [PASSPHRASE_HEADER]: passphrase } : {});
+  return { transport, raw, close: () => manager.abort() };
+}
+
+/**
+ * Sessions whose connection window is widened on their first request
+ * (`http2_windows.ts`). Each stream keeps HTTP/2's default 64 KiB window: a
+ * consumer that stops reading a streaming call holds the driver back within
+ * 64 KiB of small answers, not megabytes of them.
+ */
+class WideWindowSessions extends Http2SessionManager {
+  readonly #widened = new WeakSet<http2.ClientHttp2Session>();
+
+  override async request(
+    ...args: Parameters<Http2SessionManager["request"]>
+  ): Promise<http2.ClientHttp2Stream> {
+    const stream = await super.request(...args);
+    const session = stream.session as http2.ClientHttp2Session | undefined;
+    if (session && !this.#widened.has(session)) {
+      this.#widened.add(session);
+      widenConnectionWindow(session);
+    }
+    return stream;
+  }
 }
 
 /** A transport served in memory by `routes` (unit tests of drivers). */
