@@ -28,6 +28,7 @@ import { readAhead } from "../transport/read_ahead.ts";
 import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
 import { routerStreamDuplex } from "./router_stream_duplex.ts";
 import type { RawGrpc } from "./grpc_raw.ts";
+import { rawStreamDuplex } from "./raw_stream_duplex.ts";
 
 const DRIVER_CALL = "/jumpstarter.v1.ExporterService/DriverCall";
 
@@ -37,8 +38,9 @@ export class GrpcLink {
   readonly router: Client<typeof RouterService>;
 
   /**
-   * With `raw` (a transport to an address), DriverCall goes straight on its
-   * HTTP/2 session (`grpc_raw.ts`); the same bytes as through Connect.
+   * With `raw` (a transport to an address), DriverCall and driver byte
+   * streams go straight on its HTTP/2 session (`grpc_raw.ts`,
+   * `raw_stream_duplex.ts`); the same bytes as through Connect.
    */
   constructor(transport: Transport, readonly signal: AbortSignal, readonly raw?: RawGrpc) {
     this.exporter = createClient(ExporterService, transport);
@@ -121,7 +123,9 @@ export class GrpcLink {
   /** Resolves once the exporter accepted the stream, so an open failure rejects here. */
   async openStream(uuid: string, method: string): Promise<Duplex> {
     const request = JSON.stringify({ kind: "driver", uuid, method });
-    const { duplex, opened, abort } = this.#bidi(request, undefined);
+    const { duplex, opened, abort } = this.raw
+      ? rawStreamDuplex(this.raw, this.signal, request)
+      : this.#bidi(request, undefined);
     try {
       await opened;
     } catch (error) {

@@ -1,6 +1,7 @@
 /**
- * Unary gRPC calls sent straight on a connect-node session manager's HTTP/2
- * session, for the hot ExporterService.DriverCall: the same bytes as
+ * gRPC calls sent straight on a connect-node session manager's HTTP/2
+ * session, for the hot ExporterService.DriverCall (unary here) and the
+ * driver byte streams of RouterService.Stream (`raw_stream_duplex.ts`): the same bytes as
  * Connect's gRPC transport (`src/transport/grpc_wire.ts`), without its
  * per-call pipeline (async iterables, linked abort signals, header
  * conversions). Failures are ConnectErrors, as Connect's would be.
@@ -12,7 +13,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { envelope, MessageReader } from "../transport/grpc_wire.ts";
 
-/** Sends unary gRPC calls on one session manager (with `headers` on every call). */
+/** Sends gRPC calls on one session manager (with `headers` on every call). */
 export class RawGrpc {
   readonly #headers: Record<string, string>;
 
@@ -22,6 +23,15 @@ export class RawGrpc {
       "content-type": "application/grpc+proto",
       te: "trailers",
     };
+  }
+
+  /** Opens a call of `path` (with `headers` besides the common ones); its body is the caller's. */
+  async open(path: string, headers: Record<string, string>): Promise<http2.ClientHttp2Stream> {
+    try {
+      return await this.manager.request("POST", path, { ...this.#headers, ...headers }, {});
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 
   /** Calls `path` with one encoded message; resolves with the one encoded answer. */
@@ -78,7 +88,8 @@ function canceled(): ConnectError {
   return new ConnectError("The call was cancelled", Code.Canceled);
 }
 
-function unavailable(error: unknown): ConnectError {
+/** A failure of the HTTP/2 stream or session as a ConnectError (UNAVAILABLE). */
+export function unavailable(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
   return new ConnectError(error instanceof Error ? error.message : String(error), Code.Unavailable);
 }
@@ -88,7 +99,7 @@ function first(value: string | string[] | undefined): string | undefined {
 }
 
 /** The call's error from its status (trailers, or headers of a trailers-only answer), if any. */
-function statusOf(
+export function statusOf(
   headers: http2.IncomingHttpHeaders | undefined,
   trailers: http2.IncomingHttpHeaders | undefined,
 ): ConnectError | undefined {

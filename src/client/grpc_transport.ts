@@ -16,7 +16,7 @@ import {
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type { Address } from "../transport/address.ts";
 import { pinnedCertificate } from "../transport/tls_pin.ts";
-import { widenConnectionWindow } from "../transport/http2_windows.ts";
+import { widenConnectionWindow, windowSettings } from "../transport/http2_windows.ts";
 import { type DirectOptions, PASSPHRASE_HEADER } from "./direct.ts";
 import { RawGrpc } from "./grpc_raw.ts";
 
@@ -62,15 +62,29 @@ export async function transportFor(
     interceptors,
     readMaxBytes: 16 * 1024 * 1024,
   });
-  const raw = new RawGrpc(manager, passphrase ? { [PASSPHRASE_HEADER]: passphrase } : {});
-  return { transport, raw, close: () => manager.abort() };
+  // DriverCall and driver byte streams: a session of their own, whose streams have wide windows.
+  const wide = new WideWindowSessions(
+    baseUrl,
+    { idleConnectionTimeoutMs: Number.POSITIVE_INFINITY },
+    { ...options, settings: windowSettings },
+  );
+  const raw = new RawGrpc(wide, passphrase ? { [PASSPHRASE_HEADER]: passphrase } : {});
+  return {
+    transport,
+    raw,
+    close: () => {
+      manager.abort();
+      wide.abort();
+    },
+  };
 }
 
 /**
  * Sessions whose connection window is widened on their first request
- * (`http2_windows.ts`). Each stream keeps HTTP/2's default 64 KiB window: a
- * consumer that stops reading a streaming call holds the driver back within
- * 64 KiB of small answers, not megabytes of them.
+ * (`http2_windows.ts`). Connect's session keeps HTTP/2's default 64 KiB
+ * stream window (a consumer that stops reading a streaming call holds the
+ * driver back within 64 KiB of small answers, not megabytes of them); the
+ * session of DriverCall and driver byte streams advertises wide ones.
  */
 class WideWindowSessions extends Http2SessionManager {
   readonly #widened = new WeakSet<http2.ClientHttp2Session>();
