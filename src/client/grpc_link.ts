@@ -8,7 +8,13 @@
  * @module
  */
 import { type Client, Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { ExporterService, type GetReportResponse } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  DriverCallRequestSchema,
+  DriverCallResponseSchema,
+  ExporterService,
+  type GetReportResponse,
+} from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
 import { RouterService } from "../gen/jumpstarter/v1/router_pb.ts";
 import { decodeValue, fromJsonValue } from "../driver/value.ts";
 import type { JsonValue } from "../driver/json_value.ts";
@@ -21,13 +27,22 @@ import { fromConnectError } from "../transport/errors.ts";
 import { readAhead } from "../transport/read_ahead.ts";
 import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
 import { routerStreamDuplex } from "./router_stream_duplex.ts";
+import type { RawGrpc } from "./grpc_raw.ts";
+import { rawStreamDuplex } from "./raw_stream_duplex.ts";
+
+const DRIVER_CALL = "/jumpstarter.v1.ExporterService/DriverCall";
 
 /** ExporterService and RouterService clients over one transport, with the session's calls signal. */
 export class GrpcLink {
   readonly exporter: Client<typeof ExporterService>;
   readonly router: Client<typeof RouterService>;
 
-  constructor(transport: Transport, readonly signal: AbortSignal) {
+  /**
+   * With `raw` (a transport to an address), DriverCall and driver byte
+   * streams go straight on its HTTP/2 session (`grpc_raw.ts`,
+   * `raw_stream_duplex.ts`); the same bytes as through Connect.
+   */
+  constructor(transport: Transport, readonly signal: AbortSignal, readonly raw?: RawGrpc) {
     this.exporter = createClient(ExporterService, transport);
     this.router = createClient(RouterService, transport);
   }
@@ -52,6 +67,23 @@ export class GrpcLink {
   }
 
   async call(uuid: string, method: string, args: unknown[]): Promise<JsonValue> {
+    if (this.raw) {
+      try {
+        const request = create(DriverCallRequestSchema, {
+          uuid,
+          method,
+          args: argsValue(args).map(fromJsonValue),
+        });
+        const answer = await this.raw.unary(
+          DRIVER_CALL,
+          toBinary(DriverCallRequestSchema, request),
+          this.signal,
+        );
+        return decodeValue(fromBinary(DriverCallResponseSchema, answer).result);
+      } catch (error) {
+        throw fromConnectError(error);
+      }
+    }
     try {
       const response = await this.exporter.driverCall(
         { uuid, method, args: argsValue(args).map(fromJsonValue) },
@@ -91,7 +123,9 @@ export class GrpcLink {
   /** Resolves once the exporter accepted the stream, so an open failure rejects here. */
   async openStream(uuid: string, method: string): Promise<Duplex> {
     const request = JSON.stringify({ kind: "driver", uuid, method });
-    const { duplex, opened, abort } = this.#bidi(request, undefined);
+    const { duplex, opened, abort } = this.raw
+      ? rawStreamDuplex(this.raw, this.signal, request)
+      : this.#bidi(request, undefined);
     try {
       await opened;
     } catch (error) {

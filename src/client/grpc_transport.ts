@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type * as http2 from "node:http2";
 import * as net from "node:net";
 import {
   type ConnectRouter,
@@ -15,7 +16,9 @@ import {
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type { Address } from "../transport/address.ts";
 import { pinnedCertificate } from "../transport/tls_pin.ts";
+import { widenConnectionWindow, windowSettings } from "../transport/http2_windows.ts";
 import { type DirectOptions, PASSPHRASE_HEADER } from "./direct.ts";
+import { RawGrpc } from "./grpc_raw.ts";
 
 /**
  * A transport to an address (unix socket, h2c or TLS URL); it connects on
@@ -26,7 +29,7 @@ import { type DirectOptions, PASSPHRASE_HEADER } from "./direct.ts";
 export async function transportFor(
   address: Address,
   direct: DirectOptions = {},
-): Promise<{ transport: Transport; close(): void }> {
+): Promise<{ transport: Transport; raw: RawGrpc; close(): void }> {
   const baseUrl = address.kind === "unix" ? "http://localhost" : address.url;
   let options: Record<string, unknown> = {};
   if (address.kind === "unix") {
@@ -40,9 +43,10 @@ export async function transportFor(
   } else if (address.tls && direct.ca) {
     options = { ca: direct.ca };
   }
-  const manager = new Http2SessionManager(
+  // No idle timeout: past 2^31-1 ms connect-node arms none (at 2^31-1 it re-arms a timer per call).
+  const manager = new WideWindowSessions(
     baseUrl,
-    { idleConnectionTimeoutMs: 2 ** 31 - 1 },
+    { idleConnectionTimeoutMs: Number.POSITIVE_INFINITY },
     options,
   );
   const passphrase = direct.passphrase;
@@ -58,7 +62,44 @@ export async function transportFor(
     interceptors,
     readMaxBytes: 16 * 1024 * 1024,
   });
-  return { transport, close: () => manager.abort() };
+  // DriverCall and driver byte streams: a session of their own, whose streams have wide windows.
+  const wide = new WideWindowSessions(
+    baseUrl,
+    { idleConnectionTimeoutMs: Number.POSITIVE_INFINITY },
+    { ...options, settings: windowSettings },
+  );
+  const raw = new RawGrpc(wide, passphrase ? { [PASSPHRASE_HEADER]: passphrase } : {});
+  return {
+    transport,
+    raw,
+    close: () => {
+      manager.abort();
+      wide.abort();
+    },
+  };
+}
+
+/**
+ * Sessions whose connection window is widened on their first request
+ * (`http2_windows.ts`). Connect's session keeps HTTP/2's default 64 KiB
+ * stream window (a consumer that stops reading a streaming call holds the
+ * driver back within 64 KiB of small answers, not megabytes of them); the
+ * session of DriverCall and driver byte streams advertises wide ones.
+ */
+class WideWindowSessions extends Http2SessionManager {
+  readonly #widened = new WeakSet<http2.ClientHttp2Session>();
+
+  override async request(
+    ...args: Parameters<Http2SessionManager["request"]>
+  ): Promise<http2.ClientHttp2Stream> {
+    const stream = await super.request(...args);
+    const session = stream.session as http2.ClientHttp2Session | undefined;
+    if (session && !this.#widened.has(session)) {
+      this.#widened.add(session);
+      widenConnectionWindow(session);
+    }
+    return stream;
+  }
 }
 
 /** A transport served in memory by `routes` (unit tests of drivers). */

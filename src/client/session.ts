@@ -29,6 +29,7 @@ import {
   type SessionOptions,
 } from "./fast_path_choice.ts";
 import type { GrpcLink } from "./grpc_link.ts";
+import type { RawGrpc } from "./grpc_raw.ts";
 import type { DirectOptions } from "./direct.ts";
 import { lazyExporterClient, lazyRouterClient } from "./lazy_grpc_client.ts";
 import type { Download, Upload, UploadOptions } from "./resource_transfer.ts";
@@ -170,9 +171,11 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
       ]);
       const source = this.#source;
       let transport: Transport;
+      let raw: RawGrpc | undefined;
       if (source.kind === "address") {
         const made = await transports.transportFor(source.address, source.direct);
         transport = made.transport;
+        raw = made.raw;
         this.#closeTransport = made.close;
       } else if (source.kind === "routes") {
         transport = transports.inMemoryTransport(source.routes);
@@ -180,7 +183,7 @@ export class GrpcSession implements ClientSession, AsyncDisposable {
         transport = source.transport;
       }
       if (this.#closed) this.#closeTransport?.();
-      return new GrpcLink(transport, this.#calls.signal);
+      return new GrpcLink(transport, this.#calls.signal, raw);
     })();
   }
 

@@ -93,10 +93,13 @@ export async function serveLocal(
     // Read at each GetReport: the offer appears once the fast channel listens.
     const labels: Record<string, string> = {};
     // gRPC loads at its first connection: this project's clients use the fast channel.
-    server = await serveUnixOnDemand(
-      socketPath,
-      async () => (await import("./service.ts")).exporterRoutes(created, { labels }),
-    );
+    server = await serveUnixOnDemand(socketPath, async () => {
+      const [{ exporterRoutes }, { exporterFastRoutes }] = await Promise.all([
+        import("./service.ts"),
+        import("./grpc_fast.ts"),
+      ]);
+      return { routes: exporterRoutes(created, { labels }), fast: exporterFastRoutes(created) };
+    });
     // After the gRPC socket, whose claim refused a path that a live exporter serves.
     if (options.fastPath !== false) fast = await listenFast(socketPath, exporter, labels, log);
     if (fast) labels[FAST_PATH_LABEL] = FAST_PATH_SIBLING;

@@ -12,18 +12,18 @@
 import * as net from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { claimSocketPath } from "./socket_claim.ts";
-import type { ConnectionServer, RpcServer } from "./server.ts";
+import type { ConnectionServer, FastRoutes, RpcServer } from "./server.ts";
 
 /** Serves the routes `load` gives on a unix socket (mode 0600), loading them at the first connection. */
 export async function serveUnixOnDemand(
   path: string,
-  load: () => Promise<(router: ConnectRouter) => void>,
+  load: () => Promise<{ routes: (router: ConnectRouter) => void; fast?: FastRoutes }>,
 ): Promise<RpcServer> {
   await claimSocketPath(path);
   let backend: Promise<ConnectionServer> | undefined;
   const start = async () => {
-    const [{ connectionServer }, routes] = await Promise.all([import("./server.ts"), load()]);
-    return connectionServer(routes);
+    const [{ connectionServer }, loaded] = await Promise.all([import("./server.ts"), load()]);
+    return connectionServer(loaded.routes, loaded.fast);
   };
   const listener = net.createServer((socket) => {
     // A peer that vanishes must not take the server down with it.

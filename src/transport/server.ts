@@ -9,6 +9,8 @@ import type * as net from "node:net";
 import type { ConnectRouter, ContextValues, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { claimSocketPath } from "./socket_claim.ts";
+import { widenConnectionWindow, windowSettings } from "./http2_windows.ts";
+import { isPlainGrpc } from "./grpc_wire.ts";
 
 /** A listening server. */
 export interface RpcServer extends AsyncDisposable {
@@ -30,9 +32,20 @@ export interface TcpServeOptions {
   handshakeTimeoutMs?: number;
 }
 
+/**
+ * Handlers that serve one gRPC method themselves, by path, ahead of Connect:
+ * asked only for plain binary gRPC requests (`isPlainGrpc`); one returns
+ * false to leave the request to Connect.
+ */
+export type FastRoutes = ReadonlyMap<
+  string,
+  (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => boolean
+>;
+
 function createHandler(
   routes: (router: ConnectRouter) => void,
   options: Pick<TcpServeOptions, "interceptors" | "contextValues"> = {},
+  fast: FastRoutes = new Map(),
 ) {
   const adapter = connectNodeAdapter({
     routes,
@@ -46,6 +59,8 @@ function createHandler(
     if (!URL.canParse(`http://${req.authority}/`)) {
       Object.defineProperty(req, "authority", { value: "localhost" });
     }
+    const own = fast.get(req.url);
+    if (own && isPlainGrpc(req.headers) && own(req, res)) return;
     adapter(req, res);
   };
 }
@@ -54,6 +69,7 @@ function track(server: http2.Http2Server): Set<http2.ServerHttp2Session> {
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
+    widenConnectionWindow(session);
     session.once("close", () => sessions.delete(session));
     // A peer that vanishes must not take the server down with it.
     session.on("error", () => {});
@@ -85,8 +101,11 @@ export interface ConnectionServer {
 }
 
 /** Serves `routes` on connections accepted by another listener (`on_demand_server.ts`). */
-export function connectionServer(routes: (router: ConnectRouter) => void): ConnectionServer {
-  const server = http2.createServer({}, createHandler(routes));
+export function connectionServer(
+  routes: (router: ConnectRouter) => void,
+  fast: FastRoutes = new Map(),
+): ConnectionServer {
+  const server = http2.createServer({ settings: windowSettings }, createHandler(routes, {}, fast));
   const sessions = track(server);
   return {
     accept: (socket) => server.emit("connection", socket),
@@ -94,13 +113,20 @@ export function connectionServer(routes: (router: ConnectRouter) => void): Conne
   };
 }
 
-/** Serves `routes` on a unix socket created with mode 0600. */
+/**
+ * Serves `routes` on a unix socket created with mode 0600 (with `fast`, the
+ * methods it names are served by their own handlers when plain gRPC).
+ */
 export async function serveUnix(
   path: string,
   routes: (router: ConnectRouter) => void,
+  fast: FastRoutes = new Map(),
 ): Promise<RpcServer> {
   await claimSocketPath(path);
-  const server = http2.createServer({}, createHandler(routes));
+  const server = http2.createServer(
+    { settings: windowSettings },
+    createHandler(routes, {}, fast),
+  );
   const sessions = track(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -124,8 +150,8 @@ export async function serveTcp(
   options: TcpServeOptions = {},
 ): Promise<RpcServer & { port: number }> {
   const handler = createHandler(routes, options);
-  // Bounded: concurrent streams per connection, header size.
-  const settings = { maxConcurrentStreams: 256, maxHeaderListSize: 64 * 1024 };
+  // Bounded: concurrent streams per connection, header size (and unread bytes: the windows).
+  const settings = { ...windowSettings, maxConcurrentStreams: 256, maxHeaderListSize: 64 * 1024 };
   const server: http2.Http2Server = options.tls
     ? http2.createSecureServer({
       cert: options.tls.cert,

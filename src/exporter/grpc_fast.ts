@@ -1,0 +1,260 @@
+/**
+ * The exporter's two hot gRPC methods served straight on node:http2, ahead
+ * of Connect (`serveUnix`'s fast routes): ExporterService.DriverCall and the
+ * driver byte streams of RouterService.Stream. The bytes on the wire are
+ * the same as Connect's (`src/transport/grpc_wire.ts`); what is saved is
+ * Connect's per-message pipeline (async iterables, a protobuf writer
+ * copying each payload twice, abort signals per call). Anything else (a
+ * resource stream, a bad `request` header, a compressed request) goes to
+ * the Connect service in `service.ts`, which gives the same answers.
+ *
+ * @module
+ */
+import type * as http2 from "node:http2";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  DriverCallRequestSchema,
+  DriverCallResponseSchema,
+} from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
+import { FrameType } from "../gen/jumpstarter/v1/router_pb.ts";
+import { decodeValue, encodeValue } from "../driver/value.ts";
+import type { Duplex } from "../driver/stream.ts";
+import { toConnectError } from "../transport/errors.ts";
+import { MAX_FRAME, StreamResetError } from "../transport/frames.ts";
+import {
+  decodeFrame,
+  envelope,
+  frameEnvelope,
+  GrpcWireError,
+  MessageReader,
+  statusTrailers,
+} from "../transport/grpc_wire.ts";
+import type { FastRoutes } from "../transport/server.ts";
+import type { Exporter } from "./exporter.ts";
+import { callDriver, openDriverStream } from "./dispatch.ts";
+import { parseStreamTarget, type StreamTarget } from "./stream_target.ts";
+
+type Request = http2.Http2ServerRequest;
+type Response = http2.Http2ServerResponse;
+
+/** The fast routes of `exporter`'s gRPC socket. */
+export function exporterFastRoutes(exporter: Exporter): FastRoutes {
+  return new Map([
+    ["/jumpstarter.v1.ExporterService/DriverCall", (req: Request, res: Response) => {
+      void serveDriverCall(exporter, req, res);
+      return true;
+    }],
+    ["/jumpstarter.v1.RouterService/Stream", (req: Request, res: Response) => {
+      let target: StreamTarget;
+      try {
+        target = parseStreamTarget(headerText(req.headers["request"]));
+      } catch {
+        return false; // Connect's service answers with the same error
+      }
+      if (target.kind !== "driver") return false;
+      void serveDriverStream(exporter, target, req, res);
+      return true;
+    }],
+  ]);
+}
+
+function headerText(value: string | string[] | undefined): string | null {
+  return Array.isArray(value) ? value.join(", ") : value ?? null;
+}
+
+/** Starts the response: status 200 and gRPC's binary content type (as Connect answers). */
+function begin(req: Request, res: Response): void {
+  res.writeHead(200, { "content-type": "application/grpc+proto" });
+}
+
+/** Ends the call with `error`'s status (headers first when none were sent). */
+function fail(req: Request, res: Response, error: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  const status = error instanceof GrpcWireError
+    ? { code: error.code as number, message: error.message }
+    : (() => {
+      const connect = toConnectError(error);
+      return { code: connect.code as number, message: connect.rawMessage };
+    })();
+  if (!res.headersSent) begin(req, res);
+  res.addTrailers(statusTrailers(status.code, status.message));
+  res.end();
+}
+
+/** Reads the one message of a unary request (bounded by `MAX_MESSAGE`). */
+function readUnary(req: Request): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const reader = new MessageReader();
+    const messages: Uint8Array[] = [];
+    req.on("data", (chunk: Uint8Array) => {
+      try {
+        for (const message of reader.push(chunk)) messages.push(message);
+        if (messages.length > 1) throw new GrpcWireError(12, "A unary call takes one message");
+      } catch (error) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(error);
+      }
+    });
+    req.once("end", () => {
+      if (messages.length === 1 && reader.empty) resolve(messages[0]);
+      else reject(new GrpcWireError(12, "A unary call takes exactly one whole message"));
+    });
+    req.once("error", reject);
+  });
+}
+
+/** Decodes a DriverCallRequest; a malformed one is INTERNAL "parse binary: ...", as Connect says it. */
+function parseRequest(bytes: Uint8Array) {
+  try {
+    return fromBinary(DriverCallRequestSchema, bytes);
+  } catch (error) {
+    throw new GrpcWireError(13, `parse binary: ${(error as Error).message}`);
+  }
+}
+
+async function serveDriverCall(exporter: Exporter, req: Request, res: Response): Promise<void> {
+  try {
+    const request = parseRequest(await readUnary(req));
+    const result = await callDriver(
+      exporter,
+      request.uuid,
+      request.method,
+      request.args.map(decodeValue),
+    );
+    const response = create(DriverCallResponseSchema, {
+      uuid: request.uuid,
+      result: encodeValue(result, "result"),
+    });
+    if (res.destroyed) return;
+    begin(req, res);
+    res.write(envelope(toBinary(DriverCallResponseSchema, response)));
+    res.addTrailers(statusTrailers(0));
+    res.end();
+  } catch (error) {
+    fail(req, res, error);
+  }
+}
+
+/** Resolves when `res` can take more (or has closed). */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/**
+ * Serves a driver's duplex as upstream's exporter does: a PING frame once
+ * the driver accepted, DATA frames each way, GOAWAY at the end of each
+ * direction, RST_STREAM as an error. A client that leaves cancels the
+ * driver's readable at once.
+ */
+async function serveDriverStream(
+  exporter: Exporter,
+  target: { uuid: string; method: string },
+  req: Request,
+  res: Response,
+): Promise<void> {
+  let duplex: Duplex;
+  try {
+    duplex = await openDriverStream(exporter, target.uuid, target.method);
+  } catch (error) {
+    req.resume();
+    fail(req, res, error);
+    return;
+  }
+  const reader = duplex.readable.getReader();
+  let left = false;
+  let ended = false;
+  const leave = () => {
+    if (ended) return;
+    left = true;
+    void reader.cancel(new DOMException("The client left", "AbortError")).catch(() => {});
+  };
+  res.once("close", leave);
+  if (res.destroyed) leave();
+  pumpRequest(req, duplex.writable);
+  begin(req, res);
+  res.write(frameEnvelope(new Uint8Array(0), FrameType.PING));
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done || left) break;
+      for (let offset = 0; offset < value.byteLength; offset += MAX_FRAME) {
+        const payload = offset === 0 && value.byteLength <= MAX_FRAME
+          ? value
+          : value.subarray(offset, offset + MAX_FRAME);
+        if (payload.byteLength === 0) continue;
+        if (!res.write(frameEnvelope(payload, FrameType.DATA))) await drained(res);
+        if (left) break;
+      }
+    }
+    if (left) return;
+    res.write(frameEnvelope(new Uint8Array(0), FrameType.GOAWAY));
+    ended = true;
+    res.addTrailers(statusTrailers(0));
+    res.end();
+  } catch (error) {
+    ended = true;
+    if (!left) fail(req, res, error);
+  } finally {
+    res.off("close", leave);
+    if (!left) void reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Writes the DATA payloads of the request's frames to the driver's writable,
+ * pausing the request while the driver is behind; closes it on GOAWAY or at
+ * the request's end, aborts it on RST_STREAM, a malformed frame or a reset.
+ */
+function pumpRequest(req: Request, writable: WritableStream<Uint8Array>): void {
+  const writer = writable.getWriter();
+  const messages = new MessageReader();
+  let finished = false;
+  const finish = (error?: unknown) => {
+    if (finished) return;
+    finished = true;
+    req.off("data", onData);
+    try {
+      if (!req.destroyed) req.resume(); // what still arrives is read and dropped
+    } catch { /* the stream is gone: nothing more arrives */ }
+    if (error === undefined) writer.close().catch(() => {});
+    else writer.abort(error).catch(() => {});
+  };
+  const onData = (chunk: Uint8Array) => {
+    try {
+      for (const message of messages.push(chunk)) {
+        const frame = decodeFrame(message);
+        if (frame.frameType === FrameType.DATA) {
+          if (frame.payload.byteLength > 0) writer.write(frame.payload).catch(finish);
+        } else if (frame.frameType === FrameType.GOAWAY) {
+          return finish();
+        } else if (frame.frameType === FrameType.RST_STREAM) {
+          return finish(new StreamResetError());
+        }
+      }
+    } catch (error) {
+      return finish(error);
+    }
+    if ((writer.desiredSize ?? 1) <= 0) {
+      req.pause();
+      writer.ready.then(() => {
+        if (!finished) req.resume();
+      }, finish);
+    }
+  };
+  req.on("data", onData);
+  req.once("end", () => finish());
+  // A request closed before its end (its client left or reset it) aborts the driver's side.
+  const left = () => finish(new DOMException("The client left", "AbortError"));
+  req.once("aborted", left);
+  req.once("close", left);
+  req.once("error", (error) => finish(error));
+}
