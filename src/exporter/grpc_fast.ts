@@ -63,7 +63,7 @@ function headerText(value: string | string[] | undefined): string | null {
 }
 
 /** Starts the response: status 200 and gRPC's binary content type (as Connect answers). */
-function begin(req: Request, res: Response): void {
+function begin(res: Response): void {
   res.writeHead(200, { "content-type": "application/grpc+proto" });
 }
 
@@ -76,7 +76,7 @@ function fail(req: Request, res: Response, error: unknown): void {
       const connect = toConnectError(error);
       return { code: connect.code as number, message: connect.rawMessage };
     })();
-  if (!res.headersSent) begin(req, res);
+  if (!res.headersSent) begin(res);
   res.addTrailers(statusTrailers(status.code, status.message));
   res.end();
 }
@@ -127,7 +127,7 @@ async function serveDriverCall(exporter: Exporter, req: Request, res: Response):
       result: encodeValue(result, "result"),
     });
     if (res.destroyed) return;
-    begin(req, res);
+    begin(res);
     res.write(envelope(toBinary(DriverCallResponseSchema, response)));
     res.addTrailers(statusTrailers(0));
     res.end();
@@ -180,7 +180,7 @@ async function serveDriverStream(
   res.once("close", leave);
   if (res.destroyed) leave();
   pumpRequest(req, duplex.writable);
-  begin(req, res);
+  begin(res);
   res.write(frameEnvelope(new Uint8Array(0), FrameType.PING));
   try {
     while (true) {
