@@ -68,7 +68,7 @@ function begin(res: Response): void {
 }
 
 /** Ends the call with `error`'s status (headers first when none were sent). */
-function fail(req: Request, res: Response, error: unknown): void {
+function fail(res: Response, error: unknown): void {
   if (res.writableEnded || res.destroyed) return;
   const status = error instanceof GrpcWireError
     ? { code: error.code as number, message: error.message }
@@ -132,7 +132,7 @@ async function serveDriverCall(exporter: Exporter, req: Request, res: Response):
     res.addTrailers(statusTrailers(0));
     res.end();
   } catch (error) {
-    fail(req, res, error);
+    fail(res, error);
   }
 }
 
@@ -166,7 +166,7 @@ async function serveDriverStream(
     duplex = await openDriverStream(exporter, target.uuid, target.method);
   } catch (error) {
     req.resume();
-    fail(req, res, error);
+    fail(res, error);
     return;
   }
   const reader = duplex.readable.getReader();
@@ -202,7 +202,7 @@ async function serveDriverStream(
     res.end();
   } catch (error) {
     ended = true;
-    if (!left) fail(req, res, error);
+    if (!left) fail(res, error);
   } finally {
     res.off("close", leave);
     if (!left) void reader.cancel().catch(() => {});
