@@ -13,25 +13,12 @@ import { FrameType } from "../gen/jumpstarter/v1/router_pb.ts";
 import { UnavailableError } from "../driver/errors.ts";
 import { fromConnectError } from "../transport/errors.ts";
 import { MAX_FRAME } from "../transport/frames.ts";
-import { decodeFrame, frameEnvelope, MessageReader } from "../transport/grpc_wire.ts";
+import { decodeFrame, drained, frameEnvelope, MessageReader } from "../transport/grpc_wire.ts";
 import { type RawGrpc, statusOf, unavailable } from "./grpc_raw.ts";
 import type { RouterStreamDuplex } from "./router_stream_duplex.ts";
 
 const STREAM = "/jumpstarter.v1.RouterService/Stream";
 const EMPTY = new Uint8Array(0);
-
-/** Resolves when `stream` can take more, or has closed. */
-function drained(stream: http2.ClientHttp2Stream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-  });
-}
 
 /**
  * One RouterService.Stream call with the `request` header as a Duplex;

@@ -23,6 +23,7 @@ import { toConnectError } from "../transport/errors.ts";
 import { MAX_FRAME, StreamResetError } from "../transport/frames.ts";
 import {
   decodeFrame,
+  drained,
   envelope,
   frameEnvelope,
   GrpcWireError,
@@ -134,19 +135,6 @@ async function serveDriverCall(exporter: Exporter, req: Request, res: Response):
   } catch (error) {
     fail(res, error);
   }
-}
-
-/** Resolves when `res` can take more (or has closed). */
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }
 
 /**

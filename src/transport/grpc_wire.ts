@@ -220,3 +220,21 @@ export function statusTrailers(code: number, message = ""): Record<string, strin
     ? { "grpc-status": "0" }
     : { "grpc-status": String(code), "grpc-message": encodeGrpcMessage(message) };
 }
+
+/** Resolves when an HTTP/2 stream (either end's) can take more writes, or has closed. */
+export function drained(
+  stream: {
+    on(event: "drain" | "close", listener: () => void): unknown;
+    off(event: "drain" | "close", listener: () => void): unknown;
+  },
+): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
