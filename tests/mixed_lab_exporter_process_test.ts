@@ -10,14 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { MixedLab, opensslMissing } from "./_fixtures/mixed_lab.ts";
-import {
-  clientServiceClient,
-  controllerClient,
-  forwardStream,
-  unary,
-  type UpstreamConfig,
-  UpstreamRouterStream,
-} from "./_fixtures/upstream_stack.ts";
+import { clientServiceClient, unary, upstreamTunnel } from "./_fixtures/upstream_stack.ts";
 import { upstreamClient, upstreamCredentials } from "./_fixtures/upstream_grpc.ts";
 import { spawn } from "./_fixtures/lab.ts";
 import { eventually } from "../testing.ts";
@@ -26,38 +19,6 @@ const CI = Deno.env.get("CI") === "true";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
-
-/** Upstream's client side of a lease: a unix socket whose every connection is Dialed and forwarded. */
-function tunnel(config: UpstreamConfig, leaseName: string, path: string) {
-  const controller = controllerClient(config);
-  const listener = Deno.listen({ transport: "unix", path });
-  const tasks = new Set<Promise<void>>();
-  void (async () => {
-    for await (const conn of listener) {
-      const task = (async () => {
-        const dial = await unary(controller, "Dial", { leaseName });
-        assert.match(
-          dial.routerEndpoint,
-          /^127\.0\.0\.1:\d+$/,
-          "a bare host:port, as grpcio dials",
-        );
-        await forwardStream(
-          new UpstreamRouterStream(dial.routerEndpoint, dial.routerToken, config.tls.ca),
-          conn,
-        );
-      })().catch(() => {});
-      tasks.add(task);
-      task.finally(() => tasks.delete(task));
-    }
-  })().catch(() => {});
-  return {
-    async close() {
-      listener.close();
-      await Promise.allSettled([...tasks]);
-      controller.close();
-    },
-  };
-}
 
 Deno.test({
   name:
@@ -91,7 +52,7 @@ Deno.test({
       }, { timeout: 15_000, interval: 100, message: "the lease to be Ready" });
 
       const path = `${lab.dir}/client.sock`;
-      side = tunnel(alice.upstream, leaseName, path);
+      side = upstreamTunnel(alice.upstream, leaseName, path);
       driver = upstreamClient(`unix://${path}`, upstreamCredentials());
       const report: Any = await driver.call("GetReport", {});
       const power = report.reports.find((r: Any) =>

@@ -17,13 +17,7 @@ import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { MixedLab, opensslMissing } from "./_fixtures/mixed_lab.ts";
 import { UpstreamExporter } from "./_fixtures/upstream_exporter.ts";
-import {
-  controllerClient,
-  forwardStream,
-  unary,
-  type UpstreamConfig,
-  UpstreamRouterStream,
-} from "./_fixtures/upstream_stack.ts";
+import { forwardStream, UpstreamRouterStream, upstreamTunnel } from "./_fixtures/upstream_stack.ts";
 import { ControllerClient } from "../src/client/controller_client.ts";
 import { openTunnel } from "../src/client/lease_tunnel.ts";
 import { serveDial } from "../src/exporter/router_dial.ts";
@@ -134,36 +128,6 @@ async function roundTrip(path: string, size: number, replySize: number, seed: nu
   }
 }
 
-/** Upstream's client side of a lease: a local socket whose every connection is Dialed and forwarded. */
-function upstreamClientSide(config: UpstreamConfig, leaseName: string, path: string) {
-  const controller = controllerClient(config);
-  const listener = Deno.listen({ transport: "unix", path });
-  const tasks = new Set<Promise<void>>();
-  void (async () => {
-    for await (const conn of listener) {
-      const task = (async () => {
-        const dial = await unary(controller, "Dial", { leaseName });
-        // What upstream's grpcio can resolve: a bare host:port.
-        assert.match(dial.routerEndpoint, /^127\.0\.0\.1:\d+$/);
-        await forwardStream(
-          new UpstreamRouterStream(dial.routerEndpoint, dial.routerToken, config.tls.ca),
-          conn,
-        );
-      })().catch(() => {});
-      tasks.add(task);
-      task.finally(() => tasks.delete(task));
-    }
-  })().catch(() => {});
-  return {
-    path,
-    async close() {
-      listener.close();
-      await Promise.allSettled([...tasks]);
-      controller.close();
-    },
-  };
-}
-
 /** Fails (instead of hanging) when `promise` takes longer than `ms`. */
 async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -236,7 +200,7 @@ for (const [clientKind, exporterKind, size, slow] of PAIRINGS) {
       try {
         const leaseName = await lab.lease(client, "board=box");
         const side = clientKind === "upstream"
-          ? upstreamClientSide(alice.upstream, leaseName, `${lab.dir}/client.sock`)
+          ? upstreamTunnel(alice.upstream, leaseName, `${lab.dir}/client.sock`)
           : await openTunnel(client, leaseName);
         const path = "path" in side ? side.path : side.host.replace("unix://", "");
         try {

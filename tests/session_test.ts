@@ -28,6 +28,29 @@ async function leftovers(dir: string): Promise<string[]> {
   return names;
 }
 
+/**
+ * Sends SIGTERM to the CLI's whole process group (setsid made it the leader),
+ * as timeout(1) and systemd do; checks it ended with 128+15, no stack trace,
+ * and nothing left in `tmp`.
+ */
+async function terminateGroup(
+  child: Deno.ChildProcess,
+  tmp: string,
+  what = "",
+  alsoWait: Promise<unknown> = Promise.resolve(),
+): Promise<void> {
+  const kill = await new Deno.Command("kill", { args: ["-TERM", "--", `-${child.pid}`] }).output();
+  assert.equal(kill.code, 0);
+  const [status, stderr] = await Promise.all([
+    child.status,
+    new Response(child.stderr).text(),
+    alsoWait,
+  ]);
+  assert.equal(status.code, 128 + 15, stderr);
+  assert.doesNotMatch(stderr, /already terminated|\n\s+at /);
+  assert.deepEqual(await leftovers(tmp), [], what);
+}
+
 Deno.test("jumpstarter shell puts the running CLI on PATH as jumpstarter and removes it after", async () => {
   const tmp = await Deno.makeTempDir();
   try {
@@ -68,18 +91,7 @@ Deno.test("SIGTERM to jumpstarter shell's process group ends it cleanly, leaving
       assert.ok(!done, "the session ended before its command ran");
       seen += value;
     }
-    // setsid made the CLI a group leader: signal the whole group, as timeout(1) and systemd do.
-    const kill = await new Deno.Command("kill", { args: ["-TERM", "--", `-${child.pid}`] })
-      .output();
-    assert.equal(kill.code, 0);
-    const [status, stderr] = await Promise.all([
-      child.status,
-      new Response(child.stderr).text(),
-      reader.cancel(),
-    ]);
-    assert.equal(status.code, 128 + 15, stderr);
-    assert.doesNotMatch(stderr, /already terminated|\n\s+at /);
-    assert.deepEqual(await leftovers(tmp), []);
+    await terminateGroup(child, tmp, "", reader.cancel());
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
@@ -101,13 +113,7 @@ Deno.test("SIGTERM to shell's group at any moment of its start leaves no temp fi
         "exec sleep 30",
       ], "null");
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      const kill = await new Deno.Command("kill", { args: ["-TERM", "--", `-${child.pid}`] })
-        .output();
-      assert.equal(kill.code, 0);
-      const [status, stderr] = await Promise.all([child.status, new Response(child.stderr).text()]);
-      assert.equal(status.code, 128 + 15, stderr);
-      assert.doesNotMatch(stderr, /already terminated|\n\s+at /);
-      assert.deepEqual(await leftovers(tmp), [], `signalled after ${delayMs} ms`);
+      await terminateGroup(child, tmp, `signalled after ${delayMs} ms`);
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }

@@ -16,6 +16,7 @@
  * - `streams/common.py` `forward_stream`: copies both ways, each direction
  *   ending with `send_eof()` on the other.
  */
+import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 
 const ROOT = new URL("../../proto", import.meta.url).pathname;
@@ -220,4 +221,45 @@ export async function forwardStream(router: UpstreamRouterStream, conn: Deno.Con
       conn.close();
     } catch { /* closed */ }
   }
+}
+
+/**
+ * Upstream's client side of a lease (`jmp shell`): a unix socket at `path`
+ * whose every connection is Dialed (the endpoint must be a bare host:port,
+ * what grpcio can resolve) and forwarded over its own router stream.
+ */
+export function upstreamTunnel(config: UpstreamConfig, leaseName: string, path: string): {
+  path: string;
+  close(): Promise<void>;
+} {
+  const controller = controllerClient(config);
+  const listener = Deno.listen({ transport: "unix", path });
+  const tasks = new Set<Promise<void>>();
+  void (async () => {
+    for await (const conn of listener) {
+      const task = (async () => {
+        const dial = await unary(controller, "Dial", { leaseName });
+        try {
+          assert.match(dial.routerEndpoint, /^127\.0\.0\.1:\d+$/, "a bare host:port");
+        } catch (error) {
+          conn.close();
+          throw error;
+        }
+        await forwardStream(
+          new UpstreamRouterStream(dial.routerEndpoint, dial.routerToken, config.tls.ca),
+          conn,
+        );
+      })().catch(() => {});
+      tasks.add(task);
+      task.finally(() => tasks.delete(task));
+    }
+  })().catch(() => {});
+  return {
+    path,
+    async close() {
+      listener.close();
+      await Promise.allSettled([...tasks]);
+      controller.close();
+    },
+  };
 }
