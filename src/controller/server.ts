@@ -22,6 +22,7 @@ import { RpcStats } from "./metrics.ts";
 import { portServer } from "./port_server.ts";
 import { RouterEndpoints } from "./router_endpoints.ts";
 import { statusPages } from "./status_pages.ts";
+import { serveStatus, STATUS_PATH } from "./status_stream.ts";
 import type { KvStore } from "./store/kv.ts";
 import { dashboard } from "./dashboard/dashboard.ts";
 import type { BoardOpener } from "./dashboard/board_links.ts";
@@ -108,6 +109,7 @@ export async function startController(options: ControllerServerOptions): Promise
     if (!URL.canParse(`http://${req.authority}/`)) {
       Object.defineProperty(req, "authority", { value: "localhost" });
     }
+    if (req.url === STATUS_PATH && serveStatus(controller, stats, req, res)) return;
     adapter(req, res);
   };
   const { server, close: closeServer } = portServer(options.tls, {

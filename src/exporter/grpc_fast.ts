@@ -22,12 +22,15 @@ import type { Duplex } from "../driver/stream.ts";
 import { toConnectError } from "../transport/errors.ts";
 import { MAX_FRAME, StreamResetError } from "../transport/frames.ts";
 import {
+  beginResponse,
   decodeFrame,
   drained,
+  endResponse,
   envelope,
   frameEnvelope,
   GrpcWireError,
   MessageReader,
+  readUnary,
   statusTrailers,
 } from "../transport/grpc_wire.ts";
 import type { FastRoutes } from "../transport/server.ts";
@@ -63,46 +66,11 @@ function headerText(value: string | string[] | undefined): string | null {
   return Array.isArray(value) ? value.join(", ") : value ?? null;
 }
 
-/** Starts the response: status 200 and gRPC's binary content type (as Connect answers). */
-function begin(res: Response): void {
-  res.writeHead(200, { "content-type": "application/grpc+proto" });
-}
-
-/** Ends the call with `error`'s status (headers first when none were sent). */
+/** Ends the call with `error`'s status. */
 function fail(res: Response, error: unknown): void {
-  if (res.writableEnded || res.destroyed) return;
-  const status = error instanceof GrpcWireError
-    ? { code: error.code as number, message: error.message }
-    : (() => {
-      const connect = toConnectError(error);
-      return { code: connect.code as number, message: connect.rawMessage };
-    })();
-  if (!res.headersSent) begin(res);
-  res.addTrailers(statusTrailers(status.code, status.message));
-  res.end();
-}
-
-/** Reads the one message of a unary request (bounded by `MAX_MESSAGE`). */
-function readUnary(req: Request): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const reader = new MessageReader();
-    const messages: Uint8Array[] = [];
-    req.on("data", (chunk: Uint8Array) => {
-      try {
-        for (const message of reader.push(chunk)) messages.push(message);
-        if (messages.length > 1) throw new GrpcWireError(12, "A unary call takes one message");
-      } catch (error) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(error);
-      }
-    });
-    req.once("end", () => {
-      if (messages.length === 1 && reader.empty) resolve(messages[0]);
-      else reject(new GrpcWireError(12, "A unary call takes exactly one whole message"));
-    });
-    req.once("error", reject);
-  });
+  if (error instanceof GrpcWireError) return endResponse(res, error.code, error.message);
+  const connect = toConnectError(error);
+  endResponse(res, connect.code, connect.rawMessage);
 }
 
 /** Decodes a DriverCallRequest; a malformed one is INTERNAL "parse binary: ...", as Connect says it. */
@@ -128,7 +96,7 @@ async function serveDriverCall(exporter: Exporter, req: Request, res: Response):
       result: encodeValue(result, "result"),
     });
     if (res.destroyed) return;
-    begin(res);
+    beginResponse(res);
     res.write(envelope(toBinary(DriverCallResponseSchema, response)));
     res.addTrailers(statusTrailers(0));
     res.end();
@@ -168,7 +136,7 @@ async function serveDriverStream(
   res.once("close", leave);
   if (res.destroyed) leave();
   pumpRequest(req, duplex.writable);
-  begin(res);
+  beginResponse(res);
   res.write(frameEnvelope(new Uint8Array(0), FrameType.PING));
   try {
     while (true) {

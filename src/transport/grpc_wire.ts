@@ -238,3 +238,39 @@ export function drained(
     stream.on("close", done);
   });
 }
+
+/** Reads the one message of a unary request (bounded by `MAX_MESSAGE`). */
+export function readUnary(req: http2.Http2ServerRequest): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const reader = new MessageReader();
+    const messages: Uint8Array[] = [];
+    req.on("data", (chunk: Uint8Array) => {
+      try {
+        for (const message of reader.push(chunk)) messages.push(message);
+        if (messages.length > 1) throw new GrpcWireError(12, "A unary call takes one message");
+      } catch (error) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(error);
+      }
+    });
+    req.once("end", () => {
+      if (messages.length === 1 && reader.empty) resolve(messages[0]);
+      else reject(new GrpcWireError(12, "A unary call takes exactly one whole message"));
+    });
+    req.once("error", reject);
+  });
+}
+
+/** Starts a response: status 200 and gRPC's binary content type (as Connect answers). */
+export function beginResponse(res: http2.Http2ServerResponse): void {
+  res.writeHead(200, { "content-type": "application/grpc+proto" });
+}
+
+/** Ends a call with this status (headers first when none were sent); a closed one is left be. */
+export function endResponse(res: http2.Http2ServerResponse, code: number, message = ""): void {
+  if (res.writableEnded || res.destroyed) return;
+  if (!res.headersSent) beginResponse(res);
+  res.addTrailers(statusTrailers(code, message));
+  res.end();
+}
