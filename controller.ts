@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run -A --v8-flags=--heap-growing-percent=25,--max-semi-space-size=4
 /**
  * `controller`: leases exporters to clients, authenticates them with JWTs and
  * routes their streams. `controller --help`.

@@ -13,6 +13,7 @@ import { clientConfigFrom } from "../src/config/client_config.ts";
 import { parse } from "yaml";
 import type { Controller } from "../src/controller/controller.ts";
 import type { Identity } from "../src/controller/model.ts";
+import { CONTROLLER_V8_FLAGS } from "../src/controller/v8_flags.ts";
 
 export async function startLab(options: { leaseRetentionCount?: number } = {}) {
   const dir = await Deno.makeTempDir({ prefix: "jumpstarter-bench-lab-" });
@@ -81,6 +82,7 @@ export async function startControllerProcess(
     args: [
       "run",
       "-A",
+      CONTROLLER_V8_FLAGS,
       // e.g. BENCH_CONTROLLER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the controller
       ...(Deno.env.get("BENCH_CONTROLLER_FLAGS")?.split(" ").filter(Boolean) ?? []),
       `${root}controller.ts`,

@@ -17,6 +17,8 @@
  * every executable carried every package (the browser-test and dashboard
  * ones too) and went past the limit.
  */
+import { CONTROLLER_V8_FLAGS } from "../src/controller/v8_flags.ts";
+
 const entries = [
   // cli.ts loads the CLI by a computed specifier (start-up time), so it is included by name.
   {
@@ -28,9 +30,11 @@ const entries = [
   },
   { name: "exporter", entry: "exporter.ts", markers: ["expected the outlet number"] },
   // The dashboard's browser files (its own and xterm.js from npm) must be inside.
+  // Its heap sizing flags (src/controller/v8_flags.ts), as controller.ts's shebang has them.
   {
     name: "controller",
     entry: "controller.ts",
+    flags: [CONTROLLER_V8_FLAGS],
     markers: ['performance.mark("exporters-rendered")', "xterm-helper-textarea", "FitAddon"],
   },
 ];
@@ -55,6 +59,7 @@ async function missingMarkers(path: string, markers: string[]): Promise<string[]
 for (const entry of entries) {
   const { name, markers } = entry;
   const include: string[] = ("include" in entry ? entry.include : undefined) ?? [];
+  const flags: string[] = ("flags" in entry ? entry.flags : undefined) ?? [];
   const output = `${outDir}/${name}`;
   const env: Record<string, string> = embedCheck ? { DENORT_BIN: Deno.execPath() } : {};
   const result = await new Deno.Command(Deno.execPath(), {
@@ -63,6 +68,7 @@ for (const entry of entries) {
       "-A",
       "--no-check",
       "--exclude-unused-npm",
+      ...flags,
       ...include.flatMap((file) => ["--include", `${root}${file}`]),
       "--output",
       output,

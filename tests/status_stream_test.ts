@@ -28,8 +28,9 @@ function openStatus(config: UpstreamConfig, deadline: boolean) {
     call.on("data", (update: Any) => updates.push(update));
     // Connect percent-encodes more of grpc-message than the spec asks (";", ":"), and
     // grpc-js decodes it with decodeURI, which leaves those escaped: the text is compared.
-    call.on("error", (error: Any) =>
-      resolve({ code: error.code, details: decodeURIComponent(error.details) })
+    call.on(
+      "error",
+      (error: Any) => resolve({ code: error.code, details: decodeURIComponent(error.details) }),
     );
     call.on("end", () => resolve({ code: 0, details: "" }));
   });

@@ -61,10 +61,18 @@ export class ExporterLiveness {
   readonly #silent = new Set<string>();
   readonly #alive: AliveKeys;
   readonly #startedAt = Date.now();
+  /**
+   * How often the sweep walks every exporter: a thirtieth of the heartbeat
+   * timeout, 1 to 5 s (5 s by default). Walking 30,000 exporters every
+   * second cost 3% of a core on its own.
+   */
+  readonly #scanEveryMs: number;
+  #scannedAt = 0;
 
   constructor(readonly parts: LivenessParts) {
     this.#alive = new AliveKeys(parts.store, parts.coordination);
     this.#sessions = new SessionPings(parts.heartbeatTimeoutMs / 3);
+    this.#scanEveryMs = Math.min(5000, Math.max(1000, parts.heartbeatTimeoutMs / 30));
   }
 
   /** Records a registration; returns the exporter's record. */
@@ -231,6 +239,10 @@ export class ExporterLiveness {
    */
   sweep(now: number): void {
     const { records, coordination, heartbeatTimeoutMs, reattachGraceMs } = this.parts;
+    // Called every second; walks the sessions and exporters every #scanEveryMs (less 500 ms
+    // of timer jitter).
+    if (now - this.#scannedAt < this.#scanEveryMs - 500) return;
+    this.#scannedAt = now;
     this.#sessions.sweep(now);
     for (const [k, record] of records.exporters) {
       let seen = this.#heartbeat.get(k);

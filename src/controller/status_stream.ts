@@ -15,10 +15,7 @@
 import type * as http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import {
-  StatusRequestSchema,
-  StatusResponseSchema,
-} from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
+import { StatusRequestSchema, StatusResponseSchema } from "../gen/jumpstarter/v1/jumpstarter_pb.ts";
 import {
   beginResponse,
   endResponse,
