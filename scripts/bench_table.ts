@@ -708,6 +708,26 @@ async function run(
   return { ok: output.success, stdout: new TextDecoder().decode(output.stdout) };
 }
 
+/**
+ * Why a `deno bench --json` run failed: its benches' errors (which go to the
+ * JSON, not stderr), else the end of what it printed.
+ */
+function benchFailures(stdout: string): string[] {
+  const start = stdout.search(/\{\s*"version"/);
+  try {
+    const parsed = JSON.parse(stdout.slice(Math.max(0, start))) as {
+      benches: { name: string; results: { failed?: unknown }[] }[];
+    };
+    const failed = parsed.benches.flatMap((bench) =>
+      bench.results.filter((r) => r.failed !== undefined).map((r) =>
+        `${bench.name}: ${JSON.stringify(r.failed).slice(0, 2000)}`
+      )
+    );
+    if (failed.length > 0) return failed;
+  } catch { /* not JSON: the module failed before its benches ran */ }
+  return stdout.trim().split("\n").slice(-20);
+}
+
 /** Parses `deno bench --json` output (benches may print lines of their own before it). */
 function benchStats(stdout: string): Map<string, Stats> {
   const start = stdout.search(/\{\s*"version"/);
@@ -836,7 +856,10 @@ async function main(): Promise<number> {
         [DENO, "bench", "-A", "--json", suite.file],
         suite.samples ? { BENCH_SAMPLES: samples } : {},
       );
-      if (!ok) console.error(`${suite.file} failed; its rows are not measured`);
+      if (!ok) {
+        console.error(`${suite.file} failed; its rows are not measured`);
+        for (const line of benchFailures(stdout)) console.error(`  ${line}`);
+      }
       for (const [name, stats] of benchStats(stdout)) results.benches.set(name, stats);
       if (suite.samples) {
         const read = await Deno.readTextFile(samples).catch(() => "{}");
