@@ -28,12 +28,16 @@ export interface ConcurrencyPoint {
   idleCallP99Ms: number;
 }
 
-/** What a `--plot` run records: the machine, the date and both curves. */
+/** What a `--plot` run records: the machine, the date, both curves, and the table's rows. */
 export interface PlotRun {
   machine: string;
   date: string;
   scale: ScalePoint[];
   concurrency: ConcurrencyPoint[];
+  /** The table's rows (`deno task bench`'s `BENCH_JSON` form). */
+  rows?: unknown[];
+  /** The "same run" lines printed under the table. */
+  notes?: string[];
 }
 
 interface Series {

@@ -3,7 +3,7 @@
  * (docs/performance.md): one row per target, each beside its baseline measured in the same
  * run, with the ratio and whether the target is met. `BENCH_JSON=FILE` also
  * writes the rows to FILE as a JSON array of
- * `{figure, value, unit, baseline, ratio, target, pass}`.
+ * `{figure, value, unit, baseline, baselineName, ratio, target, pass}`.
  *
  *   deno run -A scripts/bench_table.ts [--only local|distributed] [--runs N] [--strict] [--plot]
  *
@@ -71,6 +71,20 @@ interface Row {
 }
 
 type Scope = "local" | "distributed";
+
+/** The rows as written to JSON: `{figure, value, unit, baseline, baselineName, ratio, target, pass}`. */
+function rowsJson(rows: Row[]): unknown[] {
+  return rows.map(({ figure, value, unit, baseline, baselineName, ratio, target, pass }) => ({
+    figure,
+    value,
+    unit,
+    baseline,
+    baselineName,
+    ratio,
+    target,
+    pass,
+  }));
+}
 
 /** `deno bench` files to run, and the environment each needs. */
 const SUITES: { file: string; scope: Scope; samples?: boolean }[] = [
@@ -810,7 +824,7 @@ function table(rows: Row[]): string {
  * `--plot`: the concurrency curve at 1, 4 and 16 streams (16 from the table's own run) and the
  * scale curve, drawn into docs/performance/ with the run's JSON.
  */
-async function plot(results: Results): Promise<void> {
+async function plot(results: Results, rows: unknown[], notes: string[]): Promise<void> {
   const concurrency = [];
   for (const streams of [1, 4]) {
     console.error(`plot: router concurrency with ${streams} streams...`);
@@ -832,6 +846,8 @@ async function plot(results: Results): Promise<void> {
     date: new Date().toISOString().slice(0, 10),
     scale: results.scripts.get("scale")?.curve ?? [],
     concurrency,
+    rows,
+    notes,
   }, `${ROOT}/docs/performance`);
   for (const file of files) console.error(`wrote ${file.slice(ROOT.length + 1)}`);
 }
@@ -892,32 +908,21 @@ async function main(): Promise<number> {
   }
 
   const rows = ROWS.filter((r) => wanted(r.scope)).flatMap((r) => r.row(results));
-  if (args.includes("--plot") && wanted("distributed")) await plot(results);
+  const notes = [
+    ...ALSO.filter((a) => wanted(a.scope)).map((also) => also.line(results)).filter((l) => !!l),
+    ...[...results.commands].map(([name, t]) =>
+      `${name}: median ${t.median.toFixed(0)} ms, mean ${t.mean.toFixed(0)} ms, min ${
+        t.min.toFixed(0)
+      } ms over ${t.runs} runs`
+    ),
+  ] as string[];
+  if (args.includes("--plot") && wanted("distributed")) await plot(results, rowsJson(rows), notes);
   console.log(`\nMeasured on ${await machine()}, ${new Date().toISOString().slice(0, 10)}\n`);
   console.log(table(rows));
-  for (const also of ALSO.filter((a) => wanted(a.scope))) {
-    const line = also.line(results);
-    if (line) console.log(`  ${line}`);
-  }
-  for (const [name, t] of results.commands) {
-    console.log(
-      `  ${name}: median ${t.median.toFixed(0)} ms, mean ${t.mean.toFixed(0)} ms, min ${
-        t.min.toFixed(0)
-      } ms over ${t.runs} runs`,
-    );
-  }
+  for (const line of notes) console.log(`  ${line}`);
   const file = Deno.env.get("BENCH_JSON");
   if (file) {
-    const json = rows.map(({ figure, value, unit, baseline, ratio, target, pass }) => ({
-      figure,
-      value,
-      unit,
-      baseline,
-      ratio,
-      target,
-      pass,
-    }));
-    await Deno.writeTextFile(file, JSON.stringify(json, null, 2) + "\n");
+    await Deno.writeTextFile(file, JSON.stringify(rowsJson(rows), null, 2) + "\n");
     console.log(`\nrows written to ${file}`);
   }
   return args.includes("--strict") && !rows.every((row) => row.pass) ? 1 : 0;
