@@ -135,3 +135,19 @@ export async function registerExporters(controller: Controller, count: number): 
     controller.attachStatus(identity, () => {});
   }
 }
+
+/**
+ * Raises the nice value of every thread of process `pid` (this one by
+ * default) to `nice`: a load generator on this one machine standing in for
+ * other hosts takes only the CPU the processes under test leave. Raising it
+ * needs no privilege. Threads made later inherit it from the thread that
+ * makes them.
+ */
+export async function yieldCpu(nice: number, pid = Deno.pid): Promise<void> {
+  const { setPriority } = await import("node:os");
+  for (const entry of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      setPriority(Number(entry.name), nice);
+    } catch { /* the thread ended meanwhile */ }
+  }
+}

@@ -9,10 +9,21 @@
  * controller and the exporters (one process serving the streaming boards'
  * identities) run as their own processes; the streaming client is this one.
  *
+ * In a lab, the streams' two ends are other hosts: the controller and the
+ * idle session do not share their cores with them. On this one machine, the
+ * streaming client (this process) and the streaming exporters run at nice
+ * `BENCH_LOAD_NICE` (10): they take the CPU that the controller, the idle
+ * session and its board leave, as other hosts would. The raw baseline's two
+ * ends are the same two processes, so it runs at that nice value too.
+ *
  *   deno run -A bench/router_concurrency_bench.ts [STREAMS] [ROUNDS]   (default 16 3)
  *
+ * The idle session's calls made while the raw pushes run are the machine's
+ * floor: the same load on the CPUs, none of it through the controller.
+ *
  * Prints one JSON line: `{streams, rounds, aggregateMBps, rawAggregateMBps, ratio,
- * idleCallP50Ms, idleCallP99Ms, idleCalls, quietCallP50Ms}`.
+ * idleCallP50Ms, idleCallP99Ms, idleCalls, quietCallP50Ms, rawLoadCallP50Ms,
+ * rawLoadCallP99Ms}`.
  */
 import { parse } from "yaml";
 import { lease } from "../mod.ts";
@@ -23,10 +34,11 @@ import { clientConfigYaml, exporterConfigYaml } from "../src/controller/config_f
 import { createIdentity } from "../src/controller/admin.ts";
 import { freePort } from "../tests/_fixtures/lab.ts";
 import { testRegistry } from "../tests/_fixtures/test_drivers.ts";
-import { startControllerProcess } from "./_lab.ts";
+import { startControllerProcess, yieldCpu } from "./_lab.ts";
 import { drain, push, pushRaw, TOTAL } from "./_servers.ts";
 
 const STREAMS = Number(Deno.args[0] ?? 16);
+const LOAD_NICE = Number(Deno.env.get("BENCH_LOAD_NICE") ?? 10);
 const ROUNDS = Number(Deno.args[1] ?? 3);
 const root = new URL("..", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "jumpstarter-router-concurrency-bench-" });
@@ -96,6 +108,9 @@ const idle = await started([
   `${dir}/client.yaml`,
   `kind=echo,index=${STREAMS}`,
 ]);
+// The load generators yield the CPU, as other hosts would (see above).
+await yieldCpu(LOAD_NICE, exporters.child.pid);
+await yieldCpu(LOAD_NICE);
 const leases = await Promise.all(
   Array.from({ length: STREAMS }, (_, i) =>
     lease({
@@ -112,8 +127,9 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 const now = () => performance.timeOrigin + performance.now();
-/** The windows (epoch ms) in which the leased streams ran, warm-up round excluded. */
+/** The windows (epoch ms) in which the leased streams and the raw pushes ran, warm-up excluded. */
 const windows: [number, number][] = [];
+const rawWindows: [number, number][] = [];
 const quietFrom = now();
 await new Promise((r) => setTimeout(r, 2000)); // the idle session alone: its quiet latency
 const quietTo = now();
@@ -123,6 +139,7 @@ let oursMs = 0;
 for (let round = 0; round < ROUNDS + 1; round++) {
   // Baseline: STREAMS raw TCP pushes at once to the sink in the exporter process.
   let t0 = performance.now();
+  const rawFrom = now();
   await Promise.all(
     Array.from(
       { length: STREAMS },
@@ -130,6 +147,7 @@ for (let round = 0; round < ROUNDS + 1; round++) {
     ),
   );
   const raw = performance.now() - t0;
+  if (round > 0) rawWindows.push([rawFrom, now()]);
   // Ours: STREAMS leased byte streams at once through the router, the idle session calling.
   t0 = performance.now();
   const from = now();
@@ -156,6 +174,8 @@ while (true) {
 const samples = JSON.parse(text.trim().split("\n").pop()!) as [number, number][];
 const busy = samples.filter(([at]) => windows.some(([a, b]) => at >= a && at <= b))
   .map(([, ms]) => ms).sort((a, b) => a - b);
+const rawBusy = samples.filter(([at]) => rawWindows.some(([a, b]) => at >= a && at <= b))
+  .map(([, ms]) => ms).sort((a, b) => a - b);
 const quiet = samples.filter(([at]) => at >= quietFrom && at <= quietTo).map(([, ms]) => ms)
   .sort((a, b) => a - b);
 const mb = STREAMS * TOTAL * ROUNDS / 1e6;
@@ -169,6 +189,8 @@ const result = {
   idleCallP99Ms: Number(pct(busy, 0.99).toFixed(2)),
   idleCalls: busy.length,
   quietCallP50Ms: Number(pct(quiet, 0.5).toFixed(2)),
+  rawLoadCallP50Ms: Number(pct(rawBusy, 0.5).toFixed(2)),
+  rawLoadCallP99Ms: Number(pct(rawBusy, 0.99).toFixed(2)),
 };
 console.log(JSON.stringify(result));
 

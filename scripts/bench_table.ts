@@ -550,8 +550,8 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
         timeRow(
           "driver call p99 of an idle session while 16 leases stream",
           c?.idleCallP99Ms,
-          c?.quietCallP50Ms,
-          "p50 with the router quiet",
+          c?.rawLoadCallP99Ms,
+          "p99 while 16 raw TCP pushes load the CPUs instead",
           5,
         ),
       ];
@@ -632,6 +632,18 @@ const ROWS: { scope: Scope; row: (r: Results) => Row | Row[] }[] = [
 
 /** Figures printed after the table for comparison (gRPC call p99 and rates, bounds); not targets. */
 const ALSO: { scope: Scope; line: (r: Results) => string | undefined }[] = [
+  {
+    scope: "distributed",
+    line: (r) => {
+      const c = r.scripts.get("router concurrency");
+      if (!c) return undefined;
+      return `idle session, same run: driver call p50 ${c.quietCallP50Ms} ms with nothing ` +
+        `streaming; while 16 raw TCP pushes load the CPUs (no router work) p50 ` +
+        `${c.rawLoadCallP50Ms} ms, p99 ${c.rawLoadCallP99Ms} ms; while 16 leases stream ` +
+        `through the router p50 ${c.idleCallP50Ms} ms, p99 ${c.idleCallP99Ms} ms ` +
+        `(${c.idleCalls} calls)`;
+    },
+  },
   {
     scope: "distributed",
     line: (r) => {

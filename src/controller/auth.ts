@@ -1,7 +1,7 @@
 /**
  * Tokens: identity tokens for clients and exporters (ES256 JWTs signed with
  * the controller's key, kept in the store) and single-use router stream
- * tokens. A token is checked against the stored identity on every call, so
+ * tokens (HS256, keyed with a secret derived from that key). A token is checked against the stored identity on every call, so
  * deleting or rotating an identity revokes its old tokens at once.
  *
  * @module
@@ -43,12 +43,13 @@ export class TokenAuthority {
     readonly kid: string,
     readonly privateKey: CryptoKey,
     readonly publicKey: CryptoKey,
+    readonly streamKey: CryptoKey,
   ) {}
 
   /** Loads the signing key from the store, creating it on first use. */
   static async open(store: KvStore): Promise<TokenAuthority> {
     const key = await loadSigningKey(store);
-    return new TokenAuthority(key.kid, key.privateKey, key.publicKey);
+    return new TokenAuthority(key.kid, key.privateKey, key.publicKey, key.streamKey);
   }
 
   /** Issues the long-lived token of an identity. */
@@ -103,20 +104,21 @@ export class TokenAuthority {
     ttlSeconds = 1800,
   ): Promise<string> {
     return await new SignJWT({ lease: lease.name, ns: lease.namespace, side })
-      .setProtectedHeader({ alg: "ES256", kid: this.kid })
+      .setProtectedHeader({ alg: "HS256" })
       .setIssuer(STREAM_ISSUER)
       .setAudience(STREAM_AUDIENCE)
       .setSubject(streamId)
       .setJti(crypto.randomUUID())
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-      .sign(this.privateKey);
+      .sign(this.streamKey);
   }
 
   /** Verifies a router stream token (signature, issuer, audience, expiry). */
   async verifyStreamToken(token: string): Promise<StreamClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, {
+      const { payload } = await jwtVerify(token, this.streamKey, {
+        algorithms: ["HS256"],
         issuer: STREAM_ISSUER,
         audience: STREAM_AUDIENCE,
       });

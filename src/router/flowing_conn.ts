@@ -96,12 +96,17 @@ export class FlowingSocketConn extends NodeSocketConn {
 
   async read(buffer: Uint8Array): Promise<number | null> {
     while (true) {
-      const chunk = this.#queue[0];
-      if (chunk) {
-        const n = Math.min(chunk.byteLength, buffer.byteLength);
-        buffer.set(chunk.subarray(0, n));
-        if (n < chunk.byteLength) this.#queue[0] = chunk.subarray(n);
-        else this.#queue.shift();
+      if (this.#queue.length > 0) {
+        // As many queued chunks as fit (TLS gives them a record, 16 KiB, at a time).
+        let n = 0;
+        while (n < buffer.byteLength && this.#queue.length > 0) {
+          const chunk = this.#queue[0];
+          const take = Math.min(chunk.byteLength, buffer.byteLength - n);
+          buffer.set(take < chunk.byteLength ? chunk.subarray(0, take) : chunk, n);
+          if (take < chunk.byteLength) this.#queue[0] = chunk.subarray(take);
+          else this.#queue.shift();
+          n += take;
+        }
         this.#queued -= n;
         if (this.#queued <= WINDOW / 2 && this.#stopped) this.#start();
         return n;

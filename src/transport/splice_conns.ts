@@ -11,6 +11,22 @@ import { type ByteConn, closeQuietly } from "./byte_conn.ts";
 import { fairTurn, loopEnded, loopStarted } from "./fair_turn.ts";
 
 /**
+ * The copy loops' buffer size: 128 KiB moves as fast as 256 KiB through the
+ * router, and the 16 chunks a busy router's loops move between two turns
+ * of its event loop take half as long.
+ */
+const BUFFER = 128 * 1024;
+/**
+ * Buffers of ended copy loops, kept for the next ones: a router opening
+ * many streams at once then allocates no new memory outside the heap for
+ * them (each allocation of that memory counts towards the garbage
+ * collector's next full pause).
+ */
+const spare: Uint8Array[] = [];
+/** Spare buffers kept at most (4 MiB). */
+const SPARE_KEEP = 32;
+
+/**
  * Copies `from` to `to` (after `first`, bytes already read from `from`) until
  * `from` ends, then half-closes `to`; returns the bytes copied. If either
  * side fails, both close, so the other direction ends too.
@@ -18,12 +34,12 @@ import { fairTurn, loopEnded, loopStarted } from "./fair_turn.ts";
 async function copy(from: ByteConn, to: ByteConn, first?: Uint8Array): Promise<number> {
   let bytes = 0;
   loopStarted();
+  const buffer = spare.pop() ?? new Uint8Array(BUFFER);
   try {
     if (first && first.byteLength > 0) {
       await writeAll(to, first);
       bytes += first.byteLength;
     }
-    const buffer = new Uint8Array(256 * 1024);
     while (true) {
       const n = await from.read(buffer);
       if (n === null) break;
@@ -38,6 +54,7 @@ async function copy(from: ByteConn, to: ByteConn, first?: Uint8Array): Promise<n
     closeQuietly(to);
   } finally {
     loopEnded();
+    if (spare.length < SPARE_KEEP) spare.push(buffer);
   }
   return bytes;
 }
