@@ -1,8 +1,9 @@
 /**
  * Tokens: identity tokens for clients and exporters (ES256 JWTs signed with
  * the controller's key, kept in the store) and single-use router stream
- * tokens (HS256, keyed with a secret derived from that key). A token is checked against the stored identity on every call, so
- * deleting or rotating an identity revokes its old tokens at once.
+ * tokens (HS256, keyed with a secret derived from that key). A token is
+ * checked against the stored identity on every call, so deleting or
+ * rotating an identity revokes its old tokens at once.
  *
  * @module
  */

@@ -102,7 +102,7 @@ export class FlowingSocketConn extends NodeSocketConn {
         while (n < buffer.byteLength && this.#queue.length > 0) {
           const chunk = this.#queue[0];
           const take = Math.min(chunk.byteLength, buffer.byteLength - n);
-          buffer.set(take < chunk.byteLength ? chunk.subarray(0, take) : chunk, n);
+          buffer.set(chunk.subarray(0, take), n);
           if (take < chunk.byteLength) this.#queue[0] = chunk.subarray(take);
           else this.#queue.shift();
           n += take;
