@@ -10,8 +10,11 @@ import type { JsonValue } from "../../src/driver/json_value.ts";
 import type { DriverCommand } from "../../src/client/commands.ts";
 import { storageCommands } from "./cli.ts";
 import type { DumpOptions, FlashOptions, WriteOptions } from "./client_options.ts";
-import { saveDownload } from "./save_download.ts";
-import { uploadImage } from "./upload_image.ts";
+
+// The transfer modules load on first use: digests and compression load `node:crypto` and
+// `node:zlib`, ~35 ms of start-up for every command of a board with storage (`power on` too).
+const upload = () => import("./upload_image.ts").then((m) => m.uploadImage);
+const save = () => import("./save_download.ts").then((m) => m.saveDownload);
 
 /**
  * Switches a storage device between host and DUT, writes images to it and
@@ -59,8 +62,8 @@ export class StorageClient extends DriverClient {
   }
 
   /** Uploads a local file to the storage with the driver's `write`; returns its result. */
-  write<T = JsonValue>(path: string, options: WriteOptions = {}): Promise<T> {
-    return uploadImage<T>(this, path, "write", [], options);
+  async write<T = JsonValue>(path: string, options: WriteOptions = {}): Promise<T> {
+    return await (await upload())<T>(this, path, "write", [], options);
   }
 
   /**
@@ -70,7 +73,7 @@ export class StorageClient extends DriverClient {
    */
   async flash<T = JsonValue>(path: string, options: FlashOptions = {}): Promise<T> {
     if ("flash" in this.report.methodsDescription) {
-      return await uploadImage<T>(this, path, "flash", [options.target ?? null], options);
+      return await (await upload())<T>(this, path, "flash", [options.target ?? null], options);
     }
     if (options.target !== undefined) {
       throw new TypeError(
@@ -97,6 +100,7 @@ export class StorageClient extends DriverClient {
         `Cannot dump target "${options.target}": storage "${this.name}" is a plain mux with one target`,
       );
     }
+    const saveDownload = await save();
     const download = await this.download();
     const call = "dump" in methods
       ? this.call<T>("dump", download.handle, options.target ?? null)

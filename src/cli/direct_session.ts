@@ -11,7 +11,7 @@
  */
 import { resolve } from "node:path";
 import { DIRECT_ENV, type DirectOptions, directUrl } from "../client/direct.ts";
-import { normalizeFingerprint } from "../transport/tls_pair.ts";
+import { normalizeFingerprint } from "../transport/fingerprint.ts";
 import { UsageError } from "./run.ts";
 
 /** The direct-mode flags of `shell` and `run`. */

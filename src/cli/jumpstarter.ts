@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command, Option } from "commander";
+import type { Command } from "commander";
 import { type LogLevel, parseLogLevel } from "../log.ts";
 import { terminal, UsageError } from "./run.ts";
 import { VERSION } from "../version.ts";
@@ -31,8 +31,9 @@ const STATIC = new Set([
 ]);
 const VALUED = new Set(["--log-level", "--exporter-config", "--client-config", "--lease"]);
 
-function baseProgram(): Command {
-  return new Command("jumpstarter")
+async function baseProgram(): Promise<Command> {
+  const { Command, Option } = await import("commander");
+  const program = new Command("jumpstarter")
     .description(
       "Drive boards (real or virtual) from the command line: power, console, storage and more.",
     )
@@ -54,6 +55,8 @@ function baseProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: (text) => terminal.err(text.trimEnd()) });
+  program.addHelpText("after", footer);
+  return program;
 }
 
 const footer = `
@@ -112,43 +115,53 @@ function globalOptions(argv: string[]): GlobalOptions {
   return options;
 }
 
+/** `argv` without the global options and their values: the driver command's own words. */
+function withoutGlobals(argv: string[]): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (VALUED.has(argv[i])) i++;
+    else if (!VALUED.has(argv[i].split("=", 1)[0])) words.push(argv[i]);
+  }
+  return words;
+}
+
 /** Runs the `jumpstarter` CLI with `argv` (without the program name). */
 export async function jumpstarterMain(argv: string[]): Promise<number> {
   const command = firstCommand(argv);
-  const program = baseProgram();
-  program.addHelpText("after", footer);
-  let status = 0;
-  if (command === undefined || STATIC.has(command)) {
-    const { addShellCommand } = await import("./session_commands.ts");
-    const { addDemoCommand } = await import("./demo.ts");
-    const { addLeaseCommands } = await import("./lease_commands.ts");
-    const { addConfigCommands } = await import("./config_commands.ts");
-    const { addDashboardCommand } = await import("./dashboard_command.ts");
-    addShellCommand(program, (code) => status = code);
-    addDemoCommand(program);
-    addLeaseCommands(program);
-    addConfigCommands(program);
-    addDashboardCommand(program);
-    const { addUpstreamVerbs } = await import("./upstream_commands.ts");
-    const { addDriverListCommand } = await import("./driver_list.ts");
-    const { addCompletionCommand } = await import("./completion.ts");
-    addUpstreamVerbs(program);
-    const { addLoginCommands } = await import("./login_commands.ts");
-    addLoginCommands(program);
-    addDriverListCommand(program);
-    addCompletionCommand(program);
-    program.command("version").description("Print the version").action(() => terminal.out(VERSION));
-    if (command === undefined && argv.length === 0) {
-      program.outputHelp();
-      return 0;
+  if (command !== undefined && !STATIC.has(command)) {
+    if (command === "ssh") {
+      const { runSshCommand } = await import("./ssh_command.ts");
+      return await runSshCommand(await baseProgram(), argv, globalOptions(argv));
     }
-    await program.parseAsync(argv, { from: "user" });
-    return status;
+    // Commander loads only if the command is not a plain driver call (driver_commands.ts).
+    const { runDriverCommand } = await import("./driver_commands.ts");
+    return await runDriverCommand(baseProgram, argv, globalOptions(argv), withoutGlobals(argv));
   }
-  if (command === "ssh") {
-    const { runSshCommand } = await import("./ssh_command.ts");
-    return await runSshCommand(program, argv, globalOptions(argv));
+  const program = await baseProgram();
+  let status = 0;
+  const { addShellCommand } = await import("./session_commands.ts");
+  const { addDemoCommand } = await import("./demo.ts");
+  const { addLeaseCommands } = await import("./lease_commands.ts");
+  const { addConfigCommands } = await import("./config_commands.ts");
+  const { addDashboardCommand } = await import("./dashboard_command.ts");
+  addShellCommand(program, (code) => status = code);
+  addDemoCommand(program);
+  addLeaseCommands(program);
+  addConfigCommands(program);
+  addDashboardCommand(program);
+  const { addUpstreamVerbs } = await import("./upstream_commands.ts");
+  const { addDriverListCommand } = await import("./driver_list.ts");
+  const { addCompletionCommand } = await import("./completion.ts");
+  addUpstreamVerbs(program);
+  const { addLoginCommands } = await import("./login_commands.ts");
+  addLoginCommands(program);
+  addDriverListCommand(program);
+  addCompletionCommand(program);
+  program.command("version").description("Print the version").action(() => terminal.out(VERSION));
+  if (command === undefined && argv.length === 0) {
+    program.outputHelp();
+    return 0;
   }
-  const { runDriverCommand } = await import("./driver_commands.ts");
-  return await runDriverCommand(program, argv, globalOptions(argv));
+  await program.parseAsync(argv, { from: "user" });
+  return status;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CommanderError } from "commander";
+import type { CommanderError } from "commander";
 import { ConfigError } from "../driver/config_check.ts";
 import { DriverError } from "../driver/driver_error.ts";
 import type { CliOutput } from "../client/commands.ts";
@@ -40,9 +40,20 @@ export const terminal: CliOutput = {
   isTerminal: Deno.stdout.isTerminal(),
 };
 
+/**
+ * A commander failure (usage error, help or version shown), told by its
+ * fields: importing commander's class here would load commander, and the
+ * Node modules it needs, for a plain driver call that does not use it.
+ */
+function isCommanderError(error: unknown): error is CommanderError {
+  const { code, exitCode } = (error ?? {}) as { code?: unknown; exitCode?: unknown };
+  return error instanceof Error && typeof code === "string" && code.startsWith("commander.") &&
+    typeof exitCode === "number";
+}
+
 /** The exit status and one-line message for an error that reached the top. */
 export function describeFailure(error: unknown): { status: number; message?: string } {
-  if (error instanceof CommanderError) {
+  if (isCommanderError(error)) {
     // Commander already printed its message (or help); keep its status, usage errors as 2.
     const status = error.exitCode === 0
       ? 0

@@ -38,8 +38,8 @@ export async function sessionBin(
       const config = join(dirname(entry), "deno.json");
       const withConfig = await Deno.stat(config).then(() => true, () => false);
       // Lazy dynamic imports: Deno otherwise reads the whole CLI's module graph (every command's
-      // lazily imported modules) before running one, which costs `jumpstarter power on` ~20 ms.
-      // Not in deno.json: there it would also keep `deno compile` from embedding those modules.
+      // lazily imported modules) before running one. This clone's deno.json asks for them too;
+      // the flag keeps them for a CLI run without its config.
       const args = [
         "run",
         "-A",

@@ -11,11 +11,13 @@ import type { CliOutput } from "../client/commands.ts";
 import type { DriverClient } from "../client/driver_client.ts";
 import { connect } from "../client/connect.ts";
 import type { LogLevel } from "../log.ts";
-import { NetworkClient, registry } from "./builtin_drivers.ts";
+import { type NetworkClient, networkClientClass, registry } from "./builtin_drivers.ts";
 import { addDriverCommands } from "./driver_commands.ts";
 import { addExamples } from "./help.ts";
 import { resolveTarget } from "./local_target.ts";
 import { terminal, UsageError } from "./run.ts";
+
+const NetworkClass = await networkClientClass();
 
 /** Every network client below `node`, by dotted name. */
 function networkClients(
@@ -25,7 +27,7 @@ function networkClients(
   const found = new Map<string, NetworkClient>();
   for (const [name, child] of node.children) {
     const path = prefix ? `${prefix}.${name}` : name;
-    if (child instanceof NetworkClient) found.set(path, child);
+    if (child instanceof NetworkClass) found.set(path, child);
     for (const [p, c] of networkClients(child, path)) found.set(p, c);
   }
   return found;
@@ -105,7 +107,7 @@ export async function runSshCommand(
     await using root = await connect(target.host, { registry, direct: target.direct });
     const next = argv[commandIndex(argv) + 1];
     const sshDriver = root.children.get("ssh");
-    const driverCommands = sshDriver instanceof NetworkClient
+    const driverCommands = sshDriver instanceof NetworkClass
       ? [...sshDriver.commands().map((c) => c.name), "help"]
       : [];
     if (next !== undefined && driverCommands.includes(next)) {

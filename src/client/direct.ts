@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { normalizeFingerprint } from "../transport/tls_pair.ts";
+import { normalizeFingerprint } from "../transport/fingerprint.ts";
 
 /** The metadata key upstream's direct mode carries the passphrase in. */
 export const PASSPHRASE_HEADER = "x-jumpstarter-passphrase";

@@ -66,16 +66,3 @@ export function certFingerprint(cert: string | Uint8Array): string {
   const der = typeof cert === "string" ? new X509Certificate(cert).raw : cert;
   return createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g)!.join(":");
 }
-
-/** A fingerprint as typed (any case, with or without colons) in the `AB:CD:...` form; `TypeError` if it is not 32 bytes of hex. */
-export function normalizeFingerprint(text: string): string {
-  const hex = text.trim().replace(/^sha256:/i, "").replace(/[:\s]/g, "").toUpperCase();
-  if (!/^[0-9A-F]{64}$/.test(hex)) {
-    throw new TypeError(
-      `Bad TLS fingerprint "${
-        text.slice(0, 100)
-      }": give the SHA-256 fingerprint the exporter printed (64 hex digits, colons optional)`,
-    );
-  }
-  return hex.match(/../g)!.join(":");
-}

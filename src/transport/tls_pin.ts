@@ -11,7 +11,8 @@
  */
 import * as tls from "node:tls";
 import { X509Certificate } from "node:crypto";
-import { certFingerprint, normalizeFingerprint } from "./tls_pair.ts";
+import { certFingerprint } from "./tls_pair.ts";
+import { normalizeFingerprint } from "./fingerprint.ts";
 
 /** Thrown when the server's certificate is not the pinned one (or cannot be fetched). */
 export class PinMismatchError extends Error {
