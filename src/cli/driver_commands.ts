@@ -36,6 +36,11 @@ export function addDriverCommands(
   }
 }
 
+/** The key of an argument (`<image>`, `[args...]`) in a command's `args`: its bare name. */
+function argumentKey(declared: string): string {
+  return declared.replace(/^[<[]|(\.\.\.)?[>\]]$/g, "");
+}
+
 /** Ends the CLI with a command's `{ exitStatus }`, if it gave one that is not 0. */
 function exitOn(result: CommandResult): void {
   // Only an explicit `{ exitStatus }` counts: an arrow body may return what it called.
@@ -51,7 +56,7 @@ export function addCommand(parent: Command, spec: DriverCommand, output: CliOutp
   const names: string[] = [];
   for (const argument of spec.arguments ?? []) {
     sub.argument(argument.name, argument.description);
-    names.push(argument.name.replace(/^[<[]|(\.\.\.)?[>\]]$/g, ""));
+    names.push(argumentKey(argument.name));
   }
   for (const option of spec.options ?? []) {
     if (option.repeatable) {
@@ -110,9 +115,9 @@ function plainArgs(
   const args: CommandInput["args"] = {};
   let used = 0;
   for (const argument of declared) {
-    const name = argument.name.replace(/^[<[]|(\.\.\.)?[>\]]$/g, "");
+    const name = argumentKey(argument.name);
     const required = argument.name.startsWith("<");
-    if (argument.name.endsWith("...>") || argument.name.endsWith("...]")) {
+    if (/\.\.\.[>\]]$/.test(argument.name)) {
       if (required && used >= values.length) return undefined;
       args[name] = values.slice(used);
       used = values.length;
@@ -129,10 +134,10 @@ function plainArgs(
 
 /**
  * Connects and runs the driver command in `argv` (`words`: `argv` without
- * the global options): a plain call at once,
- * anything else through the commander tree `program()` gives, with every
- * driver's commands added (loaded only then: commander and the Node modules
- * it needs cost ~45 ms of start-up here).
+ * the global options): a plain call at once, anything else through the
+ * commander tree `program()` gives, with every driver's commands added
+ * (loaded only then: commander and the Node modules it needs cost ~45 ms of
+ * start-up here).
  */
 export async function runDriverCommand(
   program: () => Promise<Command>,
