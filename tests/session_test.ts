@@ -28,6 +28,12 @@ async function leftovers(dir: string): Promise<string[]> {
   return names;
 }
 
+/** True once process `pid` leads its own process group (field 5 of /proc/PID/stat). */
+async function leadsGroup(pid: number): Promise<boolean> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2] === String(pid);
+}
+
 /**
  * Sends SIGTERM to the CLI's whole process group (setsid made it the leader),
  * as timeout(1) and systemd do; checks it ended with 128+15, no stack trace,
@@ -39,6 +45,11 @@ async function terminateGroup(
   what = "",
   alsoWait: Promise<unknown> = Promise.resolve(),
 ): Promise<void> {
+  // The group exists once setsid(1) has made the child its leader: signalled before, `kill`
+  // finds no such group (a race of the test, not of the CLI).
+  for (let i = 0; i < 200 && !(await leadsGroup(child.pid)); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
   const kill = await new Deno.Command("kill", { args: ["-TERM", "--", `-${child.pid}`] }).output();
   assert.equal(kill.code, 0);
   const [status, stderr] = await Promise.all([
